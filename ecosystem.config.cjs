@@ -1,0 +1,32 @@
+// CommonJS (.cjs) because PM2 loads process files with require(); the project itself is ESM.
+// PM2 process file: the api in cluster mode (one instance per core), workers in fork mode.
+// Both run the compiled output (`npm run build`). Each process drains on SIGTERM within
+// SHUTDOWN_TIMEOUT_MS (8 s), below kill_timeout (10 s), so PM2 never has to SIGKILL a clean stop.
+// Environment (DATABASE_URL, REDIS_URL, STRIPE_*) comes from the shell that runs `pm2 start`.
+const workers = Number.parseInt(process.env.WORKER_INSTANCES ?? '2', 10);
+
+module.exports = {
+  apps: [
+    {
+      name: 'billing-api',
+      script: 'dist/api/main.js',
+      exec_mode: 'cluster',
+      instances: process.env.API_INSTANCES ?? 'max',
+      kill_timeout: 10_000,
+      listen_timeout: 15_000,
+      max_memory_restart: '512M',
+      env: { NODE_ENV: 'production' },
+    },
+    {
+      name: 'billing-worker',
+      script: 'dist/workers/main.js',
+      exec_mode: 'fork',
+      instances: workers,
+      // Each worker instance needs its own metrics port: METRICS_PORT + instance index.
+      increment_var: 'METRICS_PORT',
+      kill_timeout: 10_000,
+      max_memory_restart: '512M',
+      env: { NODE_ENV: 'production', METRICS_PORT: Number.parseInt(process.env.METRICS_PORT ?? '9464', 10) },
+    },
+  ],
+};

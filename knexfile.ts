@@ -1,0 +1,12 @@
+// For the knex CLI (`npx knex --knexfile knexfile.ts migrate:status`); the service itself migrates
+// through `npm run migrate`, which uses shared/db.ts.
+import { loadConfig } from './shared/config.js';
+import { migrationConfig } from './shared/db.js';
+
+const config = loadConfig();
+
+export default {
+  client: 'pg',
+  connection: config.DATABASE_URL,
+  migrations: migrationConfig,
+};

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the service, parsed once from the environment. This is the only module that
+ * reads `process.env`; everything else receives a {@link Config}.
+ */
+
+const csv = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(1)).min(1, 'needs at least one value'));
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** PostgreSQL connection string. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  /** Size of the Postgres pool per process. @defaultValue 10 */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Redis connection string (queues, cache, pub/sub). */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /** Prefix of every Redis key; hash-tagged so BullMQ runs on Redis Cluster. @defaultValue `{billing}` */
+  REDIS_PREFIX: z.string().regex(/^[\w{}:.-]+$/).default('{billing}'),
+  /** HTTP port of the api. @defaultValue 3000 */
+  PORT: port.default(3000),
+  /** Port of the workers' /metrics server; 0 disables it. @defaultValue 9464 */
+  METRICS_PORT: port.default(9464),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_… or rk_live_…'),
+  /** One or more webhook signing secrets, comma-separated (rotation). */
+  STRIPE_WEBHOOK_SECRET: csv.pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_'))),
+  /** Base URL of a Stripe-compatible API (e.g. the local simulator); Stripe itself when absent. */
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+  /** Stripe API calls per second allowed across all workers. @defaultValue 25 */
+  STRIPE_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(25),
+  /** Path of the operator's catalog file (JSON). */
+  CATALOG_FILE: z.string().min(1).optional(),
+  /** Hours a past_due subscription keeps access, from when it was first seen past due. @defaultValue 72 */
+  PAST_DUE_GRACE_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
+  /** Redis TTL of cached entitlements, never past the next change. @defaultValue 300 */
+  ENTITLEMENT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** How long a verified API key stays cached in-process (a revoked key stops within this). @defaultValue 30 */
+  API_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  /** Jobs each worker process runs at once. @defaultValue 10 */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
+  /** Attempts before a job is dead-lettered. @defaultValue 8 */
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** First retry delay in ms; doubles each attempt, with jitter. @defaultValue 1000 */
+  JOB_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  /** Days processed inbox rows are kept. @defaultValue 30 */
+  INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Largest accepted webhook body in bytes. @defaultValue 2 MiB */
+  WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** Hard limit for a graceful shutdown, below PM2's kill_timeout. @defaultValue 8000 */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
+  /** Cron of the scheduled reconciliation. @defaultValue nightly at 03:17 */
+  RECONCILE_CRON: z.string().min(9).default('17 3 * * *'),
+  /** Largest quantity accepted for a checkout. @defaultValue 1000 */
+  CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Trust X-Forwarded-* from a proxy in front of the api. @defaultValue false */
+  TRUST_PROXY: bool.default(false),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n${issues.map((line) => `  - ${line}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses a configuration from an environment-like record; throws {@link ConfigError} naming every bad key. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(issues);
+  }
+  return Object.freeze(result.data);
+}
+
+/** Names of every setting, for documentation and tests. */
+export const configKeys = Object.freeze(Object.keys(schema.shape));
+
+let loaded: Config | undefined;
+
+/** The process's configuration, parsed from `process.env` on first use. */
+export function loadConfig(): Config {
+  loaded ??= parseConfig(process.env);
+  return loaded;
+}
+
+/** Entry points call this: a bad configuration prints every bad key and exits 78 (EX_CONFIG). */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+/** The script this process was started for: PM2 runs scripts through a wrapper and names the real one in `pm_exec_path`. */
+export function entryScript(): string | undefined {
+  return process.env.pm_exec_path ?? process.argv[1];
+}

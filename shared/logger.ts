@@ -1,0 +1,43 @@
+import winston from 'winston';
+import { currentCorrelation } from './correlation.js';
+
+export type Logger = winston.Logger;
+
+/** Keys whose values never reach a log line, wherever they appear. */
+const secretKeys = /^(authorization|cookie|password|secret|api_?key|key|token|stripe-signature|card|number|cvc)$/i;
+const secretValues = /\b(sk|rk)_(live|test)_\w+|\bwhsec_\w+|\bbk_\w{8,}|\b\d{13,19}\b/g;
+
+function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(secretValues, '[redacted]');
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { name: value.name, message: redact(value.message), stack: value.stack };
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, secretKeys.test(key) ? '[redacted]' : redact(item, depth + 1)]),
+  );
+}
+
+const addContext = winston.format((info) => {
+  const correlation = currentCorrelation();
+  if (correlation) {
+    info.correlationId ??= correlation.correlationId;
+    if (correlation.requestId) info.requestId ??= correlation.requestId;
+    if (correlation.jobId) info.jobId ??= correlation.jobId;
+    if (correlation.queue) info.queue ??= correlation.queue;
+  }
+  for (const key of Object.keys(info)) {
+    if (key !== 'level' && key !== 'timestamp') info[key] = secretKeys.test(key) ? '[redacted]' : redact(info[key]);
+  }
+  return info;
+});
+
+/** A JSON logger whose lines carry the current request/job correlation id and never a secret. */
+export function createLogger(options: { level: string; service: string; silent?: boolean }): Logger {
+  return winston.createLogger({
+    level: options.level,
+    silent: options.silent ?? false,
+    defaultMeta: { service: options.service },
+    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), addContext(), winston.format.json()),
+    transports: [new winston.transports.Console()],
+  });
+}

@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { parseConfig, type Config } from '../../shared/config.js';
+import { testEnvironment } from './environment.js';
+
+export const webhookSecret = 'whsec_test_secret_for_signatures';
+
+/** A configuration for one test: its own database URL and its own Redis prefix (own queues, own cache keys). */
+export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): Config {
+  return parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: '5',
+    REDIS_URL: testEnvironment.redisUrl,
+    REDIS_PREFIX: `{t${randomBytes(5).toString('hex')}}`,
+    PORT: '0',
+    METRICS_PORT: '0',
+    STRIPE_SECRET_KEY: 'sk_test_123',
+    STRIPE_WEBHOOK_SECRET: webhookSecret,
+    LOG_LEVEL: 'error',
+    JOB_BACKOFF_MS: '50',
+    JOB_ATTEMPTS: '3',
+    ...overrides,
+  });
+}

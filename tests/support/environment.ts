@@ -1,0 +1,10 @@
+// The one place tests read the environment: the URLs of the services the test command started.
+const env = process.env;
+
+export const testEnvironment = {
+  databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/billing',
+  redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:56379',
+};
+
+/** What a child process needs from this one: the PATH (Node 24 from node_modules) and coverage collection. */
+export const inheritedEnvironment = { PATH: env.PATH, HOME: env.HOME, NODE_V8_COVERAGE: env.NODE_V8_COVERAGE };

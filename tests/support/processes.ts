@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inheritedEnvironment } from './environment.js';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+
+/** Environment variables for a child process built from a test config-like record. */
+export function childEnv(values: Record<string, string | number | readonly string[] | boolean | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...inheritedEnvironment };
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    env[key] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return env;
+}
+
+export interface RunResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs a TypeScript entry point with tsx to completion. */
+export async function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  const child = spawn(tsx, [path.join(projectRoot, script), ...args], { env, cwd: projectRoot });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** Starts a long-running entry point; the caller stops it. Output is collected. */
+export function startScript(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  const child = spawn(tsx, [path.join(projectRoot, script)], { env, cwd: projectRoot });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  return { child, output: () => output };
+}
+
+/** Polls until `check` resolves true, or fails after `ms`. */
+export async function eventually(check: () => Promise<boolean>, ms = 15_000, interval = 50): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}

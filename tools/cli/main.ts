@@ -1,0 +1,34 @@
+import { loadConfigOrExit } from '../../shared/config.js';
+import { keys } from './commands/keys.js';
+import { migrate } from './commands/migrate.js';
+import { UsageError } from './usage-error.js';
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  migrate: () => migrate(loadConfigOrExit()),
+  keys: (args) => keys(loadConfigOrExit(), args),
+};
+
+const help = `usage: npm run billing -- <command>
+  migrate                                   apply pending database migrations
+  keys create --name N --scope read|write|admin [--read-only]
+                                            create an API key (printed once on stdout)
+  keys list                                 list keys (never the secrets)
+  keys revoke ID                            revoke a key
+`;
+
+const [name, ...args] = process.argv.slice(2);
+const command = name ? commands[name] : undefined;
+if (!command) {
+  process.stderr.write(help);
+  process.exit(name ? 2 : 0);
+}
+try {
+  await command(args);
+} catch (error) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: starts project-local Redis and Postgres unless DATABASE_URL / REDIS_URL are
+# given, prepares a migrated template database, runs ava under c8 (coverage), and ends with the
+# runner's summary and a plain `N passed, N failed` line.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+  bash tools/services.sh up || exit 1
+  eval "$(bash tools/services.sh env)"
+fi
+export DATABASE_URL REDIS_URL NODE_ENV=test
+mkdir -p .local
+
+# Static checks first: a type error or lint finding fails the suite like a failing test.
+npm run -s check || { echo "0 passed, 1 failed"; exit 1; }
+node_modules/.bin/tsx tests/support/prepare.ts || exit 1
+
+node_modules/.bin/c8 --reporter=lcov --reporter=json-summary --report-dir=coverage \
+  --include 'api/**' --include 'workers/**' --include 'shared/**' --include 'tools/**' \
+  --exclude 'tools/bench/**' --exclude 'tests/**' \
+  node_modules/.bin/ava "$@" 2>&1 | tee .local/test-output.log
+status=${PIPESTATUS[0]}
+
+echo
+node_modules/.bin/c8 report --reporter=text-summary --report-dir=coverage 2>/dev/null | grep -E 'Statements|Branches|Functions|Lines' || true
+passed=$(grep -oE '^\s*([0-9]+) tests? passed' .local/test-output.log | grep -oE '[0-9]+' | tail -1)
+failed=$(grep -oE '^\s*([0-9]+) tests? failed' .local/test-output.log | grep -oE '[0-9]+' | tail -1)
+passed=${passed:-0}
+failed=${failed:-0}
+if [ "$status" -ne 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+exit "$status"

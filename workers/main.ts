@@ -1,0 +1,34 @@
+import type { Server } from 'node:http';
+import { loadConfigOrExit, type Config } from '../shared/config.js';
+import { closeContext, createContext, type Context } from '../shared/context.js';
+import { isMainModule, runProcess } from '../shared/lifecycle.js';
+import { startMetricsServer } from './metrics-server.js';
+import { scheduleMaintenance } from './processors/maintenance.js';
+import { processorTable } from './processors/registry.js';
+import { startWorkers, stopWorkers, type RunningWorker } from './runner.js';
+
+export interface WorkerProcess { context: Context; workers: RunningWorker[]; metricsServer: Server | undefined; stop: () => Promise<void> }
+
+/** Starts one worker process: every queue's worker, the schedulers, and the metrics server. */
+export async function start(config: Config, options: { silentLogs?: boolean; metricsPort?: number } = {}): Promise<WorkerProcess> {
+  const context = createContext(config, { role: 'worker', redisRole: 'worker', silentLogs: options.silentLogs ?? false });
+  const workers = startWorkers(context, processorTable());
+  await scheduleMaintenance(context);
+  const port = options.metricsPort ?? config.METRICS_PORT;
+  const metricsServer = port > 0 || options.metricsPort === 0 ? await startMetricsServer(context, port) : undefined;
+  context.logger.info('worker started', { queues: workers.map(({ worker }) => worker.name), concurrency: config.WORKER_CONCURRENCY });
+  const stop = async () => {
+    // Stop taking jobs and let the active ones finish; jobs still running at the hard timeout are
+    // released by BullMQ's stalled-job check and picked up by another worker.
+    await stopWorkers(workers);
+    if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+    await closeContext(context);
+  };
+  return { context, workers, metricsServer, stop };
+}
+
+if (isMainModule(import.meta.url)) {
+  const config = loadConfigOrExit();
+  const worker = await start(config);
+  runProcess('worker', worker.context.logger, worker.stop, config.SHUTDOWN_TIMEOUT_MS);
+}

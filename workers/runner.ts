@@ -1,0 +1,92 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Context } from '../shared/context.js';
+import { withCorrelation } from '../shared/correlation.js';
+import { isTransient } from '../shared/errors.js';
+import { queueNames, type Queues } from '../shared/queues.js';
+import { closeRedis, createRedis, type Redis } from '../shared/redis.js';
+
+export type QueueKey = keyof Queues;
+
+/** Data every job may carry: the correlation id of the request or job that caused it. */
+export interface JobData { correlationId?: string }
+
+export interface QueueProcessor {
+  /** Runs one job; throw to fail it (classified transient or permanent by {@link isTransient}). */
+  run: (context: Context, job: Job) => Promise<unknown>;
+  /** Called once a job has failed for good (last attempt, or permanent), before it is dead-lettered. */
+  onDead?: (context: Context, job: Job, error: Error) => Promise<void>;
+  /** Jobs at once in this process; defaults to WORKER_CONCURRENCY. */
+  concurrency?: number;
+}
+
+export type ProcessorTable = Partial<Record<QueueKey, QueueProcessor>>;
+
+/**
+ * One BullMQ worker per queue that has a processor. The runner owns the policy shared by every
+ * queue: correlation ids in logs, metrics per job, permanent errors become `UnrecoverableError`,
+ * and a job that failed for good is parked in the dead-letter queue.
+ */
+export interface RunningWorker { worker: Worker; connection: Redis }
+
+export function startWorkers(context: Context, table: ProcessorTable): RunningWorker[] {
+  const { config, logger, metrics } = context;
+  return Object.entries(table).map(([key, processor]) => {
+    const name = queueNames[key as QueueKey];
+    const connection = createRedis(config.REDIS_URL, 'worker', `billing-worker-${name}`);
+    const worker = new Worker(
+      name,
+      async (job: Job) => {
+        const data = job.data as JobData;
+        const correlation = { correlationId: data.correlationId ?? String(job.id), jobId: String(job.id), queue: name };
+        return withCorrelation(correlation, async () => {
+          const started = process.hrtime.bigint();
+          const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+          try {
+            const result = await processor.run(context, job);
+            metrics.jobDuration.observe({ queue: name, processor: job.name, outcome: 'completed' }, seconds());
+            logger.info('job completed', { job: job.name, attempt: job.attemptsMade + 1, durationMs: Math.round(seconds() * 1000) });
+            return result;
+          } catch (error) {
+            const transient = isTransient(error);
+            metrics.jobDuration.observe({ queue: name, processor: job.name, outcome: 'failed' }, seconds());
+            metrics.jobFailures.inc({ queue: name, processor: job.name, kind: transient ? 'transient' : 'permanent' });
+            logger.warn('job failed', { job: job.name, attempt: job.attemptsMade + 1, transient, error });
+            if (!transient) throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+            throw error;
+          }
+        });
+      },
+      { connection, prefix: config.REDIS_PREFIX, concurrency: processor.concurrency ?? config.WORKER_CONCURRENCY, autorun: true },
+    );
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      const exhausted = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (!exhausted) return;
+      void parkDeadLetter(context, name, job, error, processor).catch((parkError: unknown) => {
+        logger.error('could not park a dead letter', { queue: name, jobId: job.id, error: parkError });
+      });
+    });
+    worker.on('error', (error) => logger.error('worker error', { queue: name, error }));
+    return { worker, connection };
+  });
+}
+
+async function parkDeadLetter(context: Context, queue: string, job: Job, error: Error, processor: QueueProcessor): Promise<void> {
+  await processor.onDead?.(context, job, error);
+  // The failed job itself stays in its queue's failed set (kept, never trimmed) and is retried from
+  // there; the dead-letter queue is the index ops look at, one entry per job.
+  await context.queues.deadLetter.add(
+    'dead-letter',
+    { queue, jobId: job.id, name: job.name, data: job.data as unknown, error: error.message, failedAt: new Date().toISOString() },
+    { jobId: `${queue}:${job.id}:${job.attemptsMade}`, removeOnComplete: false, attempts: 1 },
+  );
+  context.metrics.deadLetters.inc({ queue });
+  context.logger.error('job dead-lettered', { queue, jobId: job.id, job: job.name, error: error.message });
+}
+
+export async function stopWorkers(running: RunningWorker[]): Promise<void> {
+  await Promise.allSettled(running.map(async ({ worker, connection }) => {
+    await worker.close();
+    await closeRedis(connection);
+  }));
+}
