@@ -1,0 +1,58 @@
+import { combineValues } from './combine.js';
+import { compareStrings } from './compare.js';
+import type { FeatureValue, ItemState } from './types.js';
+
+/** Which subscription items a plan applies to: exactly one of a price lookup key, a price id or a product id. */
+export type PlanMatch = { lookup_key: string } | { price: string } | { product: string };
+
+/** A plan's feature value: `true`, a non-negative number, or `'quantity'` (the item's quantity, per seat). */
+export type PlanFeatureValue = true | number | 'quantity';
+
+/** One plan of the operator's catalog file (same shape as the JSON). */
+export interface CatalogPlan {
+  match: PlanMatch;
+  features: Record<string, PlanFeatureValue>;
+}
+
+/**
+ * Everything that maps prices to features: the operator's catalog file plans and the Stripe
+ * product features (product id → feature lookup keys, each meaning `true`).
+ */
+export interface Catalog {
+  plans: CatalogPlan[];
+  productFeatures: Record<string, string[]>;
+}
+
+export function planMatchesItem(match: PlanMatch, item: ItemState): boolean {
+  if ('lookup_key' in match) return item.lookupKey !== null && match.lookup_key === item.lookupKey;
+  if ('price' in match) return match.price === item.priceId;
+  return match.product === item.productId;
+}
+
+/**
+ * The features one subscription item carries.
+ *
+ * Every file plan that matches the item contributes (booleans OR, numbers add; `'quantity'`
+ * is the item's quantity, 0 included). Then the Stripe product features of the item's product
+ * take precedence: each feature they name has value `true`, whatever the file says.
+ * The map's keys are in sorted order, so the result does not depend on plan order.
+ */
+export function featuresForItem(item: ItemState, catalog: Catalog): Map<string, FeatureValue> {
+  const collected = new Map<string, [FeatureValue, ...FeatureValue[]]>();
+  for (const plan of catalog.plans) {
+    if (!planMatchesItem(plan.match, item)) continue;
+    for (const [feature, spec] of Object.entries(plan.features)) {
+      const value: FeatureValue = spec === 'quantity' ? item.quantity : spec;
+      const values = collected.get(feature);
+      if (values) values.push(value);
+      else collected.set(feature, [value]);
+    }
+  }
+  const features = new Map<string, FeatureValue>();
+  for (const [feature, values] of collected) features.set(feature, combineValues(values));
+  const stripeFeatures = Object.hasOwn(catalog.productFeatures, item.productId)
+    ? (catalog.productFeatures[item.productId] ?? [])
+    : [];
+  for (const feature of stripeFeatures) features.set(feature, true);
+  return new Map([...features].sort(([a], [b]) => compareStrings(a, b)));
+}

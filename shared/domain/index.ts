@@ -1,0 +1,24 @@
+export type {
+  AccessPolicy,
+  CustomerState,
+  Entitlement,
+  EntitlementSet,
+  EntitlementSource,
+  FeatureValue,
+  GrantState,
+  ItemState,
+  SubscriptionState,
+  SubscriptionStatus,
+} from './types.js';
+export { subscriptionAccess, type SubscriptionAccess } from './access-policy.js';
+export {
+  featuresForItem,
+  planMatchesItem,
+  type Catalog,
+  type CatalogPlan,
+  type PlanFeatureValue,
+  type PlanMatch,
+} from './catalog.js';
+export { CatalogFileError, parseCatalogFile, type CatalogFile, type CatalogFileIssue } from './catalog-file.js';
+export { combineContributions, combineValues, type Contribution } from './combine.js';
+export { computeEntitlements, isEntitled } from './compute-entitlements.js';
