@@ -4,6 +4,7 @@ import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { webhookRoutes } from './routes/webhook.js';
 
 /** The Express application: routes and middleware over a context; no listening, no process wiring. */
 export function createApp(context: Context): Express {
@@ -13,6 +14,8 @@ export function createApp(context: Context): Express {
   app.use(requestContext(context.logger, context.metrics));
   app.use(healthRoutes(context));
   app.use(metricsRoutes(context.metrics));
+  // Raw body on this route only: signatures are computed over the exact bytes Stripe sent.
+  app.use(webhookRoutes(context));
   app.use(notFoundHandler);
   app.use(errorHandler(context.logger));
   return app;

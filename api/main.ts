@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { loadConfigOrExit, type Config } from '../shared/config.js';
+import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/config.js';
 import { closeContext, createContext, type Context } from '../shared/context.js';
 import { isMainModule, runProcess } from '../shared/lifecycle.js';
 import { waitForRedis } from '../shared/redis.js';
@@ -25,6 +25,6 @@ export async function start(config: Config, options: { silentLogs?: boolean } = 
 
 if (isMainModule(import.meta.url)) {
   const config = loadConfigOrExit();
-  const api = await start(config);
+  const api = await start(config).catch(exitOnConfigError);
   runProcess('api', api.context.logger, api.stop, config.SHUTDOWN_TIMEOUT_MS);
 }

@@ -17,12 +17,15 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('attempts').notNullable().defaultTo(0);
     t.text('last_error');
     t.text('correlation_id');
+    /** The Stripe customer this event concerns, once routed: its sync marks the event processed. */
+    t.text('customer_id');
     t.timestamp('received_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('queued_at', { useTz: true });
     t.timestamp('processed_at', { useTz: true });
     t.check(`status in ('received','queued','processed','ignored','failed','dead')`, [], 'stripe_events_status_check');
     t.index(['status', 'received_at'], 'stripe_events_status_received_idx');
     t.index(['type', 'received_at'], 'stripe_events_type_received_idx');
+    t.index(['customer_id', 'status'], 'stripe_events_customer_status_idx');
   });
 
   await knex.schema.createTable('customers', (t) => {

@@ -100,12 +100,21 @@ export function loadConfigOrExit(): Config {
   try {
     return loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
+    return exitOnConfigError(error);
   }
+}
+
+/**
+ * Start-up failure handler: a configuration problem (bad key, unreadable or invalid catalog file)
+ * prints its message without a stack and exits 78 (EX_CONFIG), so the process manager's log says
+ * why; anything else is rethrown.
+ */
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  throw error;
 }
 
 /** The script this process was started for: PM2 runs scripts through a wrapper and names the real one in `pm_exec_path`. */

@@ -1,11 +1,14 @@
 import os from 'node:os';
+import { loadCatalogFile } from './catalog-source.js';
 import type { Config } from './config.js';
+import type { AccessPolicy, CatalogFile } from './domain/index.js';
 import { createDb, type Db } from './db.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { closeQueues, openQueues, type Queues } from './queues.js';
 import { closeRedis, createRedis, type Redis, type RedisRole } from './redis.js';
 import { createStripe, type Stripe } from './stripe.js';
+import { createStripeRateLimiter } from './stripe-rate-limit.js';
 
 /** What every process holds: configuration and its connections. Built once at start, closed at stop. */
 export interface Context {
@@ -17,6 +20,9 @@ export interface Context {
   stripe: Stripe;
   logger: Logger;
   metrics: Metrics;
+  /** The operator's catalog file, parsed at start (a bad file stops the process). */
+  catalogFile: CatalogFile;
+  policy: AccessPolicy;
 }
 
 export interface ContextOptions {
@@ -28,9 +34,11 @@ export interface ContextOptions {
 
 export function createContext(config: Config, options: ContextOptions): Context {
   const instance = `${os.hostname()}:${process.pid}`;
+  const catalogFile = loadCatalogFile(config.CATALOG_FILE);
   const redis = createRedis(config.REDIS_URL, options.redisRole, `billing-${options.role}`);
   const logger = createLogger({ level: config.LOG_LEVEL, service: options.role, silent: options.silentLogs ?? false });
   const queues = openQueues(config, redis);
+  const metrics = createMetrics({ role: options.role, instance });
   for (const queue of Object.values(queues)) queue.on('error', (error) => logger.warn('queue connection error', { queue: queue.name, error: error.message }));
   return {
     config,
@@ -42,9 +50,16 @@ export function createContext(config: Config, options: ContextOptions): Context 
     }),
     redis,
     queues,
-    stripe: createStripe(config),
+    // Workers share one Stripe rate limit across hosts; the api's few calls (checkout) are not queued behind it.
+    stripe: createStripe(config, {
+      metrics,
+      logger,
+      ...(options.role !== 'api' && { acquire: createStripeRateLimiter(redis, config.REDIS_PREFIX, config.STRIPE_RATE_LIMIT_PER_SECOND) }),
+    }),
     logger,
-    metrics: createMetrics({ role: options.role, instance }),
+    metrics,
+    catalogFile,
+    policy: { pastDueGraceHours: config.PAST_DUE_GRACE_HOURS },
   };
 }
 

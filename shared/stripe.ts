@@ -1,23 +1,64 @@
 import Stripe from 'stripe';
 import type { Config } from './config.js';
+import { currentCorrelation } from './correlation.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 
 export { Stripe };
 
 /** The API version this service speaks: the one the installed stripe package is typed for. */
 export const stripeApiVersion = Stripe.API_VERSION;
 
+export interface StripeHooks {
+  /** Waits for the shared rate limit; returns seconds waited. Omitted on HTTP paths (checkout). */
+  acquire?: () => Promise<number>;
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+/** `/v1/customers/cus_123/subscriptions` → `/v1/customers/:id/subscriptions` (bounded label cardinality). */
+export function endpointLabel(method: string, path: string): string {
+  const bare = path.split('?')[0] ?? path;
+  return `${method} ${bare.replace(/\/[a-z]{2,6}_[A-Za-z0-9_]+/g, '/:id')}`;
+}
+
+/** Wraps the stripe package's Node client: rate limit, per-endpoint metrics and a log line per call with the correlation id. */
+function instrumentedHttpClient(hooks: StripeHooks): Stripe.HttpClient {
+  const inner = Stripe.createNodeHttpClient();
+  return {
+    getClientName: () => 'billing-instrumented',
+    makeRequest: async (host, port, path, method, headers, requestData, protocol, timeout) => {
+      const waited = hooks.acquire ? await hooks.acquire() : 0;
+      if (waited > 0) hooks.metrics?.stripeRateLimitWait.observe(waited);
+      const endpoint = endpointLabel(method, path);
+      const started = Date.now();
+      try {
+        const response = await inner.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
+        const status = response.getStatusCode();
+        hooks.metrics?.stripeCalls.inc({ endpoint, status: String(status) });
+        hooks.logger?.debug('stripe call', { endpoint, status, durationMs: Date.now() - started, correlationId: currentCorrelation()?.correlationId });
+        return response;
+      } catch (error) {
+        hooks.metrics?.stripeCalls.inc({ endpoint, status: 'network_error' });
+        throw error;
+      }
+    },
+  };
+}
+
 /**
  * A Stripe client on the pinned API version. Network retries are off: jobs retry with their own
  * backoff, so a failure is visible and counted. `STRIPE_API_BASE` points it at a compatible API.
  */
-export function createStripe(config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>, options: { maxNetworkRetries?: number } = {}): Stripe {
+export function createStripe(config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>, hooks: StripeHooks = {}): Stripe {
   const base = config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE) : undefined;
   return new Stripe(config.STRIPE_SECRET_KEY, {
     apiVersion: stripeApiVersion,
-    maxNetworkRetries: options.maxNetworkRetries ?? 0,
+    maxNetworkRetries: 0,
     timeout: 20_000,
     telemetry: false,
     appInfo: { name: 'billing-entitlements' },
+    httpClient: instrumentedHttpClient(hooks),
     ...(base && {
       host: base.hostname,
       port: base.port || (base.protocol === 'https:' ? 443 : 80),

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { loadConfigOrExit, type Config } from '../shared/config.js';
+import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/config.js';
 import { closeContext, createContext, type Context } from '../shared/context.js';
 import { isMainModule, runProcess } from '../shared/lifecycle.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -29,6 +29,6 @@ export async function start(config: Config, options: { silentLogs?: boolean; met
 
 if (isMainModule(import.meta.url)) {
   const config = loadConfigOrExit();
-  const worker = await start(config);
+  const worker = await start(config).catch(exitOnConfigError);
   runProcess('worker', worker.context.logger, worker.stop, config.SHUTDOWN_TIMEOUT_MS);
 }

@@ -13,6 +13,8 @@ export interface JobData { correlationId?: string }
 export interface QueueProcessor {
   /** Runs one job; throw to fail it (classified transient or permanent by {@link isTransient}). */
   run: (context: Context, job: Job) => Promise<unknown>;
+  /** Called after an attempt failed and another will follow. */
+  onFailedAttempt?: (context: Context, job: Job, error: Error) => Promise<void>;
   /** Called once a job has failed for good (last attempt, or permanent), before it is dead-lettered. */
   onDead?: (context: Context, job: Job, error: Error) => Promise<void>;
   /** Jobs at once in this process; defaults to WORKER_CONCURRENCY. */
@@ -61,7 +63,10 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
     worker.on('failed', (job, error) => {
       if (!job) return;
       const exhausted = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (!exhausted) return;
+      if (!exhausted) {
+        void processor.onFailedAttempt?.(context, job, error).catch((hookError: unknown) => logger.warn('failed-attempt hook failed', { queue: name, error: hookError }));
+        return;
+      }
       void parkDeadLetter(context, name, job, error, processor).catch((parkError: unknown) => {
         logger.error('could not park a dead letter', { queue: name, jobId: job.id, error: parkError });
       });
@@ -78,7 +83,7 @@ async function parkDeadLetter(context: Context, queue: string, job: Job, error: 
   await context.queues.deadLetter.add(
     'dead-letter',
     { queue, jobId: job.id, name: job.name, data: job.data as unknown, error: error.message, failedAt: new Date().toISOString() },
-    { jobId: `${queue}:${job.id}:${job.attemptsMade}`, removeOnComplete: false, attempts: 1 },
+    { jobId: `${queue}-${job.id}-${job.attemptsMade}`, removeOnComplete: false, attempts: 1 },
   );
   context.metrics.deadLetters.inc({ queue });
   context.logger.error('job dead-lettered', { queue, jobId: job.id, job: job.name, error: error.message });

@@ -1,9 +1,13 @@
 import type { ProcessorTable } from '../runner.js';
+import { eventsProcessor } from './events-processor.js';
 import { maintenanceProcessor } from './maintenance.js';
+import { syncProcessor } from './sync-processor.js';
 
 /** Which processor runs each queue. */
 export function processorTable(): ProcessorTable {
   return {
+    events: eventsProcessor,
+    sync: syncProcessor,
     maintenance: maintenanceProcessor,
   };
 }

@@ -1,0 +1,101 @@
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Context } from '../../shared/context.js';
+import { currentCorrelation } from '../../shared/correlation.js';
+import { badRequest } from '../../shared/errors.js';
+import { enqueueEvent } from '../../shared/events/enqueue.js';
+import { eventFamily } from '../../shared/events/event-types.js';
+import { recordEvent } from '../../shared/events/inbox.js';
+import { withTimeout } from '../../shared/lifecycle.js';
+import type { Stripe } from '../../shared/stripe.js';
+
+/** Snapshot events (`object: "event"`) and thin events (`object: "v2.core.event"`, event destinations). */
+const envelope = z.union([
+  z.object({
+    id: z.string().regex(/^evt_\w+$/).max(255),
+    object: z.literal('event'),
+    type: z.string().min(1).max(255),
+    api_version: z.string().max(64).nullable().optional(),
+    created: z.number().int().nonnegative(),
+    livemode: z.boolean(),
+    data: z.object({ object: z.record(z.string(), z.unknown()) }),
+  }),
+  z.object({
+    id: z.string().regex(/^evt_\w+$/).max(255),
+    object: z.literal('v2.core.event'),
+    type: z.string().regex(/^v1\.[\w.]+$/).max(255),
+    created: z.iso.datetime({ offset: true }),
+    livemode: z.boolean(),
+    related_object: z.object({ id: z.string().min(1), type: z.string().min(1) }).optional(),
+  }),
+]);
+
+/**
+ * Verifies the signature over the exact bytes against every configured secret (rotation), with the
+ * stripe package's default tolerance, then parses. The same check serves snapshot and thin events.
+ */
+function verify(stripe: Stripe, body: Buffer, signature: string | undefined, secrets: readonly string[]): unknown {
+  if (!signature) throw badRequest('missing_signature', 'the Stripe-Signature header is missing');
+  const signatures = stripe.webhooks.signature;
+  if (!signatures) throw new Error('the stripe package offers no signature verification');
+  const verified = secrets.some((secret) => {
+    try {
+      return signatures.verifyHeader(body, signature, secret);
+    } catch {
+      return false;
+    }
+  });
+  if (!verified) throw badRequest('invalid_signature', 'the signature does not match any configured secret, or its timestamp is outside the tolerance');
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw badRequest('invalid_json', 'the body is not JSON');
+  }
+}
+
+/**
+ * `POST /webhooks/stripe`. Ack policy: answer 2xx only once the event is durable in the inbox.
+ * Verify → insert (ON CONFLICT DO NOTHING) → enqueue (best effort: if Redis is down the relay in
+ * the workers enqueues the row later) → 200. Postgres down → 503 and Stripe retries.
+ */
+export function webhookRoutes(context: Context): Router {
+  const { config, metrics, logger } = context;
+  const router = Router();
+  router.post('/webhooks/stripe', express.raw({ type: () => true, limit: config.WEBHOOK_MAX_BYTES }), async (req: Request, res) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let parsed: z.infer<typeof envelope>;
+    let payload: unknown;
+    try {
+      payload = verify(context.stripe, body, req.get('stripe-signature'), config.STRIPE_WEBHOOK_SECRET);
+      const result = envelope.safeParse(payload);
+      if (!result.success) throw badRequest('invalid_event', 'the body is not a Stripe event');
+      parsed = result.data;
+    } catch (error) {
+      metrics.webhookEvents.inc({ type: 'unknown', outcome: 'rejected' });
+      throw error;
+    }
+    const handled = eventFamily(parsed.type) !== undefined;
+    const correlationId = currentCorrelation()?.correlationId ?? parsed.id;
+    const isNew = await recordEvent(context.db, {
+      id: parsed.id,
+      type: parsed.type,
+      api_version: parsed.object === 'event' ? (parsed.api_version ?? null) : null,
+      livemode: parsed.livemode,
+      stripe_created: parsed.object === 'event' ? new Date(parsed.created * 1000) : new Date(parsed.created),
+      payload,
+      status: handled ? 'received' : 'ignored',
+      correlation_id: correlationId,
+    });
+    const outcome = !isNew ? 'duplicate' : handled ? 'accepted' : 'ignored';
+    metrics.webhookEvents.inc({ type: handled ? parsed.type : 'unhandled', outcome });
+    if (isNew && handled) {
+      try {
+        await withTimeout(enqueueEvent(context.queues, { id: parsed.id, type: parsed.type, correlationId }), 1500, 'enqueue');
+      } catch (error) {
+        logger.warn('event recorded but not enqueued; the relay will enqueue it', { eventId: parsed.id, error });
+      }
+    }
+    res.json({ received: true });
+  });
+  return router;
+}

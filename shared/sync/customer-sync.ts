@@ -1,0 +1,41 @@
+import type { Context } from '../context.js';
+import { invalidateEntitlements } from '../entitlements/cache-keys.js';
+import { recomputeInTransaction, type RecomputeCause, type StoredEntitlement } from '../entitlements/recompute.js';
+import { fetchCustomer } from './fetch-customer.js';
+import { writeSnapshot } from './write-snapshot.js';
+
+export interface SyncResult {
+  customerId: string;
+  changed: boolean;
+  entitlements: StoredEntitlement[];
+  /** Inbox events this sync made processed (received before the fetch started). */
+  processedEvents: number;
+}
+
+/**
+ * The one path from Stripe's truth to local state, used by webhook events, the sync endpoint and
+ * reconciliation: fetch the customer's current state, write it compare-and-set, recompute
+ * entitlements (audited), mark the customer's queued events processed — one transaction — then
+ * invalidate the cache.
+ */
+export async function syncCustomer(context: Context, stripeCustomerId: string, cause: RecomputeCause & { linkUserId?: string }): Promise<SyncResult> {
+  const snapshot = await fetchCustomer(context.stripe, stripeCustomerId);
+  const { result, customerId, processed } = await context.db.transaction(async (trx) => {
+    const customerId = await writeSnapshot(trx, snapshot, cause.linkUserId);
+    const result = await recomputeInTransaction(trx, context, customerId, cause);
+    // Every event of this customer received before the fetch started is reflected in what was just written.
+    const processed = await trx('stripe_events')
+      .where({ customer_id: stripeCustomerId })
+      .whereIn('status', ['queued', 'failed'])
+      .where('received_at', '<=', snapshot.fetchStartedAt)
+      .update({ status: 'processed', processed_at: trx.fn.now(), last_error: null })
+      .returning<{ type: string; stripe_created: Date | null }[]>(['type', 'stripe_created']);
+    return { result, customerId, processed };
+  });
+  await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, result.refs);
+  const now = Date.now();
+  for (const event of processed) {
+    if (event.stripe_created) context.metrics.eventLag.observe({ type: event.type }, Math.max(0, (now - event.stripe_created.getTime()) / 1000));
+  }
+  return { customerId, changed: result.changed, entitlements: result.entitlements, processedEvents: processed.length };
+}

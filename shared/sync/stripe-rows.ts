@@ -1,0 +1,67 @@
+import type { Stripe } from '../stripe.js';
+
+/** Pure mapping from Stripe objects (pinned API version) to mirror rows. */
+
+const toDate = (seconds: number | null | undefined): Date | null => (typeof seconds === 'number' ? new Date(seconds * 1000) : null);
+const idOf = (value: string | { id: string } | null | undefined): string | null => (value == null ? null : typeof value === 'string' ? value : value.id);
+
+export interface SubscriptionRow {
+  id: string; stripe_customer_id: string; status: string; cancel_at_period_end: boolean; cancel_at: Date | null; canceled_at: Date | null;
+  ended_at: Date | null; trial_end: Date | null; latest_invoice_id: string | null; latest_invoice_status: string | null;
+  latest_invoice_refunded: boolean; currency: string | null; metadata: string; stripe_created: Date | null;
+}
+
+export interface ItemRow {
+  id: string; subscription_id: string; price_id: string; product_id: string; lookup_key: string | null; quantity: number;
+  unit_amount: number | null; current_period_start: Date | null; current_period_end: Date | null;
+}
+
+/**
+ * A subscription's latest invoice counts as refunded when it was paid and every charge that paid it
+ * is fully refunded. Invoices name their charges through invoice payments (API 2025-03-31+).
+ */
+export function latestInvoiceRefunded(subscription: Stripe.Subscription, refundedCharges: ReadonlySet<string>, refundedIntents: ReadonlySet<string>): boolean {
+  const invoice = subscription.latest_invoice;
+  if (!invoice || typeof invoice === 'string' || invoice.status !== 'paid') return false;
+  const payments = (invoice.payments?.data ?? []).filter((payment) => payment.status === 'paid');
+  if (payments.length === 0) return false;
+  return payments.every((payment) => {
+    const charge = idOf(payment.payment.charge);
+    const intent = idOf(payment.payment.payment_intent);
+    return (charge !== null && refundedCharges.has(charge)) || (intent !== null && refundedIntents.has(intent));
+  });
+}
+
+export function subscriptionRow(subscription: Stripe.Subscription, refunded: boolean): SubscriptionRow {
+  const invoice = subscription.latest_invoice;
+  return {
+    id: subscription.id,
+    stripe_customer_id: idOf(subscription.customer) ?? '',
+    status: subscription.status,
+    cancel_at_period_end: subscription.cancel_at_period_end,
+    cancel_at: toDate(subscription.cancel_at),
+    canceled_at: toDate(subscription.canceled_at),
+    ended_at: toDate(subscription.ended_at),
+    trial_end: toDate(subscription.trial_end),
+    latest_invoice_id: idOf(invoice),
+    latest_invoice_status: invoice && typeof invoice !== 'string' ? (invoice.status ?? null) : null,
+    latest_invoice_refunded: refunded,
+    currency: subscription.currency,
+    metadata: JSON.stringify(subscription.metadata),
+    stripe_created: toDate(subscription.created),
+  };
+}
+
+export function itemRows(subscription: Stripe.Subscription): ItemRow[] {
+  return subscription.items.data.map((item) => ({
+    id: item.id,
+    subscription_id: subscription.id,
+    price_id: item.price.id,
+    product_id: idOf(item.price.product) ?? '',
+    lookup_key: item.price.lookup_key ?? null,
+    quantity: item.quantity ?? 1,
+    unit_amount: item.price.unit_amount ?? null,
+    current_period_start: toDate(item.current_period_start),
+    current_period_end: toDate(item.current_period_end),
+  }));
+}

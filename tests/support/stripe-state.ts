@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import nock from 'nock';
+
+/**
+ * A tiny in-memory Stripe for tests: objects in the pinned API version's shapes, answered through
+ * nock (in-process) or through `serveStripeState` (a local HTTP server, for child processes).
+ * Every test makes its own ids, so tests in one file share the interceptors without sharing data.
+ */
+export type Json = Record<string, unknown>;
+
+export interface ItemSpec { price: string; product: string; lookupKey?: string | null; quantity?: number; periodEnd?: number }
+export interface SubscriptionSpec {
+  id?: string; status?: string; items: ItemSpec[]; cancelAtPeriodEnd?: boolean;
+  latestInvoice?: { status: 'paid' | 'open' | 'void'; charge?: string } | null; created?: number;
+}
+
+export const uid = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+const now = () => Math.floor(Date.now() / 1000);
+
+export class StripeState {
+  readonly customers = new Map<string, Json>();
+  readonly subscriptions = new Map<string, Json>();
+  readonly charges = new Map<string, Json>();
+  readonly products = new Map<string, { product: Json; features: string[] }>();
+  readonly prices = new Map<string, Json>();
+  readonly calls: string[] = [];
+
+  customer(id = uid('cus'), fields: Json = {}): string {
+    this.customers.set(id, { id, object: 'customer', email: `${id}@example.com`, name: null, metadata: {}, created: now(), livemode: false, ...fields });
+    return id;
+  }
+
+  deleteCustomer(id: string): void {
+    this.customers.set(id, { id, object: 'customer', deleted: true });
+  }
+
+  subscription(customer: string, spec: SubscriptionSpec): string {
+    const id = spec.id ?? uid('sub');
+    const invoice = spec.latestInvoice === undefined ? { status: 'paid' as const } : spec.latestInvoice;
+    const chargeId = invoice?.charge ?? uid('ch');
+    if (invoice?.status === 'paid' && !this.charges.has(chargeId)) this.charge(customer, { id: chargeId });
+    this.subscriptions.set(id, {
+      id, object: 'subscription', customer, status: spec.status ?? 'active', cancel_at_period_end: spec.cancelAtPeriodEnd ?? false,
+      cancel_at: null, canceled_at: null, ended_at: null, trial_end: null, currency: 'usd', metadata: {}, created: spec.created ?? now(), livemode: false,
+      items: {
+        object: 'list', has_more: false, url: `/v1/subscription_items?subscription=${id}`,
+        data: spec.items.map((item, index) => ({
+          id: `si_${id.slice(4)}_${index}`, object: 'subscription_item', subscription: id, quantity: item.quantity ?? 1,
+          current_period_start: now() - 86_400, current_period_end: item.periodEnd ?? now() + 30 * 86_400,
+          price: { id: item.price, object: 'price', product: item.product, lookup_key: item.lookupKey ?? null, unit_amount: 1500, currency: 'usd', active: true },
+        })),
+      },
+      latest_invoice: invoice && {
+        id: uid('in'), object: 'invoice', status: invoice.status, customer,
+        payments: { object: 'list', has_more: false, data: invoice.status === 'paid' ? [{ id: uid('inpay'), object: 'invoice_payment', status: 'paid', payment: { type: 'charge', charge: chargeId } }] : [] },
+      },
+    });
+    return id;
+  }
+
+  update(subscriptionId: string, fields: Json): void {
+    const sub = this.subscriptions.get(subscriptionId);
+    if (!sub) throw new Error(`no ${subscriptionId}`);
+    Object.assign(sub, fields);
+  }
+
+  charge(customer: string, fields: Json = {}): string {
+    const id = (fields.id as string | undefined) ?? uid('ch');
+    this.charges.set(id, { id, object: 'charge', customer, amount: 1500, amount_refunded: 0, refunded: false, payment_intent: null, ...fields });
+    return id;
+  }
+
+  product(id: string, features: string[], fields: Json = {}): void {
+    this.products.set(id, { product: { id, object: 'product', name: id, active: true, metadata: {}, ...fields }, features });
+  }
+
+  price(id: string, product: string, lookupKey: string | null): void {
+    this.prices.set(id, { id, object: 'price', product, lookup_key: lookupKey, active: true, unit_amount: 1500, currency: 'usd', recurring: { interval: 'month' } });
+  }
+
+  /** Answers a Stripe API request from the state: [status, body]. */
+  answer(method: string, url: string): [number, Json] {
+    const { pathname, searchParams } = new URL(url, 'https://api.stripe.com');
+    this.calls.push(`${method} ${pathname}`);
+    const list = (data: Json[]) => [200, { object: 'list', data, has_more: false, url: pathname }] as [number, Json];
+    const missing = (what: string): [number, Json] => [404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}` } }];
+    let match: RegExpExecArray | null;
+    if ((match = /^\/v1\/customers\/([^/]+)$/.exec(pathname))) return this.customers.has(match[1]) ? [200, this.customers.get(match[1])!] : missing('customer');
+    if (pathname === '/v1/subscriptions') {
+      const customer = searchParams.get('customer');
+      return list([...this.subscriptions.values()].filter((sub) => sub.customer === customer));
+    }
+    if ((match = /^\/v1\/subscriptions\/([^/]+)$/.exec(pathname))) return this.subscriptions.has(match[1]) ? [200, this.subscriptions.get(match[1])!] : missing('subscription');
+    if (pathname === '/v1/charges') return list([...this.charges.values()].filter((charge) => charge.customer === searchParams.get('customer')));
+    if ((match = /^\/v1\/charges\/([^/]+)$/.exec(pathname))) return this.charges.has(match[1]) ? [200, this.charges.get(match[1])!] : missing('charge');
+    if ((match = /^\/v1\/products\/([^/]+)\/features$/.exec(pathname))) {
+      const entry = this.products.get(match[1]);
+      return list((entry?.features ?? []).map((key) => ({ id: uid('prodft'), object: 'product_feature', entitlement_feature: { id: uid('feat'), object: 'entitlements.feature', lookup_key: key, name: key, active: true } })));
+    }
+    if ((match = /^\/v1\/products\/([^/]+)$/.exec(pathname))) return this.products.has(match[1]) ? [200, this.products.get(match[1])!.product] : missing('product');
+    if ((match = /^\/v1\/prices\/([^/]+)$/.exec(pathname))) return this.prices.has(match[1]) ? [200, this.prices.get(match[1])!] : missing('price');
+    return [404, { error: { type: 'invalid_request_error', message: `unrouted ${method} ${pathname}` } }];
+  }
+}
+
+const states = new Set<StripeState>();
+
+/**
+ * Routes nock's api.stripe.com to whichever registered state knows the requested object; ids are
+ * unique per test, so concurrent tests in a file never see each other's objects.
+ */
+export function useStripeState(state: StripeState): () => void {
+  if (states.size === 0) {
+    nock.disableNetConnect();
+    nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+    nock('https://api.stripe.com').persist().get(/.*/).reply(function reply(uri: string | Request) {
+      // nock 15 hands the fetch Request to reply functions, older versions the path.
+      const url = typeof uri === 'string' ? uri : uri.url;
+      for (const candidate of states) {
+        const [status, body] = candidate.answer('GET', url);
+        if (status !== 404 || states.size === 1) return [status, body];
+      }
+      return [404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such object' } }];
+    });
+  }
+  states.add(state);
+  return () => { states.delete(state); };
+}

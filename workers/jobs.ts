@@ -1,0 +1,29 @@
+import type { Context } from '../shared/context.js';
+import { currentCorrelation } from '../shared/correlation.js';
+
+export interface SyncJobData { stripeCustomerId: string; correlationId?: string; eventId?: string }
+export interface RecomputeJobData { customerId: string; correlationId?: string; reason?: string }
+
+/**
+ * A per-customer sync, deduplicated by customer: while one waits, more adds are dropped; while one
+ * runs, the latest add is kept and runs after it (a change during the fetch is never lost, and two
+ * syncs of one customer never run at once).
+ */
+export async function enqueueSync(context: Context, data: SyncJobData): Promise<void> {
+  const correlationId = data.correlationId ?? currentCorrelation()?.correlationId;
+  await context.queues.sync.add('sync-customer', { ...data, ...(correlationId && { correlationId }) }, {
+    deduplication: { id: `sync-${data.stripeCustomerId}`, keepLastIfActive: true },
+  });
+}
+
+/** Recompute without a Stripe fetch (catalog changes, grant expiry), deduplicated the same way. */
+export async function enqueueRecompute(context: Context, customerIds: readonly string[], reason?: string): Promise<void> {
+  const correlationId = currentCorrelation()?.correlationId;
+  for (let start = 0; start < customerIds.length; start += 500) {
+    await context.queues.sync.addBulk(customerIds.slice(start, start + 500).map((customerId) => ({
+      name: 'recompute-customer',
+      data: { customerId, ...(correlationId && { correlationId }), ...(reason && { reason }) } satisfies RecomputeJobData,
+      opts: { deduplication: { id: `recompute-${customerId}`, keepLastIfActive: true } },
+    })));
+  }
+}
