@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/config.ts', 'tests/support/environment.ts'],
+    files: ['shared/config.ts', 'tests/support/environment.ts', 'tools/bench/support/environment.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -14,10 +14,15 @@ export function portOf(server: Server): number {
   return (server.address() as AddressInfo).port;
 }
 
-/** Stops accepting, lets in-flight requests finish, closes idle keep-alive sockets. */
+/**
+ * Stops accepting and lets in-flight requests finish. Keep-alive sockets become idle as their
+ * requests end (some only after a response sent before the body was read), so idle sockets are
+ * closed repeatedly until the server has none left.
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => { clearInterval(sweep); resolve(); });
     server.closeIdleConnections();
   });
 }

@@ -50,6 +50,12 @@ const schema = z.object({
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   /** First retry delay in ms; doubles each attempt, with jitter. @defaultValue 1000 */
   JOB_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  /** A job not heartbeating for this long is stalled (its worker died) and runs again elsewhere. @defaultValue 30000 */
+  JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** How often each worker re-enqueues inbox rows that have no job. @defaultValue 15000 */
+  RELAY_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  /** Inbox rows unfinished for this long without a job are re-enqueued by the relay. @defaultValue 30 */
+  RELAY_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   /** Days processed inbox rows are kept. @defaultValue 30 */
   INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Largest accepted webhook body in bytes. @defaultValue 2 MiB */

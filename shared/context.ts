@@ -7,7 +7,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { closeQueues, openQueues, type Queues } from './queues.js';
 import { closeRedis, createRedis, type Redis, type RedisRole } from './redis.js';
-import { createStripe, type Stripe } from './stripe.js';
+import { closeStripe, createStripe, type Stripe } from './stripe.js';
 import { createStripeRateLimiter } from './stripe-rate-limit.js';
 
 /** What every process holds: configuration and its connections. Built once at start, closed at stop. */
@@ -65,5 +65,6 @@ export function createContext(config: Config, options: ContextOptions): Context 
 
 export async function closeContext(context: Context): Promise<void> {
   await closeQueues(context.queues);
+  closeStripe(context.stripe);
   await Promise.allSettled([context.db.destroy(), closeRedis(context.redis)]);
 }

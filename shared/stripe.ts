@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import Stripe from 'stripe';
 import type { Config } from './config.js';
 import { currentCorrelation } from './correlation.js';
@@ -23,8 +25,8 @@ export function endpointLabel(method: string, path: string): string {
 }
 
 /** Wraps the stripe package's Node client: rate limit, per-endpoint metrics and a log line per call with the correlation id. */
-function instrumentedHttpClient(hooks: StripeHooks): Stripe.HttpClient {
-  const inner = Stripe.createNodeHttpClient();
+function instrumentedHttpClient(hooks: StripeHooks, agent: http.Agent): Stripe.HttpClient {
+  const inner = Stripe.createNodeHttpClient(agent);
   return {
     getClientName: () => 'billing-instrumented',
     makeRequest: async (host, port, path, method, headers, requestData, protocol, timeout) => {
@@ -52,17 +54,28 @@ function instrumentedHttpClient(hooks: StripeHooks): Stripe.HttpClient {
  */
 export function createStripe(config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>, hooks: StripeHooks = {}): Stripe {
   const base = config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE) : undefined;
-  return new Stripe(config.STRIPE_SECRET_KEY, {
+  // An agent of our own (not the package's shared one), so closing the process closes its sockets.
+  const agent = base?.protocol === 'http:' ? new http.Agent({ keepAlive: true }) : new https.Agent({ keepAlive: true });
+  const stripe = new Stripe(config.STRIPE_SECRET_KEY, {
     apiVersion: stripeApiVersion,
     maxNetworkRetries: 0,
     timeout: 20_000,
     telemetry: false,
     appInfo: { name: 'billing-entitlements' },
-    httpClient: instrumentedHttpClient(hooks),
+    httpClient: instrumentedHttpClient(hooks, agent),
     ...(base && {
       host: base.hostname,
       port: base.port || (base.protocol === 'https:' ? 443 : 80),
       protocol: base.protocol === 'https:' ? 'https' : 'http',
     }),
   });
+  agents.set(stripe, agent);
+  return stripe;
+}
+
+const agents = new WeakMap<Stripe, http.Agent>();
+
+/** Closes the client's keep-alive sockets. */
+export function closeStripe(stripe: Stripe): void {
+  agents.get(stripe)?.destroy();
 }

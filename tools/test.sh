@@ -15,6 +15,8 @@ mkdir -p .local
 # Static checks first: a type error or lint finding fails the suite like a failing test.
 npm run -s check || { echo "0 passed, 1 failed"; exit 1; }
 node_modules/.bin/tsx tests/support/prepare.ts || exit 1
+# The Bull Board check runs in a real headless browser: install Debian's chromium up front when missing.
+bash tools/browser.sh ensure >/dev/null || echo "test: no chromium; the browser check will fail" >&2
 
 node_modules/.bin/c8 --reporter=lcov --reporter=json-summary --report-dir=coverage \
   --include 'api/**' --include 'workers/**' --include 'shared/**' --include 'tools/**' \

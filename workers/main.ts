@@ -2,8 +2,10 @@ import type { Server } from 'node:http';
 import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/config.js';
 import { closeContext, createContext, type Context } from '../shared/context.js';
 import { isMainModule, runProcess } from '../shared/lifecycle.js';
+import { startHousekeeping } from './housekeeping.js';
 import { startMetricsServer } from './metrics-server.js';
 import { scheduleMaintenance } from './processors/maintenance.js';
+import { scheduleReconciliation } from './processors/reconcile-schedule.js';
 import { processorTable } from './processors/registry.js';
 import { startWorkers, stopWorkers, type RunningWorker } from './runner.js';
 
@@ -14,12 +16,15 @@ export async function start(config: Config, options: { silentLogs?: boolean; met
   const context = createContext(config, { role: 'worker', redisRole: 'worker', silentLogs: options.silentLogs ?? false });
   const workers = startWorkers(context, processorTable());
   await scheduleMaintenance(context);
+  await scheduleReconciliation(context);
+  const stopHousekeeping = startHousekeeping(context, { relayEveryMs: config.RELAY_INTERVAL_MS, relayOlderThanSeconds: config.RELAY_AFTER_SECONDS });
   const port = options.metricsPort ?? config.METRICS_PORT;
   const metricsServer = port > 0 || options.metricsPort === 0 ? await startMetricsServer(context, port) : undefined;
   context.logger.info('worker started', { queues: workers.map(({ worker }) => worker.name), concurrency: config.WORKER_CONCURRENCY });
   const stop = async () => {
     // Stop taking jobs and let the active ones finish; jobs still running at the hard timeout are
     // released by BullMQ's stalled-job check and picked up by another worker.
+    stopHousekeeping();
     await stopWorkers(workers);
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await closeContext(context);

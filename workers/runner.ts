@@ -58,7 +58,17 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
           }
         });
       },
-      { connection, prefix: config.REDIS_PREFIX, concurrency: processor.concurrency ?? config.WORKER_CONCURRENCY, autorun: true },
+      {
+        connection,
+        prefix: config.REDIS_PREFIX,
+        concurrency: processor.concurrency ?? config.WORKER_CONCURRENCY,
+        autorun: true,
+        // A killed worker's job is picked up again once its lock lapses; twice, so one crash during
+        // recovery does not fail it.
+        lockDuration: config.JOB_LOCK_MS,
+        stalledInterval: config.JOB_LOCK_MS,
+        maxStalledCount: 2,
+      },
     );
     worker.on('failed', (job, error) => {
       if (!job) return;

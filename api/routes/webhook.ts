@@ -2,7 +2,7 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../shared/context.js';
 import { currentCorrelation } from '../../shared/correlation.js';
-import { badRequest } from '../../shared/errors.js';
+import { badRequest, unavailable } from '../../shared/errors.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
 import { eventFamily } from '../../shared/events/event-types.js';
 import { recordEvent } from '../../shared/events/inbox.js';
@@ -76,6 +76,8 @@ export function webhookRoutes(context: Context): Router {
     }
     const handled = eventFamily(parsed.type) !== undefined;
     const correlationId = currentCorrelation()?.correlationId ?? parsed.id;
+    // Ack policy: whatever stops the insert (Postgres down, a connection dropped mid-query, pool
+    // exhausted), the event is not durable, so the answer is 503 and Stripe delivers it again.
     const isNew = await recordEvent(context.db, {
       id: parsed.id,
       type: parsed.type,
@@ -85,6 +87,9 @@ export function webhookRoutes(context: Context): Router {
       payload,
       status: handled ? 'received' : 'ignored',
       correlation_id: correlationId,
+    }).catch((error: unknown) => {
+      logger.warn('event could not be recorded; answering 503 so Stripe retries', { eventId: parsed.id, error });
+      throw unavailable('inbox_unavailable', 'the event could not be recorded; retry later');
     });
     const outcome = !isNew ? 'duplicate' : handled ? 'accepted' : 'ignored';
     metrics.webhookEvents.inc({ type: handled ? parsed.type : 'unhandled', outcome });

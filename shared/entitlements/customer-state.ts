@@ -11,14 +11,13 @@ interface GrantRow { id: string; feature: string; value: true | number; expires_
 
 /** Everything the entitlement function needs about one customer, read in three queries. */
 export async function loadCustomerState(db: Knex | Knex.Transaction, customerId: string): Promise<{ state: CustomerState; productIds: string[] }> {
-  const [subscriptions, items, grants] = await Promise.all([
-    db('subscriptions').select<SubscriptionRow[]>('id', 'status', 'cancel_at_period_end', 'past_due_since', 'latest_invoice_refunded').where({ customer_id: customerId }),
-    db('subscription_items as i')
+  // Sequential on purpose: inside a transaction all three share one connection.
+  const subscriptions = await db('subscriptions').select<SubscriptionRow[]>('id', 'status', 'cancel_at_period_end', 'past_due_since', 'latest_invoice_refunded').where({ customer_id: customerId });
+  const items = await db('subscription_items as i')
       .join('subscriptions as s', 's.id', 'i.subscription_id')
       .where('s.customer_id', customerId)
-      .select<ItemRow[]>('i.id', 'i.subscription_id', 'i.price_id', 'i.product_id', 'i.lookup_key', 'i.quantity', 'i.current_period_end'),
-    db('grants').select<GrantRow[]>('id', 'feature', 'value', 'expires_at', 'revoked_at').where({ customer_id: customerId }).whereNull('revoked_at'),
-  ]);
+      .select<ItemRow[]>('i.id', 'i.subscription_id', 'i.price_id', 'i.product_id', 'i.lookup_key', 'i.quantity', 'i.current_period_end');
+  const grants = await db('grants').select<GrantRow[]>('id', 'feature', 'value', 'expires_at', 'revoked_at').where({ customer_id: customerId }).whereNull('revoked_at');
   const state: CustomerState = {
     subscriptions: subscriptions.map((sub) => ({
       id: sub.id,

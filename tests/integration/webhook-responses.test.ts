@@ -102,7 +102,7 @@ test('Postgres unavailable: 503 so Stripe retries', async (t) => {
   t.teardown(api.stop);
   const response = await deliver(`http://127.0.0.1:${api.port}`, subscriptionEvent());
   t.is(response.status, 503);
-  t.is(((await response.json()) as { error: { code: string } }).error.code, 'dependency_unavailable');
+  t.is(((await response.json()) as { error: { code: string } }).error.code, 'inbox_unavailable');
 });
 
 test('Redis unavailable but the insert committed: 200, and the row waits for the relay', async (t) => {

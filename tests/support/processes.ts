@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { inheritedEnvironment } from './environment.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+/** `node --import tsx`: one process (the tsx binary runs the script in a child, which a SIGKILL would orphan). */
+const nodeWithTsx = (script: string, args: string[] = []) => [process.execPath, ['--import', 'tsx', path.join(projectRoot, script), ...args]] as const;
 
 /** Environment variables for a child process built from a test config-like record. */
 export function childEnv(values: Record<string, string | number | readonly string[] | boolean | undefined>): NodeJS.ProcessEnv {
@@ -21,7 +22,8 @@ export interface RunResult { code: number | null; stdout: string; stderr: string
 
 /** Runs a TypeScript entry point with tsx to completion. */
 export async function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
-  const child = spawn(tsx, [path.join(projectRoot, script), ...args], { env, cwd: projectRoot });
+  const [command, argv] = nodeWithTsx(script, args);
+  const child = spawn(command, argv, { env, cwd: projectRoot });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
@@ -32,7 +34,8 @@ export async function runScript(script: string, args: string[], env: NodeJS.Proc
 
 /** Starts a long-running entry point; the caller stops it. Output is collected. */
 export function startScript(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(tsx, [path.join(projectRoot, script)], { env, cwd: projectRoot });
+  const [command, argv] = nodeWithTsx(script);
+  const child = spawn(command, argv, { env, cwd: projectRoot });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });

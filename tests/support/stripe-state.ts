@@ -78,6 +78,13 @@ export class StripeState {
     this.prices.set(id, { id, object: 'price', product, lookup_key: lookupKey, active: true, unit_amount: 1500, currency: 'usd', recurring: { interval: 'month' } });
   }
 
+  /** True when this state holds an object the request names (path id or `customer` filter). */
+  owns(url: string): boolean {
+    const { pathname, searchParams } = new URL(url, 'https://api.stripe.com');
+    const ids = [...pathname.split('/'), searchParams.get('customer') ?? ''].filter((part) => /^[a-z]+_\w+$/.test(part));
+    return ids.some((id) => this.customers.has(id) || this.subscriptions.has(id) || this.charges.has(id) || this.products.has(id) || this.prices.has(id));
+  }
+
   /** Answers a Stripe API request from the state: [status, body]. */
   answer(method: string, url: string): [number, Json] {
     const { pathname, searchParams } = new URL(url, 'https://api.stripe.com');
@@ -116,10 +123,8 @@ export function useStripeState(state: StripeState): () => void {
     nock('https://api.stripe.com').persist().get(/.*/).reply(function reply(uri: string | Request) {
       // nock 15 hands the fetch Request to reply functions, older versions the path.
       const url = typeof uri === 'string' ? uri : uri.url;
-      for (const candidate of states) {
-        const [status, body] = candidate.answer('GET', url);
-        if (status !== 404 || states.size === 1) return [status, body];
-      }
+      const owner = [...states].find((candidate) => candidate.owns(url)) ?? (states.size === 1 ? [...states][0] : undefined);
+      if (owner) return owner.answer('GET', url);
       return [404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such object' } }];
     });
   }
