@@ -1,11 +1,15 @@
 import { loadConfigOrExit } from '../../shared/config.js';
 import { keys } from './commands/keys.js';
 import { migrate } from './commands/migrate.js';
+import { reconcile } from './commands/reconcile.js';
+import { trigger } from './commands/trigger.js';
 import { UsageError } from './usage-error.js';
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   migrate: () => migrate(loadConfigOrExit()),
   keys: (args) => keys(loadConfigOrExit(), args),
+  reconcile: (args) => reconcile(loadConfigOrExit(), args),
+  trigger: (args) => trigger(args),
 };
 
 const help = `usage: npm run billing -- <command>
@@ -14,6 +18,10 @@ const help = `usage: npm run billing -- <command>
                                             create an API key (printed once on stdout)
   keys list                                 list keys (never the secrets)
   keys revoke ID                            revoke a key
+  reconcile [--customer cus_…|USER_ID] [--since DATE] [--detach]
+                                            repair drift between Stripe and the mirror (a worker runs it; progress is shown)
+  trigger SCENARIO [--sim URL] [--user ID] [--wait]
+                                            play a scenario on a running Stripe simulator (subscription.lifecycle, refund, …)
 `;
 
 const [name, ...args] = process.argv.slice(2);

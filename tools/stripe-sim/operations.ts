@@ -1,0 +1,103 @@
+import type Stripe from 'stripe';
+import type { SimContext } from './context.js';
+import { invalidRequest, resourceMissing } from './errors.js';
+import { completeCheckoutSession, createCheckoutSession } from './ops/checkout.js';
+import { advanceClock, type AdvanceResult } from './ops/clock-advance.js';
+import { idOf, liveCustomer, mustGet } from './ops/lookup.js';
+import { closeDispute, createRefund, openDispute } from './ops/refunds.js';
+import { currentPeriodEnd, retryInvoice } from './ops/renewal.js';
+import { updateSubscription } from './ops/subscription-update.js';
+import type { PaymentOutcome } from './store.js';
+
+export interface CheckoutInput {
+  /** A price lookup key (`pro_monthly`) or, instead, a price id. */
+  lookupKey?: string;
+  price?: string;
+  quantity?: number;
+  trialDays?: number;
+  /** An existing customer; otherwise checkout creates one. */
+  customer?: string;
+  email?: string;
+  /** Your app's user id, stored as the session's `client_reference_id`. */
+  clientReferenceId?: string;
+  paymentMethod?: string;
+}
+
+export interface CheckoutOutcome {
+  session: string;
+  customer: string;
+  subscription: string;
+  invoice: string | null;
+}
+
+/**
+ * The lifecycle operations a test, the control API or a scenario can drive, each one what a
+ * buyer, a bank or the passing of time would cause in Stripe.
+ */
+export function createOperations(ctx: SimContext) {
+  const priceFor = (input: CheckoutInput): Stripe.Price => {
+    if (input.price !== undefined) return mustGet(ctx.store.prices, input.price, 'price', 'price');
+    const key = input.lookupKey ?? 'basic_monthly';
+    const price = [...ctx.store.prices.values()].find((candidate) => candidate.lookup_key === key && candidate.active);
+    if (!price) throw resourceMissing('price with lookup_key', key, 'lookup_key');
+    return price;
+  };
+  const latestPaidCharge = (subscriptionId: string): Stripe.Charge => {
+    const subscription = mustGet(ctx.store.subscriptions, subscriptionId, 'subscription');
+    const charges = [...ctx.store.charges.values()].reverse();
+    for (const payment of [...ctx.store.invoicePayments.values()].reverse()) {
+      const invoice = ctx.store.invoices.get(idOf(payment.invoice) ?? '');
+      if (invoice?.parent?.subscription_details?.subscription !== subscription.id || payment.status !== 'paid') continue;
+      const charge = charges.find((candidate) => idOf(candidate.payment_intent) === payment.payment.payment_intent && candidate.status === 'succeeded');
+      if (charge) return charge;
+    }
+    throw invalidRequest(`Subscription ${subscription.id} has no successful charge.`);
+  };
+
+  return {
+    checkout(input: CheckoutInput): CheckoutOutcome {
+      const price = priceFor(input);
+      const session = createCheckoutSession(ctx, {
+        mode: 'subscription',
+        customer: input.customer,
+        customerEmail: input.customer === undefined ? (input.email ?? `${input.clientReferenceId ?? 'buyer'}@example.test`) : undefined,
+        clientReferenceId: input.clientReferenceId,
+        successUrl: 'https://example.test/success',
+        lineItems: [{ price: price.id, quantity: input.quantity ?? 1 }],
+        trialDays: input.trialDays ?? null,
+        metadata: input.clientReferenceId === undefined ? {} : { user_id: input.clientReferenceId },
+      });
+      const done = completeCheckoutSession(ctx, session.id, { paymentMethod: input.paymentMethod });
+      return { session: done.id, customer: idOf(done.customer) ?? '', subscription: idOf(done.subscription) ?? '', invoice: idOf(done.invoice) };
+    },
+    completeCheckout: (session: string, paymentMethod?: string) => completeCheckoutSession(ctx, session, { paymentMethod }),
+    advance: (seconds: number): AdvanceResult => advanceClock(ctx, seconds),
+    /** Advances exactly to the end of the subscription's current period (its renewal moment). */
+    advanceToPeriodEnd(subscription: string): AdvanceResult {
+      const end = currentPeriodEnd(mustGet(ctx.store.subscriptions, subscription, 'subscription'));
+      return advanceClock(ctx, Math.max(0, end - ctx.clock.now()));
+    },
+    setPaymentOutcome(customer: string, outcome: PaymentOutcome): void {
+      ctx.store.paymentOutcomes.set(liveCustomer(ctx, customer).id, outcome);
+    },
+    /** Retries the subscription's open latest invoice now (the customer fixed their card). */
+    payLatestInvoice(subscription: string): { invoice: string; paid: boolean } {
+      const latest = idOf(mustGet(ctx.store.subscriptions, subscription, 'subscription').latest_invoice);
+      const invoice = mustGet(ctx.store.invoices, latest ?? '', 'invoice');
+      if (invoice.status !== 'open') throw invalidRequest(`Invoice ${invoice.id} is ${String(invoice.status)}, not open.`);
+      return { invoice: invoice.id, paid: ctx.events.withRequest(null, () => retryInvoice(ctx, invoice)).paid };
+    },
+    cancelAtPeriodEnd: (subscription: string, cancel = true) => updateSubscription(ctx, subscription, { cancelAtPeriodEnd: cancel }),
+    setQuantity(subscription: string, quantity: number): Stripe.Subscription {
+      const item = mustGet(ctx.store.subscriptions, subscription, 'subscription').items.data[0];
+      return updateSubscription(ctx, subscription, { items: [{ id: item?.id, quantity }] });
+    },
+    refundLatestCharge: (subscription: string, amount?: number) => createRefund(ctx, { charge: latestPaidCharge(subscription).id, amount }),
+    disputeCharge: (charge: string, amount?: number, reason?: string) => openDispute(ctx, charge, amount, reason),
+    disputeLatestCharge: (subscription: string) => openDispute(ctx, latestPaidCharge(subscription).id),
+    closeDispute: (dispute: string, outcome: 'won' | 'lost') => closeDispute(ctx, dispute, outcome),
+    subscription: (id: string) => mustGet(ctx.store.subscriptions, id, 'subscription'),
+  };
+}
+
+export type SimOperations = ReturnType<typeof createOperations>;

@@ -1,0 +1,102 @@
+import type { ApiRoutes } from '../api.js';
+import type { SimContext } from '../context.js';
+import { invalidRequest, resourceMissing } from '../errors.js';
+import { newestFirst, paginate } from '../list.js';
+import { mustGet, productIdOf } from '../ops/lookup.js';
+import { attachFeature, createPrice, createProduct, detachFeature, updatePrice, updateProduct, type PricePatch, type ProductPatch } from '../ops/catalog.js';
+import { mergeMetadata, optBool, optInt, optObject, optString, optStrings, reqString } from '../params.js';
+
+const intervals = new Set(['day', 'week', 'month', 'year']);
+
+export function catalogRoutes(routes: ApiRoutes, ctx: SimContext): void {
+  routes.post('/products', ({ body }) => createProduct(ctx, {
+    id: optString(body, 'id'),
+    name: reqString(body, 'name'),
+    description: optString(body, 'description') ?? null,
+    active: optBool(body, 'active'),
+    metadata: mergeMetadata({}, body) ?? {},
+  }));
+  routes.get('/products/:id', ({ params }) => mustGet(ctx.store.products, params.id ?? '', 'product'));
+  routes.post('/products/:id', ({ params, body }) => {
+    const product = mustGet(ctx.store.products, params.id ?? '', 'product');
+    const patch: ProductPatch = {};
+    const name = optString(body, 'name');
+    if (name !== undefined) patch.name = name;
+    const description = optString(body, 'description');
+    if (description !== undefined) patch.description = description === '' ? null : description;
+    const active = optBool(body, 'active');
+    if (active !== undefined) patch.active = active;
+    const defaultPrice = optString(body, 'default_price');
+    if (defaultPrice !== undefined) patch.default_price = defaultPrice === '' ? null : mustGet(ctx.store.prices, defaultPrice, 'price', 'default_price').id;
+    const metadata = mergeMetadata(product.metadata, body);
+    if (metadata !== undefined) patch.metadata = metadata;
+    return updateProduct(ctx, product.id, patch);
+  });
+  routes.get('/products', ({ body }) => {
+    const active = optBool(body, 'active');
+    const ids = optStrings(body, 'ids');
+    const products = newestFirst(ctx.store.products).filter((p) => (active === undefined || p.active === active) && (!ids || ids.includes(p.id)));
+    return paginate(products, body, '/v1/products');
+  });
+
+  routes.post('/prices', ({ body }) => {
+    const recurring = optObject(body, 'recurring');
+    const interval = recurring && reqString(recurring, 'interval');
+    if (interval !== undefined && !intervals.has(interval)) throw invalidRequest(`Invalid recurring[interval]: ${interval}`, 'parameter_invalid', 'recurring[interval]');
+    const unitAmount = optInt(body, 'unit_amount');
+    if (unitAmount === undefined) throw invalidRequest('Missing required param: unit_amount.', 'parameter_missing', 'unit_amount');
+    return createPrice(ctx, {
+      product: reqString(body, 'product'),
+      currency: reqString(body, 'currency').toLowerCase(),
+      unit_amount: unitAmount,
+      lookup_key: optString(body, 'lookup_key') ?? null,
+      nickname: optString(body, 'nickname') ?? null,
+      active: optBool(body, 'active'),
+      metadata: mergeMetadata({}, body) ?? {},
+      recurring: recurring && interval ? {
+        interval: interval,
+        interval_count: optInt(recurring, 'interval_count') ?? 1,
+        trial_period_days: optInt(recurring, 'trial_period_days') ?? null,
+      } : null,
+    }, optBool(body, 'transfer_lookup_key') ?? false);
+  });
+  routes.get('/prices/:id', ({ params }) => mustGet(ctx.store.prices, params.id ?? '', 'price'));
+  routes.post('/prices/:id', ({ params, body }) => {
+    const price = mustGet(ctx.store.prices, params.id ?? '', 'price');
+    const patch: PricePatch = {};
+    const active = optBool(body, 'active');
+    if (active !== undefined) patch.active = active;
+    const nickname = optString(body, 'nickname');
+    if (nickname !== undefined) patch.nickname = nickname === '' ? null : nickname;
+    const lookupKey = optString(body, 'lookup_key');
+    if (lookupKey !== undefined) patch.lookup_key = lookupKey === '' ? null : lookupKey;
+    const metadata = mergeMetadata(price.metadata, body);
+    if (metadata !== undefined) patch.metadata = metadata;
+    return updatePrice(ctx, price.id, patch, optBool(body, 'transfer_lookup_key') ?? false);
+  });
+  routes.get('/prices', ({ body }) => {
+    const lookupKeys = optStrings(body, 'lookup_keys');
+    const product = optString(body, 'product');
+    const active = optBool(body, 'active');
+    const type = optString(body, 'type');
+    const prices = newestFirst(ctx.store.prices).filter((price) =>
+      (!lookupKeys || (price.lookup_key !== null && lookupKeys.includes(price.lookup_key)))
+      && (product === undefined || productIdOf(price) === product)
+      && (active === undefined || price.active === active)
+      && (type === undefined || price.type === type));
+    return paginate(prices, body, '/v1/prices');
+  });
+
+  routes.get('/products/:id/features', ({ params, body }) => {
+    const product = mustGet(ctx.store.products, params.id ?? '', 'product').id;
+    const links = newestFirst(ctx.store.productFeatures).filter((link) => link.product === product).map((link) => link.feature);
+    return paginate(links, body, `/v1/products/${product}/features`);
+  });
+  routes.post('/products/:id/features', ({ params, body }) => attachFeature(ctx, params.id ?? '', reqString(body, 'entitlement_feature')));
+  routes.get('/products/:id/features/:feature', ({ params }) => {
+    const link = mustGet(ctx.store.productFeatures, params.feature ?? '', 'product_feature');
+    if (link.product !== params.id) throw resourceMissing('product_feature', params.feature ?? '');
+    return link.feature;
+  });
+  routes.delete('/products/:id/features/:feature', ({ params }) => detachFeature(ctx, params.id ?? '', params.feature ?? ''));
+}

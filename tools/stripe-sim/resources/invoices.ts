@@ -1,0 +1,47 @@
+import type { ApiRoutes } from '../api.js';
+import type { SimContext } from '../context.js';
+import { cardDeclined, invalidRequest } from '../errors.js';
+import { inRange, newestFirst, paginate } from '../list.js';
+import { idOf, invoiceSubscriptionId, mustGet } from '../ops/lookup.js';
+import { retryInvoice } from '../ops/renewal.js';
+import { optObject, optString } from '../params.js';
+
+export function invoiceRoutes(routes: ApiRoutes, ctx: SimContext): void {
+  routes.get('/invoices/:id', ({ params }) => mustGet(ctx.store.invoices, params.id ?? '', 'invoice'));
+
+  routes.get('/invoices', ({ body }) => {
+    const customer = optString(body, 'customer');
+    const subscription = optString(body, 'subscription');
+    const status = optString(body, 'status');
+    const invoices = newestFirst(ctx.store.invoices).filter((invoice) =>
+      (customer === undefined || idOf(invoice.customer) === customer)
+      && (subscription === undefined || invoiceSubscriptionId(invoice) === subscription)
+      && (status === undefined || invoice.status === status)
+      && inRange(invoice.created, body.created));
+    return paginate(invoices, body, '/v1/invoices');
+  });
+
+  /** Pays an open invoice now; a declined card answers 402 after recording the failure, like Stripe. */
+  routes.post('/invoices/:id/pay', ({ params }) => {
+    const invoice = mustGet(ctx.store.invoices, params.id ?? '', 'invoice');
+    if (invoice.status === 'paid') throw invalidRequest('Invoice is already paid', 'invoice_already_paid');
+    if (invoice.status !== 'open') throw invalidRequest(`You can only pay an open invoice (status ${String(invoice.status)}).`, 'invoice_not_open');
+    const { paid, charge } = retryInvoice(ctx, invoice);
+    if (!paid) throw cardDeclined(charge?.id);
+    return invoice;
+  });
+
+  routes.get('/invoice_payments/:id', ({ params }) => mustGet(ctx.store.invoicePayments, params.id ?? '', 'invoice_payment'));
+
+  routes.get('/invoice_payments', ({ body }) => {
+    const invoice = optString(body, 'invoice');
+    const payment = optObject(body, 'payment');
+    const intent = payment && optString(payment, 'payment_intent');
+    const status = optString(body, 'status');
+    const payments = newestFirst(ctx.store.invoicePayments).filter((candidate) =>
+      (invoice === undefined || candidate.invoice === invoice)
+      && (intent === undefined || candidate.payment.payment_intent === intent)
+      && (status === undefined || candidate.status === status));
+    return paginate(payments, body, '/v1/invoice_payments');
+  });
+}

@@ -1,0 +1,92 @@
+import type Stripe from 'stripe';
+import type { ApiRoutes } from '../api.js';
+import type { SimContext } from '../context.js';
+import { invalidRequest, resourceMissing } from '../errors.js';
+import type { FormObject } from '../form.js';
+import { inRange, newestFirst, paginate } from '../list.js';
+import { idOf, mustGet } from '../ops/lookup.js';
+import { cancelSubscription, createSubscription } from '../ops/subscriptions.js';
+import { updateSubscription, type SubscriptionItemPatch, type SubscriptionPatch } from '../ops/subscription-update.js';
+import { mergeMetadata, optBool, optInt, optObjects, optString, reqString } from '../params.js';
+
+function itemPatches(body: FormObject): SubscriptionItemPatch[] | undefined {
+  return optObjects(body, 'items')?.map((item) => ({
+    id: optString(item, 'id'),
+    price: optString(item, 'price'),
+    quantity: optInt(item, 'quantity'),
+    deleted: optBool(item, 'deleted'),
+  }));
+}
+
+/** Stripe's `status` filter: live subscriptions by default, `all`, `ended`, or one status. */
+function statusMatches(subscription: Stripe.Subscription, status: string | undefined): boolean {
+  const ended = subscription.status === 'canceled' || subscription.status === 'incomplete_expired';
+  if (status === undefined) return !ended;
+  if (status === 'all') return true;
+  if (status === 'ended') return ended;
+  return subscription.status === status;
+}
+
+export function subscriptionRoutes(routes: ApiRoutes, ctx: SimContext): void {
+  routes.post('/subscriptions', ({ body }) => {
+    const items = itemPatches(body) ?? [];
+    return createSubscription(ctx, {
+      customer: reqString(body, 'customer'),
+      items: items.map((item, i) => {
+        if (item.price === undefined) throw invalidRequest(`Missing required param: items[${i}][price].`, 'parameter_missing', `items[${i}][price]`);
+        return { price: item.price, quantity: item.quantity ?? 1 };
+      }),
+      trialDays: optInt(body, 'trial_period_days') ?? null,
+      metadata: mergeMetadata({}, body) ?? {},
+      description: optString(body, 'description') ?? null,
+    });
+  });
+
+  routes.get('/subscriptions/:id', ({ params }) => mustGet(ctx.store.subscriptions, params.id ?? '', 'subscription'));
+
+  routes.post('/subscriptions/:id', ({ params, body }) => {
+    const subscription = mustGet(ctx.store.subscriptions, params.id ?? '', 'subscription');
+    const patch: SubscriptionPatch = {};
+    const cancelAtPeriodEnd = optBool(body, 'cancel_at_period_end');
+    if (cancelAtPeriodEnd !== undefined) patch.cancelAtPeriodEnd = cancelAtPeriodEnd;
+    const metadata = mergeMetadata(subscription.metadata, body);
+    if (metadata !== undefined) patch.metadata = metadata;
+    const description = optString(body, 'description');
+    if (description !== undefined) patch.description = description === '' ? null : description;
+    const items = itemPatches(body);
+    if (items !== undefined) patch.items = items;
+    return updateSubscription(ctx, subscription.id, patch);
+  });
+
+  routes.delete('/subscriptions/:id', ({ params }) => cancelSubscription(ctx, params.id ?? ''));
+
+  routes.get('/subscriptions', ({ body }) => {
+    const customer = optString(body, 'customer');
+    const price = optString(body, 'price');
+    const status = optString(body, 'status');
+    const subscriptions = newestFirst(ctx.store.subscriptions).filter((subscription) =>
+      (customer === undefined || idOf(subscription.customer) === customer)
+      && (price === undefined || subscription.items.data.some((item) => item.price.id === price))
+      && statusMatches(subscription, status)
+      && inRange(subscription.created, body.created));
+    return paginate(subscriptions, body, '/v1/subscriptions');
+  });
+
+  const findItem = (id: string): Stripe.SubscriptionItem => {
+    for (const subscription of ctx.store.subscriptions.values()) {
+      const item = subscription.items.data.find((candidate) => candidate.id === id);
+      if (item) return item;
+    }
+    throw resourceMissing('subscription_item', id);
+  };
+  routes.get('/subscription_items/:id', ({ params }) => findItem(params.id ?? ''));
+  routes.post('/subscription_items/:id', ({ params, body }) => {
+    const item = findItem(params.id ?? '');
+    updateSubscription(ctx, item.subscription, { items: [{ id: item.id, price: optString(body, 'price'), quantity: optInt(body, 'quantity') }] });
+    return findItem(item.id);
+  });
+  routes.get('/subscription_items', ({ body }) => {
+    const subscription = mustGet(ctx.store.subscriptions, reqString(body, 'subscription'), 'subscription', 'subscription');
+    return paginate(subscription.items.data, body, `/v1/subscription_items?subscription=${subscription.id}`);
+  });
+}

@@ -1,0 +1,84 @@
+import type Stripe from 'stripe';
+
+/** What a customer's next payment attempt does, like Stripe's test cards. */
+export type PaymentOutcome = 'succeed' | 'fail';
+
+/** A product-to-feature attachment, remembered with the product it belongs to. */
+export interface ProductFeatureLink {
+  product: string;
+  feature: Stripe.ProductFeature;
+}
+
+/** What a checkout session will buy once completed (Stripe keeps this as the session's line items). */
+export interface CheckoutRequest {
+  items: Array<{ price: string; quantity: number }>;
+  trialDays: number | null;
+  subscriptionMetadata: Record<string, string>;
+}
+
+/**
+ * The simulator's whole in-memory state. Maps keep insertion order, which is creation order;
+ * lists answer newest first by walking it backwards, like Stripe.
+ */
+export interface SimStore {
+  customers: Map<string, Stripe.Customer | Stripe.DeletedCustomer>;
+  products: Map<string, Stripe.Product>;
+  prices: Map<string, Stripe.Price>;
+  features: Map<string, Stripe.Entitlements.Feature>;
+  productFeatures: Map<string, ProductFeatureLink>;
+  subscriptions: Map<string, Stripe.Subscription>;
+  invoices: Map<string, Stripe.Invoice>;
+  invoicePayments: Map<string, Stripe.InvoicePayment>;
+  paymentIntents: Map<string, Stripe.PaymentIntent>;
+  charges: Map<string, Stripe.Charge>;
+  refunds: Map<string, Stripe.Refund>;
+  disputes: Map<string, Stripe.Dispute>;
+  checkoutSessions: Map<string, Stripe.Checkout.Session>;
+  portalSessions: Map<string, Stripe.BillingPortal.Session>;
+  events: Map<string, Stripe.Event>;
+  /** Last computed active entitlements per customer, to notice changes. */
+  activeEntitlements: Map<string, Stripe.Entitlements.ActiveEntitlement[]>;
+  /** Explicit payment outcome per customer; otherwise the default payment method decides. */
+  paymentOutcomes: Map<string, PaymentOutcome>;
+  checkoutRequests: Map<string, CheckoutRequest>;
+  /** Subscriptions whose `trial_will_end` was sent, with the trial end it was sent for. */
+  trialNotices: Map<string, number>;
+}
+
+export function createStore(): SimStore {
+  return {
+    customers: new Map(),
+    products: new Map(),
+    prices: new Map(),
+    features: new Map(),
+    productFeatures: new Map(),
+    subscriptions: new Map(),
+    invoices: new Map(),
+    invoicePayments: new Map(),
+    paymentIntents: new Map(),
+    charges: new Map(),
+    refunds: new Map(),
+    disputes: new Map(),
+    checkoutSessions: new Map(),
+    portalSessions: new Map(),
+    events: new Map(),
+    activeEntitlements: new Map(),
+    paymentOutcomes: new Map(),
+    checkoutRequests: new Map(),
+    trialNotices: new Map(),
+  };
+}
+
+/** Empties every collection in place (references held by routes stay valid). */
+export function clearStore(store: SimStore): void {
+  for (const collection of Object.values(store) as Array<Map<string, unknown>>) collection.clear();
+}
+
+/** A plain JSON view of the state, for oracles in tests and the control API. */
+export function snapshotStore(store: SimStore): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, collection] of Object.entries(store) as Array<[string, Map<string, unknown>]>) {
+    out[name] = Object.fromEntries(collection);
+  }
+  return structuredClone(out);
+}
