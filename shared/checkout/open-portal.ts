@@ -1,0 +1,20 @@
+import type { Db } from '../db.js';
+import { notFound } from '../errors.js';
+import type { Stripe } from '../stripe.js';
+import type { PortalRequest } from './requests.js';
+
+/**
+ * A billing portal session for a customer this service knows (by app user id or Stripe id). A
+ * customer missing from the mirror, or deleted, is a 404: a write key opens portals for this
+ * app's customers only, not for any customer of the Stripe account.
+ */
+export async function openPortal(deps: { db: Db; stripe: Stripe }, request: PortalRequest, idempotencyKey: string): Promise<Stripe.BillingPortal.Session> {
+  const where = request.user_id !== undefined ? { user_id: request.user_id } : { stripe_customer_id: request.customer };
+  const row = await deps.db('customers').where(where).where({ deleted: false }).whereNotNull('stripe_customer_id')
+    .first<{ stripe_customer_id: string } | undefined>('stripe_customer_id');
+  if (!row) {
+    const named = request.user_id !== undefined ? `user ${request.user_id}` : `customer ${request.customer}`;
+    throw notFound('customer_not_found', `${named} has no billing customer here; start a checkout first`);
+  }
+  return deps.stripe.billingPortal.sessions.create({ customer: row.stripe_customer_id, return_url: request.return_url }, { idempotencyKey });
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { badRequest } from '../errors.js';
+
+/** App user ids: 1–200 characters that are safe in logs, URLs and Stripe metadata (`auth0|abc`, `user_42`, `a.b@c`). */
+export const userId = z.string().regex(/^[\w.:@|+-]{1,200}$/, 'must be 1-200 characters of letters, digits and _ . : @ | + -');
+
+/** Absolute http(s) URLs; `{CHECKOUT_SESSION_ID}` in a success URL is kept as Stripe expects it. */
+const returnUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2048);
+
+/** Price ids (`price_…`, or a legacy plan's custom id) and lookup keys, as Stripe accepts them. */
+const priceId = z.string().regex(/^[\w.-]{1,255}$/, 'must be a Stripe price id such as price_123');
+const lookupKey = z.string().min(1).max(200).regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+
+function exactlyOne(first: string, second: string) {
+  return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const given = [first, second].filter((key) => value[key] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: [first], message: `give exactly one of ${first} or ${second}` });
+    }
+  };
+}
+
+export function checkoutRequestSchema(maxQuantity: number) {
+  return z
+    .strictObject({
+      user_id: userId,
+      price: priceId.optional(),
+      lookup_key: lookupKey.optional(),
+      quantity: z.int().min(1).max(maxQuantity).default(1),
+      success_url: returnUrl,
+      cancel_url: returnUrl,
+      email: z.email().max(512).optional(),
+      /** Stripe accepts 1–730 trial days. */
+      trial_days: z.int().min(1).max(730).optional(),
+      allow_promotion_codes: z.boolean().optional(),
+    })
+    .superRefine(exactlyOne('price', 'lookup_key'));
+}
+
+export type CheckoutRequest = z.infer<ReturnType<typeof checkoutRequestSchema>>;
+
+export const portalRequestSchema = z
+  .strictObject({
+    user_id: userId.optional(),
+    customer: z.string().regex(/^cus_[A-Za-z0-9]{1,250}$/, 'must be a Stripe customer id such as cus_123').optional(),
+    return_url: returnUrl,
+  })
+  .superRefine(exactlyOne('user_id', 'customer'));
+
+export type PortalRequest = z.infer<typeof portalRequestSchema>;
+
+/**
+ * Parses a request body; a bad one is a 400 `invalid_request_body` whose message names every bad
+ * field, and whose `fields` list them one by one (`param` is the first, as in Stripe's errors).
+ */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('invalid_request_body', 'the body must be a JSON object (Content-Type: application/json)');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const fields = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'is not a known field' }))
+      : [{ field: issue.path.join('.') || '(body)', message: issue.message }],
+  );
+  const message = fields.map(({ field, message: text }) => `${field}: ${text}`).join('; ');
+  throw badRequest('invalid_request_body', message, { param: fields[0]?.field, fields });
+}
