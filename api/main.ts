@@ -1,26 +1,29 @@
 import type { Server } from 'node:http';
 import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/config.js';
 import { closeContext, createContext, type Context } from '../shared/context.js';
+import { EntitlementCache } from '../shared/entitlements/cache.js';
 import { isMainModule, runProcess } from '../shared/lifecycle.js';
 import { waitForRedis } from '../shared/redis.js';
 import { createApp } from './app.js';
 import { closeServer, listen, portOf } from './server.js';
 
-export interface ApiProcess { context: Context; server: Server; port: number; stop: () => Promise<void> }
+export interface ApiProcess { context: Context; server: Server; port: number; entitlements: EntitlementCache; stop: () => Promise<void> }
 
 /** Starts the api: context, app, listening socket. */
 export async function start(config: Config, options: { silentLogs?: boolean } = {}): Promise<ApiProcess> {
   const context = createContext(config, { role: 'api', redisRole: 'producer', silentLogs: options.silentLogs ?? false });
   // Redis being down must not stop the api (webhooks still land in Postgres), so this wait is bounded.
-  await waitForRedis(context.redis, 3000);
-  const server = await listen(createApp(context), config.PORT);
+  const entitlements = new EntitlementCache(context);
+  await Promise.all([waitForRedis(context.redis, 3000), entitlements.start(3000)]);
+  const server = await listen(createApp(context, { entitlements }), config.PORT);
   const port = portOf(server);
   context.logger.info('api listening', { port });
   const stop = async () => {
     await closeServer(server);
+    await entitlements.stop();
     await closeContext(context);
   };
-  return { context, server, port, stop };
+  return { context, server, port, entitlements, stop };
 }
 
 if (isMainModule(import.meta.url)) {

@@ -1,0 +1,136 @@
+import type { OpenApiDocument } from './types.js';
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+/** Schemas, parameters and responses shared by the paths. */
+export const components: OpenApiDocument['components'] = {
+  securitySchemes: {
+    bearer: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'bk_<scope>_<random>',
+      description:
+        'An API key created with `billing keys create --scope read|write|admin`, sent as `Authorization: Bearer <key>`. ' +
+        'Scopes: `read` (entitlement reads), `write`, `admin` (everything). A missing or unknown key is a 401, a key with ' +
+        'too small a scope a 403. Verified keys are cached in each api process, so a revoked key stops working within ' +
+        '`API_KEY_CACHE_TTL_SECONDS` (default 30 s).',
+    },
+  },
+  schemas: {
+    Error: {
+      type: 'object',
+      description: 'The one error shape of every route.',
+      required: ['error'],
+      properties: {
+        error: {
+          type: 'object',
+          required: ['type', 'code', 'message'],
+          properties: {
+            type: {
+              type: 'string',
+              enum: ['invalid_request', 'authentication', 'permission', 'not_found', 'conflict', 'rate_limit', 'unavailable', 'upstream', 'internal'],
+              description: 'The class of problem.',
+            },
+            code: { type: 'string', description: 'Stable machine-readable code, e.g. `invalid_ref`, `unauthorized`.' },
+            message: { type: 'string', description: 'For humans; may change.' },
+          },
+        },
+      },
+    },
+    Readiness: {
+      type: 'object',
+      required: ['status', 'checks'],
+      properties: {
+        status: { type: 'string', enum: ['ready', 'unavailable'] },
+        checks: {
+          type: 'object',
+          required: ['postgres', 'redis'],
+          properties: { postgres: { type: 'string', description: '`ok` or `down: <reason>`' }, redis: { type: 'string', description: '`ok` or `down: <reason>`' } },
+        },
+      },
+    },
+    Customer: {
+      type: 'object',
+      required: ['id', 'stripe_customer_id', 'user_id'],
+      properties: {
+        id: { type: 'string', format: 'uuid', description: "The service's id of the customer." },
+        stripe_customer_id: { type: ['string', 'null'], examples: ['cus_R2x9Lq'] },
+        user_id: { type: ['string', 'null'], description: "The app's user id, when the customer carries one." },
+      },
+    },
+    Entitlement: {
+      type: 'object',
+      required: ['feature', 'value', 'sources', 'expires_at'],
+      properties: {
+        feature: { type: 'string', examples: ['pro', 'seats'] },
+        value: {
+          description: '`true` for a boolean feature, or a number (a quota or a seat count; several sources add up).',
+          oneOf: [{ type: 'boolean', const: true }, { type: 'number' }],
+        },
+        sources: {
+          type: 'array',
+          description: 'What grants the feature: subscriptions and manual grants.',
+          items: {
+            type: 'object',
+            required: ['kind', 'id'],
+            properties: { kind: { type: 'string', enum: ['subscription', 'grant'] }, id: { type: 'string' } },
+          },
+        },
+        expires_at: { type: ['string', 'null'], format: 'date-time', description: 'When the value changes by itself; null when it does not.' },
+      },
+    },
+    CustomerEntitlements: {
+      type: 'object',
+      required: ['customer', 'entitlements', 'as_of'],
+      properties: {
+        customer: {
+          description: 'The customer the reference names, or null when the service knows no such customer.',
+          oneOf: [{ $ref: '#/components/schemas/Customer' }, { type: 'null' }],
+        },
+        entitlements: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' }, description: 'Sorted by feature; empty for an unknown customer.' },
+        as_of: { type: 'string', format: 'date-time', description: 'The instant this answer describes.' },
+      },
+    },
+    FeatureEntitlement: {
+      type: 'object',
+      required: ['feature', 'entitled', 'value', 'expires_at'],
+      properties: {
+        feature: { type: 'string' },
+        entitled: { type: 'boolean', description: 'True when the value is `true` or a number greater than 0.' },
+        value: { description: 'Null when the customer does not have the feature.', oneOf: [{ type: 'boolean', const: true }, { type: 'number' }, { type: 'null' }] },
+        expires_at: { type: ['string', 'null'], format: 'date-time' },
+      },
+    },
+  },
+  parameters: {
+    CustomerRef: {
+      name: 'ref',
+      in: 'path',
+      required: true,
+      description: "A Stripe customer id (`cus_…`) or the app's user id. A value of the form `cus_[A-Za-z0-9]+` is always read as a Stripe customer id.",
+      schema: { type: 'string', pattern: '^(cus_[A-Za-z0-9]+|[\\w.:@|+-]{1,200})$' },
+    },
+    Feature: {
+      name: 'feature',
+      in: 'path',
+      required: true,
+      schema: { type: 'string', pattern: '^[\\w.:@+-]{1,200}$' },
+    },
+    IfNoneMatch: {
+      name: 'If-None-Match',
+      in: 'header',
+      description: 'An ETag from an earlier answer: a 304 without a body when nothing changed.',
+      schema: { type: 'string' },
+    },
+  },
+  responses: {
+    BadRequest: errorResponse('Malformed input (`invalid_ref`, `invalid_feature`, …).'),
+    Unauthorized: errorResponse('No API key, or an unknown or revoked one (`unauthorized`).'),
+    Forbidden: errorResponse("The key's scope does not allow this route (`forbidden`)."),
+    Unavailable: errorResponse('Postgres is unreachable (`dependency_unavailable`); retry shortly.'),
+    NotModified: { description: 'The `If-None-Match` ETag still matches; no body.' },
+  },
+};

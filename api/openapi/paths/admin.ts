@@ -1,0 +1,161 @@
+import type { Operation, PathItem } from '../types.js';
+
+const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
+const error = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) });
+const auth = {
+  '401': { $ref: '#/components/responses/Unauthorized' },
+  '403': { $ref: '#/components/responses/Forbidden' },
+};
+const badRequest = { '400': error('Malformed input: `error.param` names the first bad field (`invalid_request_body`, `invalid_query`, `invalid_cursor`, `invalid_ref`).') };
+const customerNotFound = { '404': error('No such customer (`customer_not_found`).') };
+const pathParam = (name: string, description: string) => ({ name, in: 'path' as const, required: true, description, schema: { type: 'string' } });
+const query = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query' as const, description, schema });
+const limit = query('limit', 'Page size, 1–200.', { type: 'integer', minimum: 1, maximum: 200, default: 50 });
+const cursor = query('cursor', 'The `next_cursor` of the previous page, unchanged (opaque).');
+const pageOf = (items: Record<string, unknown>) => json({
+  type: 'object', required: ['data', 'next_cursor'],
+  properties: { data: { type: 'array', items }, next_cursor: { type: ['string', 'null'], description: 'Null on the last page.' } },
+});
+
+const grant = {
+  type: 'object',
+  required: ['id', 'customer_id', 'feature', 'value', 'reason', 'expires_at', 'revoked_at', 'revoked_reason', 'expiry_recorded_at', 'created_by', 'created_at'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    customer_id: { type: 'string', format: 'uuid' },
+    feature: { type: 'string' },
+    value: { oneOf: [{ type: 'boolean', const: true }, { type: 'number', minimum: 0 }] },
+    reason: { type: 'string' },
+    expires_at: { type: ['string', 'null'], format: 'date-time' },
+    revoked_at: { type: ['string', 'null'], format: 'date-time' },
+    revoked_reason: { type: ['string', 'null'] },
+    expiry_recorded_at: { type: ['string', 'null'], format: 'date-time', description: 'When the expiry sweep audited the expiry; the grant stops counting at `expires_at` regardless.' },
+    created_by: { type: 'string', examples: ['key:4f7c1a52-3d0e-4c38-9a57-0b6f1f0c2d11'] },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+};
+const anyObject = { type: 'object' };
+const admin = (operation: Omit<Operation, 'tags'>): Operation => ({ ...operation, tags: ['admin'] });
+
+/** The admin API: every route needs a key with scope `admin`; every write is audited as `key:<id>` with the request id. */
+export const adminPaths: Record<string, PathItem> = {
+  '/admin/grants': {
+    post: admin({
+      operationId: 'createGrant',
+      summary: 'Grant a feature to a customer',
+      description:
+        '`customer` is a Stripe customer id or an app user id. An unknown user id creates a local customer holding only the user id ' +
+        '(checkout adopts it later); an unknown `cus_…` id is a 404. The read API sees the grant at once.',
+      requestBody: {
+        required: true,
+        content: json({
+          type: 'object', additionalProperties: false, required: ['customer', 'feature', 'reason'],
+          properties: {
+            customer: { type: 'string' }, feature: { type: 'string', pattern: '^[\\w.:@+-]{1,200}$' },
+            value: { oneOf: [{ type: 'boolean', const: true }, { type: 'number', minimum: 0 }], default: true },
+            expires_at: { type: 'string', format: 'date-time', description: 'In the future.' }, reason: { type: 'string', minLength: 1 },
+          },
+        }),
+      },
+      responses: { '201': { description: 'The grant.', content: json(grant) }, ...badRequest, ...auth, ...customerNotFound },
+    }),
+    get: admin({
+      operationId: 'listGrants',
+      summary: "A customer's grants, newest first (revoked and expired ones too)",
+      parameters: [{ ...query('customer', 'Stripe customer id or user id.'), required: true }],
+      responses: { '200': { description: 'The grants.', content: json({ type: 'object', required: ['data'], properties: { data: { type: 'array', items: grant } } }) }, ...badRequest, ...auth, ...customerNotFound },
+    }),
+  },
+  '/admin/grants/{id}': {
+    delete: admin({
+      operationId: 'revokeGrant',
+      summary: 'Revoke a grant',
+      description: 'The reason is required, in a JSON body `{"reason"}` or the query string.',
+      parameters: [pathParam('id', 'The grant id.'), query('reason', 'Why (or in the body).')],
+      requestBody: { required: false, content: json({ type: 'object', properties: { reason: { type: 'string', minLength: 1 } } }) },
+      responses: {
+        '200': { description: 'The revoked grant.', content: json(grant) }, ...badRequest, ...auth,
+        '404': error('No such grant (`grant_not_found`).'), '409': error('Already revoked (`grant_already_revoked`).'),
+      },
+    }),
+  },
+  '/admin/customers/{ref}': {
+    get: admin({
+      operationId: 'getCustomerMirror',
+      summary: "The service's mirror of one customer",
+      description: 'The customer row, subscriptions with their items, grants, the stored entitlements row and the last 50 audit rows.',
+      parameters: [{ $ref: '#/components/parameters/CustomerRef' }],
+      responses: {
+        '200': {
+          description: 'The mirror.',
+          content: json({
+            type: 'object', required: ['customer', 'subscriptions', 'grants', 'entitlements', 'audit'],
+            properties: { customer: anyObject, subscriptions: { type: 'array', items: anyObject }, grants: { type: 'array', items: grant }, entitlements: { type: ['object', 'null'] }, audit: { type: 'array', items: anyObject } },
+          }),
+        },
+        ...badRequest, ...auth, ...customerNotFound,
+      },
+    }),
+  },
+  '/admin/events': {
+    get: admin({
+      operationId: 'listEvents',
+      summary: 'Inbox events, newest first (without payloads)',
+      parameters: [
+        query('status', 'Only events in this status.', { type: 'string', enum: ['received', 'queued', 'processed', 'ignored', 'failed', 'dead'] }),
+        query('type', 'Only events of this type, e.g. `invoice.paid`.'), limit, cursor,
+      ],
+      responses: { '200': { description: 'One page.', content: pageOf(anyObject) }, ...badRequest, ...auth },
+    }),
+  },
+  '/admin/events/{id}/replay': {
+    post: admin({
+      operationId: 'replayEvent',
+      summary: 'Process an inbox event again',
+      description: 'Sets the event back to `received` (attempts kept), drops a finished job with its id and queues it again. Typical for `dead` events once the cause is fixed.',
+      parameters: [pathParam('id', 'The Stripe event id.')],
+      responses: {
+        '202': { description: 'Queued.', content: json({ type: 'object', required: ['id', 'type', 'status', 'previous_status', 'attempts'], properties: { id: { type: 'string' }, type: { type: 'string' }, status: { const: 'received' }, previous_status: { type: 'string' }, attempts: { type: 'integer' } } }) },
+        ...auth, '404': error('No such event in the inbox (`event_not_found`).'),
+      },
+    }),
+  },
+  '/admin/reconciliations': {
+    post: admin({
+      operationId: 'requestReconciliation',
+      summary: 'Start a reconciliation run against Stripe',
+      requestBody: { required: false, content: json({ type: 'object', additionalProperties: false, properties: { customer: { type: 'string', description: 'Stripe customer id or user id.' }, since: { type: 'string', description: 'ISO date or date-time, not in the future.' } } }) },
+      responses: { '202': { description: 'Queued.', content: json({ type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } }) }, ...badRequest, ...auth, ...customerNotFound },
+    }),
+  },
+  '/admin/reconciliations/{id}': {
+    get: admin({
+      operationId: 'getReconciliation',
+      summary: 'A reconciliation run: status and counts',
+      parameters: [pathParam('id', 'The run id.')],
+      responses: {
+        '200': { description: 'The run.', content: json({ type: 'object', required: ['id', 'status', 'checked', 'drifted', 'repaired', 'errors'], properties: { id: { type: 'string' }, status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] }, checked: { type: 'integer' }, drifted: { type: 'integer' }, repaired: { type: 'integer' }, errors: { type: 'integer' }, drift: anyObject } }) },
+        ...auth, '404': error('No such run (`reconciliation_not_found`).'),
+      },
+    }),
+  },
+  '/admin/audit': {
+    get: admin({
+      operationId: 'listAudit',
+      summary: 'The audit log, newest first',
+      parameters: [query('customer', 'Stripe customer id or user id.'), query('since', 'ISO date-time.'), query('action', 'e.g. `grant.created`.'), limit, cursor],
+      responses: { '200': { description: 'One page.', content: pageOf(anyObject) }, ...badRequest, ...auth, ...customerNotFound },
+    }),
+  },
+  '/admin/session': {
+    post: admin({
+      operationId: 'createAdminSession',
+      summary: 'A browser session for the queue dashboard',
+      description:
+        'Sets the cookie `billing_admin_session` (HttpOnly, SameSite=Strict, Path=/admin, one hour) that opens Bull Board at `/admin/queues`. ' +
+        'The dashboard also accepts the admin key as Bearer or as the password of HTTP Basic (it answers 401 with `WWW-Authenticate: Basic`); ' +
+        'a `read_only` key gets a read-only dashboard. Revoking the key ends its sessions.',
+      responses: { '201': { description: 'The cookie is set.', content: json({ type: 'object', required: ['expires_at', 'read_only'], properties: { expires_at: { type: 'string', format: 'date-time' }, read_only: { type: 'boolean' } } }) }, ...auth },
+    }),
+  },
+};

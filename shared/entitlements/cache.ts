@@ -1,0 +1,231 @@
+import { EventEmitter } from 'node:events';
+import type { Context } from '../context.js';
+import { closeRedis, createRedis, type Redis } from '../redis.js';
+import { cacheKeys } from './cache-keys.js';
+import { prepareView, readEntitlements, type EntitlementView, type PreparedView } from './read.js';
+
+export interface EntitlementCacheOptions {
+  /** The clock every expiry decision reads; tests inject one. @defaultValue `() => new Date()` */
+  now?: () => Date;
+  /** Most entries the in-process tier holds; the oldest goes first. @defaultValue 50_000 */
+  maxMemoryEntries?: number;
+  /** Longest life of an in-process entry, in seconds (also capped by `ENTITLEMENT_CACHE_TTL_SECONDS`). @defaultValue 30 */
+  memoryTtlSeconds?: number;
+}
+
+type CacheInputs = Pick<Context, 'config' | 'db' | 'redis' | 'metrics' | 'logger' | 'catalogFile' | 'policy'>;
+
+interface MemoryEntry { prepared: PreparedView; until: number }
+/** Set when an invalidation arrives during a fill: its answer is still served, but not kept. */
+interface FillState { stale: boolean }
+interface Flight { promise: Promise<PreparedView>; state: FillState }
+
+/**
+ * Stores the entry only if the reference's epoch is what the reader saw before its Postgres read:
+ * an invalidation in between bumped it, and the (possibly stale) answer is dropped.
+ */
+const storeIfEpochUnchanged = `
+if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0`;
+
+/**
+ * Entitlement reads through two tiers: an in-process Map, then Redis, then Postgres.
+ *
+ * Policy:
+ * - no tier keeps an answer past its `nextChangeAt` (an expiry), so expiry needs no job;
+ * - the in-process tier is used only while this process's subscriber is subscribed to the
+ *   invalidation channel; any disconnect clears it, since messages may have been missed;
+ * - concurrent misses for one reference share one fill (single flight);
+ * - Redis trouble never fails a read: the answer then comes from Postgres.
+ *
+ * A cache that was never `start()`ed works with Redis and Postgres only.
+ */
+export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[]]; subscribed: [] }> {
+  readonly now: () => Date;
+  private readonly memory = new Map<string, MemoryEntry>();
+  private readonly flights = new Map<string, Flight>();
+  private readonly maxMemoryEntries: number;
+  private readonly memoryTtlMs: number;
+  private readonly redisTtlMs: number;
+  private readonly counters;
+  private subscriber: Redis | undefined;
+  /** True while subscribed: only then may the in-process tier answer. */
+  private live = false;
+  /** Bumped on every full clear; a fill that began under an older generation is not kept in memory. */
+  private generation = 0;
+
+  constructor(private readonly inputs: CacheInputs, options: EntitlementCacheOptions = {}) {
+    super();
+    this.now = options.now ?? (() => new Date());
+    this.maxMemoryEntries = options.maxMemoryEntries ?? 50_000;
+    this.redisTtlMs = inputs.config.ENTITLEMENT_CACHE_TTL_SECONDS * 1000;
+    this.memoryTtlMs = Math.min(inputs.config.ENTITLEMENT_CACHE_TTL_SECONDS, options.memoryTtlSeconds ?? 30) * 1000;
+    const requests = inputs.metrics.cacheRequests;
+    this.counters = {
+      memoryHit: requests.labels({ tier: 'memory', result: 'hit' }),
+      memoryMiss: requests.labels({ tier: 'memory', result: 'miss' }),
+      redisHit: requests.labels({ tier: 'redis', result: 'hit' }),
+      redisMiss: requests.labels({ tier: 'redis', result: 'miss' }),
+    };
+  }
+
+  /** Opens the dedicated subscriber connection; waits at most `timeoutMs` for the first subscription. */
+  async start(timeoutMs = 3000): Promise<void> {
+    if (this.subscriber) return;
+    const { config, logger } = this.inputs;
+    const channel = cacheKeys.channel(config.REDIS_PREFIX);
+    // Named after the prefix so an operator (or a test) can find this process group's subscribers in CLIENT LIST.
+    const subscriber = createRedis(config.REDIS_URL, 'subscriber', `billing-api-entitlements:${config.REDIS_PREFIX}`);
+    this.subscriber = subscriber;
+    subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+    // ioredis resubscribes by itself after a reconnect; subscribing again (idempotent) tells us when that took effect.
+    subscriber.on('ready', () => {
+      subscriber.subscribe(channel).then(() => {
+        this.clearMemory();
+        this.live = true;
+        this.emit('subscribed');
+      }, () => undefined);
+    });
+    subscriber.on('close', () => {
+      if (this.live) logger.warn('entitlement cache subscriber disconnected; in-process tier off until it resubscribes');
+      this.live = false;
+      this.clearMemory();
+    });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.once('subscribed', () => { clearTimeout(timer); resolve(); });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.live = false;
+    this.clearMemory();
+    if (this.subscriber) await closeRedis(this.subscriber);
+    this.subscriber = undefined;
+  }
+
+  /** True while invalidations reach this process (the in-process tier is in use). */
+  get subscribed(): boolean {
+    return this.live;
+  }
+
+  /** The answer for a reference (already validated by the caller). */
+  get(ref: string): Promise<PreparedView> {
+    if (this.live) {
+      const entry = this.memory.get(ref);
+      if (entry && entry.until > this.now().getTime()) {
+        this.counters.memoryHit.inc();
+        return Promise.resolve(entry.prepared);
+      }
+      if (entry) this.memory.delete(ref);
+    }
+    this.counters.memoryMiss.inc();
+    const running = this.flights.get(ref);
+    if (running) return running.promise;
+    const state: FillState = { stale: false };
+    const promise = this.fill(ref, state).finally(() => {
+      if (this.flights.get(ref)?.state === state) this.flights.delete(ref);
+    });
+    this.flights.set(ref, { promise, state });
+    return promise;
+  }
+
+  private async fill(ref: string, state: FillState): Promise<PreparedView> {
+    const generation = this.generation;
+    const { redis, config } = this.inputs;
+    const entryKey = cacheKeys.entry(config.REDIS_PREFIX, ref);
+    const epochKey = cacheKeys.epoch(config.REDIS_PREFIX, ref);
+    let epoch: string | undefined;
+    try {
+      const [entry, seen] = await redis.mget(entryKey, epochKey);
+      epoch = seen ?? '';
+      const cached = entry ? parseEntry(entry) : undefined;
+      if (cached && (cached.nextChangeAt === null || cached.nextChangeAt > this.now().getTime())) {
+        this.counters.redisHit.inc();
+        const prepared = prepareView(cached);
+        this.remember(ref, prepared, state, generation);
+        return prepared;
+      }
+    } catch (error) {
+      this.inputs.logger.debug('entitlement cache: Redis read failed; reading Postgres', { error });
+    }
+    this.counters.redisMiss.inc();
+    const now = this.now();
+    const view = await readEntitlements(this.inputs, ref, now);
+    const prepared = prepareView(view);
+    const stored = epoch === undefined ? false : await this.storeInRedis(entryKey, epochKey, epoch, view, now.getTime());
+    if (stored) this.remember(ref, prepared, state, generation);
+    return prepared;
+  }
+
+  /** Redis TTL: min(ENTITLEMENT_CACHE_TTL_SECONDS, time to the next change). False when not stored. */
+  private async storeInRedis(entryKey: string, epochKey: string, epoch: string, view: EntitlementView, now: number): Promise<boolean> {
+    const ttl = Math.min(this.redisTtlMs, view.nextChangeAt === null ? Infinity : view.nextChangeAt - now);
+    if (ttl < 1) return false;
+    try {
+      const result = await this.inputs.redis.eval(storeIfEpochUnchanged, 2, entryKey, epochKey, epoch, JSON.stringify(view), Math.floor(ttl));
+      return result === 1;
+    } catch (error) {
+      this.inputs.logger.debug('entitlement cache: Redis store failed', { error });
+      return false;
+    }
+  }
+
+  private remember(ref: string, prepared: PreparedView, state: FillState, generation: number): void {
+    if (!this.live || state.stale || generation !== this.generation) return;
+    const now = this.now().getTime();
+    const until = Math.min(now + this.memoryTtlMs, prepared.view.nextChangeAt ?? Infinity);
+    if (until <= now) return;
+    if (this.memory.size >= this.maxMemoryEntries) {
+      const oldest = this.memory.keys().next();
+      if (!oldest.done) this.memory.delete(oldest.value);
+    }
+    this.memory.set(ref, { prepared, until });
+  }
+
+  /** A message names the invalidated references (a JSON array); anything else clears the whole tier. */
+  private onMessage(message: string): void {
+    let refs: unknown;
+    try {
+      refs = JSON.parse(message);
+    } catch {
+      refs = undefined;
+    }
+    if (!Array.isArray(refs) || !refs.every((ref): ref is string => typeof ref === 'string')) {
+      this.clearMemory();
+      return;
+    }
+    for (const ref of refs) {
+      this.memory.delete(ref);
+      const flight = this.flights.get(ref);
+      if (flight) {
+        flight.state.stale = true;
+        this.flights.delete(ref);
+      }
+    }
+    this.emit('invalidated', refs);
+  }
+
+  private clearMemory(): void {
+    this.generation += 1;
+    this.memory.clear();
+    for (const flight of this.flights.values()) flight.state.stale = true;
+    this.flights.clear();
+  }
+}
+
+/** Our own format, but Redis is shared: anything unexpected is a miss, never a crash. */
+function parseEntry(text: string): EntitlementView | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<EntitlementView> | null;
+    if (value && Array.isArray(value.entitlements) && 'customer' in value && (typeof value.nextChangeAt === 'number' || value.nextChangeAt === null)) {
+      return value as EntitlementView;
+    }
+  } catch {
+    // fall through: treated as a miss and overwritten by the next fill
+  }
+  return undefined;
+}

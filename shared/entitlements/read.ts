@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { catalogFor } from '../catalog-source.js';
+import type { Db } from '../db.js';
+import { computeEntitlements, type AccessPolicy, type CatalogFile } from '../domain/index.js';
+import { loadCustomerState } from './customer-state.js';
+import { toStored, type StoredEntitlement } from './recompute.js';
+
+/** A Stripe customer id, or an app user id (the alphabet checkout accepts for `user_id`, e.g. `auth0|abc`). */
+const stripeCustomerRef = /^cus_[A-Za-z0-9]+$/;
+const userRef = /^[\w.:@|+-]{1,200}$/;
+/** Feature names as catalogs and Stripe feature lookup keys spell them. */
+const featureName = /^[\w.:@+-]{1,200}$/;
+
+export type RefKind = 'stripe_customer_id' | 'user_id';
+
+/** Which column a reference names, or undefined when it is malformed. `cus_…` is always a Stripe id. */
+export function refKind(ref: string): RefKind | undefined {
+  if (stripeCustomerRef.test(ref)) return 'stripe_customer_id';
+  return userRef.test(ref) ? 'user_id' : undefined;
+}
+
+export function isFeatureName(feature: string): boolean {
+  return featureName.test(feature);
+}
+
+export interface CustomerRef { id: string; stripe_customer_id: string | null; user_id: string | null }
+
+/** What one reference resolves to: the cacheable answer (also for an unknown customer). */
+export interface EntitlementView {
+  customer: CustomerRef | null;
+  entitlements: StoredEntitlement[];
+  /** Epoch ms at which this answer stops being true by itself (an expiry); null when never. */
+  nextChangeAt: number | null;
+}
+
+/** A view ready to serve: its weak ETag and its JSON body without the trailing `as_of`. */
+export interface PreparedView {
+  view: EntitlementView;
+  etag: string;
+  bodyPrefix: string;
+  byFeature: ReadonlyMap<string, StoredEntitlement>;
+}
+
+/** Weak ETag of a payload: the response also carries `as_of`, which the tag leaves out. */
+export function weakEtag(payload: string): string {
+  return `W/"${createHash('sha1').update(payload).digest('base64url')}"`;
+}
+
+export function prepareView(view: EntitlementView): PreparedView {
+  const payload = JSON.stringify({ customer: view.customer, entitlements: view.entitlements });
+  return {
+    view,
+    etag: weakEtag(payload),
+    bodyPrefix: payload.slice(0, -1),
+    byFeature: new Map(view.entitlements.map((entitlement) => [entitlement.feature, entitlement])),
+  };
+}
+
+interface Row extends CustomerRef { features: StoredEntitlement[] | null; next_change_at: Date | null }
+
+export interface ReadInputs { db: Db; catalogFile: CatalogFile; policy: AccessPolicy }
+
+/**
+ * Reads one customer's entitlements from Postgres: one query when the stored row is current.
+ * Expiry policy: a stored row whose `next_change_at` has passed (or a customer never computed) is
+ * recomputed live from the mirror for this answer, without writing; the worker's recompute stores it.
+ */
+export async function readEntitlements(inputs: ReadInputs, ref: string, now: Date): Promise<EntitlementView> {
+  const kind = refKind(ref);
+  if (!kind) throw new Error(`malformed entitlement reference ${JSON.stringify(ref)}`);
+  const row = await inputs.db('customers as c')
+    .leftJoin('entitlements as e', 'e.customer_id', 'c.id')
+    .where(`c.${kind}`, ref)
+    .first<Row | undefined>('c.id', 'c.stripe_customer_id', 'c.user_id', 'e.features', 'e.next_change_at');
+  if (!row) return { customer: null, entitlements: [], nextChangeAt: null };
+  const customer = { id: row.id, stripe_customer_id: row.stripe_customer_id, user_id: row.user_id };
+  const stale = row.features === null || (row.next_change_at !== null && row.next_change_at.getTime() <= now.getTime());
+  if (!stale) return { customer, entitlements: row.features ?? [], nextChangeAt: row.next_change_at?.getTime() ?? null };
+  const { state, productIds } = await loadCustomerState(inputs.db, row.id);
+  const catalog = await catalogFor(inputs.db, inputs.catalogFile, productIds);
+  const live = computeEntitlements(state, catalog, inputs.policy, now);
+  return { customer, entitlements: live.entitlements.map(toStored), nextChangeAt: live.nextChangeAt?.getTime() ?? null };
+}

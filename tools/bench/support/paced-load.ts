@@ -1,0 +1,51 @@
+import http from 'node:http';
+
+export interface PacedResult { sent: number; completed: number; non2xx: number; errors: number; p50Ms: number; p99Ms: number; achievedRate: number }
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * An open-loop load at an even `rate`: request i is due at start + i/rate, and its latency counts
+ * from when it was due (so a stall shows up in every request it delays: no coordinated omission).
+ * autocannon's `overallRate` instead spends each connection's per-second budget at the start of
+ * every second — a burst — and corrects latencies with a 1 ms expected interval, which measures
+ * the burst rather than the steady rate.
+ */
+export async function pacedLoad(url: string, headers: Record<string, string>, rate: number, durationSeconds: number, sockets = 50): Promise<PacedResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  const total = rate * durationSeconds;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  const send = (due: number) => new Promise<void>((resolve) => {
+    const request = http.get(url, { agent, headers }, (response) => {
+      response.resume();
+      response.on('end', () => {
+        if (response.statusCode === 200) latencies.push(performance.now() - due);
+        else non2xx += 1;
+        resolve();
+      });
+    });
+    request.on('error', () => { errors += 1; resolve(); });
+  });
+  while (sent < total) {
+    const now = performance.now();
+    while (sent < total && started + (sent * 1000) / rate <= now) {
+      pending.push(send(started + (sent * 1000) / rate));
+      sent += 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const round = (ms: number) => Math.round(ms * 100) / 100;
+  return { sent, completed: latencies.length, non2xx, errors, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), achievedRate: Math.round(latencies.length / elapsed) };
+}
