@@ -1,21 +1,38 @@
 import express, { type Express } from 'express';
 import type { Context } from '../shared/context.js';
+import { EntitlementCache } from '../shared/entitlements/cache.js';
+import { createKeyVerifier } from './middleware/authenticate.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
+import { adminRoutes } from './routes/admin/index.js';
+import { checkoutRoutes } from './routes/checkout.js';
+import { entitlementRoutes } from './routes/entitlements.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { portalRoutes } from './routes/portal.js';
 import { webhookRoutes } from './routes/webhook.js';
 
-/** The Express application: routes and middleware over a context; no listening, no process wiring. */
-export function createApp(context: Context): Express {
+/**
+ * The Express application: routes and middleware over a context; no listening, no process wiring.
+ * `entitlements` is the process's started cache; without one, reads use Redis and Postgres only.
+ */
+export function createApp(context: Context, options: { entitlements?: EntitlementCache } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', context.config.TRUST_PROXY);
   app.use(requestContext(context.logger, context.metrics));
   app.use(healthRoutes(context));
   app.use(metricsRoutes(context.metrics));
+  app.use(openApiRoutes());
   // Raw body on this route only: signatures are computed over the exact bytes Stripe sent.
   app.use(webhookRoutes(context));
+  const verify = createKeyVerifier(context.db, context.config.API_KEY_CACHE_TTL_SECONDS);
+  app.use(checkoutRoutes(context, verify));
+  app.use(portalRoutes(context, verify));
+  app.use(entitlementRoutes(verify, options.entitlements ?? new EntitlementCache(context)));
+  // Admin JSON routes (scope admin) and Bull Board at /admin/queues behind the same keys.
+  app.use(adminRoutes(context, verify));
   app.use(notFoundHandler);
   app.use(errorHandler(context.logger));
   return app;

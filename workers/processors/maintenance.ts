@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { Context } from '../../shared/context.js';
 import { PermanentError } from '../../shared/errors.js';
 import type { QueueProcessor } from '../runner.js';
-import { relayInbox } from './relay.js';
+import { grantExpirySchedule, grantExpiryTask, runGrantExpirySweep } from './grant-expiry.js';
 
 /** Prunes processed and ignored inbox rows older than the retention; dead rows stay until replayed. */
 export async function pruneInbox(context: Context, now = new Date()): Promise<number> {
@@ -12,7 +12,7 @@ export async function pruneInbox(context: Context, now = new Date()): Promise<nu
 
 const tasks: Record<string, (context: Context, job: Job) => Promise<unknown>> = {
   'prune-inbox': (context) => pruneInbox(context),
-  'relay-inbox': (context) => relayInbox(context),
+  [grantExpiryTask]: (context) => runGrantExpirySweep(context),
 };
 
 export const maintenanceProcessor: QueueProcessor = {
@@ -27,5 +27,7 @@ export const maintenanceProcessor: QueueProcessor = {
 /** Idempotent: job schedulers are upserted by id, so every worker start may call this. */
 export async function scheduleMaintenance(context: Context): Promise<void> {
   await context.queues.maintenance.upsertJobScheduler('prune-inbox', { pattern: '41 4 * * *' }, { name: 'prune-inbox' });
-  await context.queues.maintenance.upsertJobScheduler('relay-inbox', { every: 15_000 }, { name: 'relay-inbox' });
+  await context.queues.maintenance.upsertJobScheduler(grantExpiryTask, grantExpirySchedule, { name: grantExpiryTask });
+  // The inbox relay now runs on a timer in every worker (workers/housekeeping.ts): drop its old scheduler.
+  await context.queues.maintenance.removeJobScheduler('relay-inbox');
 }

@@ -1,0 +1,42 @@
+import type { Context } from '../../shared/context.js';
+import { notFound } from '../../shared/errors.js';
+import { enqueueEvent } from '../../shared/events/enqueue.js';
+import type { AdminActor } from '../../shared/grants/grant-rows.js';
+import { writeAudit } from './audit.js';
+
+interface InboxRow { id: string; type: string; status: string; attempts: number; last_error: string | null; customer_id: string | null }
+
+export interface ReplayResult { id: string; type: string; status: 'received'; previous_status: string; attempts: number }
+
+/**
+ * Replays an inbox event: 1. set its row back to `received` (attempts and last error kept, for the
+ * record) and audit `event.replayed` with before/after; 2. remove a finished job with the event's id
+ * from the events queue (a failed one is kept forever, and BullMQ ignores an add whose id exists);
+ * 3. enqueue it again. A job still waiting or running is left alone: it reads the row when it runs.
+ */
+export async function replayEvent(context: Context, eventId: string, who: AdminActor): Promise<ReplayResult> {
+  const before = await context.db.transaction(async (trx) => {
+    const row = await trx('stripe_events').where({ id: eventId }).forUpdate()
+      .first<InboxRow | undefined>('id', 'type', 'status', 'attempts', 'last_error', 'customer_id');
+    if (!row) throw notFound('event_not_found', `no event ${eventId} in the inbox`);
+    await trx('stripe_events').where({ id: eventId }).update({ status: 'received', processed_at: null, queued_at: null });
+    const customer = row.customer_id ? await trx('customers').where({ stripe_customer_id: row.customer_id }).first<{ id: string } | undefined>('id') : undefined;
+    await writeAudit(trx, who, {
+      action: 'event.replayed',
+      subjectType: 'stripe_event',
+      subjectId: row.id,
+      customerId: customer?.id ?? null,
+      before: { status: row.status, attempts: row.attempts, last_error: row.last_error },
+      after: { status: 'received', attempts: row.attempts, last_error: row.last_error },
+      eventId: row.id,
+    });
+    return row;
+  });
+  const job = await context.queues.events.getJob(eventId);
+  if (job) {
+    const state = await job.getState();
+    if (state === 'failed' || state === 'completed') await job.remove();
+  }
+  await enqueueEvent(context.queues, { id: before.id, type: before.type, correlationId: who.requestId ?? null });
+  return { id: before.id, type: before.type, status: 'received', previous_status: before.status, attempts: before.attempts };
+}

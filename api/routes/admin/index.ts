@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import type { Context } from '../../../shared/context.js';
+import { AdminSessions } from '../../admin/admin-sessions.js';
+import { boardAuthentication } from '../../admin/board-authentication.js';
+import { boardBasePath, bullBoard } from '../../admin/bull-board.js';
+import { requireScope, type KeyVerifier } from '../../middleware/authenticate.js';
+import { auditRoutes } from './audit.js';
+import { customerRoutes } from './customers.js';
+import { eventRoutes } from './events.js';
+import { grantRoutes } from './grants.js';
+import { reconciliationRoutes } from './reconciliations.js';
+import { sessionRoutes } from './session.js';
+
+/**
+ * Everything under `/admin`: the JSON routes (Bearer key with scope `admin`) and Bull Board at
+ * `/admin/queues` (admin key as Bearer, HTTP Basic password or session cookie).
+ */
+export function adminRoutes(context: Context, verify: KeyVerifier): Router {
+  const admin = requireScope(verify, 'admin');
+  const sessions = new AdminSessions(context.redis, context.db, context.config.REDIS_PREFIX);
+  const router = Router();
+  router.use(boardBasePath, boardAuthentication(verify, sessions), bullBoard(context.queues));
+  for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes]) router.use(routes(context, admin));
+  router.use(sessionRoutes(context, admin, sessions));
+  return router;
+}

@@ -1,0 +1,46 @@
+import type { Context } from '../context.js';
+import { invalidateEntitlements } from '../entitlements/cache-keys.js';
+import { recomputeInTransaction } from '../entitlements/recompute.js';
+import { customerForGrant } from './customer-ref.js';
+import type { CreateGrantRequest } from './grant-requests.js';
+import { grantColumns, type AdminActor, type GrantRow } from './grant-rows.js';
+
+/**
+ * Creates a manual grant: 1. resolve (or, for a user id, create) the customer and lock it;
+ * 2. insert the grant; 3. audit `grant.created`; 4. recompute the customer's entitlements (audited
+ * as `entitlements.changed`) — all in one transaction, so a grant never exists without its effect;
+ * 5. after commit, invalidate the cache so the read API sees it at once.
+ */
+export async function createGrant(context: Context, request: CreateGrantRequest, who: AdminActor, now = new Date()): Promise<GrantRow> {
+  const { grant, refs } = await context.db.transaction(async (trx) => {
+    const customer = await customerForGrant(trx, request.customer, who);
+    const [grant] = await trx('grants')
+      .insert({
+        customer_id: customer.id,
+        feature: request.feature,
+        value: JSON.stringify(request.value),
+        reason: request.reason,
+        expires_at: request.expires_at ?? null,
+        created_by: who.actor,
+      })
+      .returning<GrantRow[]>([...grantColumns]);
+    if (!grant) throw new Error('grant insert returned no row');
+    await trx('audit_log').insert({
+      actor: who.actor,
+      action: 'grant.created',
+      subject_type: 'grant',
+      subject_id: grant.id,
+      customer_id: customer.id,
+      before: null,
+      after: JSON.stringify(grant),
+      grant_id: grant.id,
+      request_id: who.requestId ?? null,
+      reason: request.reason,
+    });
+    const cause = { actor: who.actor, grantId: grant.id, requestId: who.requestId, reason: request.reason };
+    const { refs } = await recomputeInTransaction(trx, context, customer.id, cause, now);
+    return { grant, refs };
+  });
+  await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, refs);
+  return grant;
+}

@@ -1,0 +1,49 @@
+import type { Context } from '../context.js';
+import { invalidateEntitlements } from '../entitlements/cache-keys.js';
+import { recomputeInTransaction } from '../entitlements/recompute.js';
+import { grantColumns, type GrantRow } from './grant-rows.js';
+
+export interface SweepResult { recorded: number; grantIds: string[] }
+
+/**
+ * Records grant expiries. Expiry itself needs no job (reads honour `next_change_at`); this sweep
+ * writes what the reads cannot: for each unrevoked grant whose `expires_at` is at or before `now`
+ * and whose expiry is not yet recorded, one transaction sets `expiry_recorded_at`, audits
+ * `grant.expired` (actor `system`) and stores the recomputed entitlements; the cache is invalidated
+ * after commit. Safe to run concurrently: the guarded update claims each grant once. A revoked
+ * grant is not recorded as expired: it stopped counting when it was revoked.
+ */
+export async function sweepGrantExpiry(context: Context, now = new Date(), options: { limit?: number } = {}): Promise<SweepResult> {
+  const due = await context.db('grants')
+    .select<{ id: string }[]>('id')
+    .whereNull('expiry_recorded_at')
+    .whereNull('revoked_at')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(options.limit ?? 500);
+  const grantIds: string[] = [];
+  for (const { id } of due) {
+    const refs = await context.db.transaction(async (trx) => {
+      const before = await trx('grants').where({ id }).whereNull('expiry_recorded_at').whereNull('revoked_at').forUpdate().skipLocked().first<GrantRow | undefined>(...grantColumns);
+      if (!before) return undefined;
+      const [after] = await trx('grants').where({ id }).update({ expiry_recorded_at: now }).returning<GrantRow[]>([...grantColumns]);
+      await trx('audit_log').insert({
+        actor: 'system',
+        action: 'grant.expired',
+        subject_type: 'grant',
+        subject_id: id,
+        customer_id: before.customer_id,
+        before: JSON.stringify(before),
+        after: JSON.stringify(after),
+        grant_id: id,
+        reason: `expired at ${before.expires_at?.toISOString() ?? 'unknown'}`,
+      });
+      const result = await recomputeInTransaction(trx, context, before.customer_id, { actor: 'system', grantId: id, reason: 'grant expired' }, now);
+      return result.refs;
+    });
+    if (!refs) continue;
+    await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, refs);
+    grantIds.push(id);
+  }
+  return { recorded: grantIds.length, grantIds };
+}

@@ -1,0 +1,100 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { findBrowser, launchBrowser, type Page } from '../support/browser.js';
+import { projectRoot } from '../support/processes.js';
+import { startServices } from '../support/services.js';
+import { adminKey, basic, call } from './admin-fixtures.js';
+
+const queueNames = ['events', 'sync', 'catalog', 'reconcile', 'maintenance', 'dead-letter'];
+
+/** Every URL in the HTML or an asset that the browser would load: src/href attributes, CSS url() and @import. */
+function loadedUrls(text: string): string[] {
+  const found = [...text.matchAll(/\b(?:src|href)\s*=\s*"([^"]+)"|url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]/g)];
+  return found.map((match) => match[1] ?? match[2] ?? match[3] ?? '');
+}
+
+const external = (reference: string) => /^(https?:)?\/\//i.test(reference);
+
+test('the Bull Board page and its assets reference nothing outside the service', async (t) => {
+  const { url, api } = await startServices(t);
+  const { key } = await adminKey(api.context.db);
+  const auth = { authorization: basic(key) };
+  const html = await (await fetch(`${url}/admin/queues`, { headers: auth })).text();
+  t.false(/fonts\.googleapis|fonts\.gstatic/.test(html), 'no Google Fonts');
+  t.false(/(src|href)="(https?:)?\/\//.test(html), 'no absolute URLs in the page');
+  const assets = loadedUrls(html).filter((reference) => reference.startsWith('static/'));
+  t.true(assets.some((asset) => asset.endsWith('.js')) && assets.some((asset) => asset.endsWith('.css')));
+  for (const asset of assets) {
+    const response = await fetch(`${url}/admin/queues/${asset}`, { headers: auth });
+    t.is(response.status, 200, asset);
+    if (asset.endsWith('.css')) t.deepEqual(loadedUrls(await response.text()).filter(external), [], `${asset} loads nothing external`);
+  }
+  t.is((await fetch(`${url}/admin/queues/static/css/${assets.find((asset) => asset.endsWith('.css'))!.split('/').at(-1)!}`)).status, 401, 'assets need the key too');
+});
+
+/** Waits until the page's text contains every string, or fails with what it shows. */
+async function waitForText(page: Page, expected: string[], ms = 20_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await page.evaluate<string | null>('document.body ? document.body.innerText : ""')) ?? '';
+    if (expected.every((value) => text.includes(value))) return text;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the page never showed ${expected.join(', ')}; it shows: ${text.slice(0, 500)}`);
+}
+
+test('Bull Board renders in headless Chromium with HTTP Basic or a session cookie, shows every queue and loads nothing from elsewhere', async (t) => {
+  const executable = await findBrowser();
+  if (!executable) {
+    t.fail('no chromium: run tools/browser.sh ensure (as root), or set CHROMIUM');
+    return;
+  }
+  const { url, api } = await startServices(t);
+  const { key } = await adminKey(api.context.db);
+  await api.context.queues.maintenance.add('browser-check', {}, { jobId: 'browser-check-job' });
+  const browser = await launchBrowser(executable);
+  t.teardown(() => browser.close());
+
+  const requested: string[] = [];
+  const failed: string[] = [];
+  const open = async (setup: (page: Page) => Promise<void>) => {
+    const page = await browser.newPage();
+    page.on('Network.requestWillBeSent', (params) => requested.push((params.request as { url: string }).url));
+    page.on('Network.loadingFailed', (params) => failed.push(String(params.errorText)));
+    await page.send('Network.enable');
+    await page.send('Page.enable');
+    await setup(page);
+    await page.send('Page.navigate', { url: `${url}/admin/queues` });
+    return page;
+  };
+
+  // 1. HTTP Basic, the way a browser answers the WWW-Authenticate challenge.
+  const withBasic = await open(async (page) => { await page.send('Network.setExtraHTTPHeaders', { headers: { Authorization: basic(key) } }); });
+  // The sidebar lists the queues; the overview cards (one per queue, with its job count) load after it.
+  const text = await waitForText(withBasic, [...queueNames, 'Jobs']);
+  t.regex(text, /Billing queues/);
+  t.is(text.match(/\d+ Jobs?/g)?.length, queueNames.length, 'one overview card per queue');
+  const { data } = (await withBasic.send('Page.captureScreenshot', { format: 'png' })) as { data: string };
+  const screenshots = path.join(projectRoot, '.local', 'screenshots');
+  mkdirSync(screenshots, { recursive: true });
+  writeFileSync(path.join(screenshots, 'bull-board.png'), Buffer.from(data, 'base64'));
+  withBasic.close();
+
+  // 2. The session cookie from POST /admin/session, with no Authorization header at all.
+  const session = await call(url, '/admin/session', { method: 'POST', key });
+  const token = /billing_admin_session=([\w-]+)/.exec(session.headers.get('set-cookie') ?? '')?.[1];
+  t.truthy(token);
+  const withCookie = await open(async (page) => {
+    await page.send('Network.setCookie', { name: 'billing_admin_session', value: token!, url: `${url}/admin`, path: '/admin', httpOnly: true, sameSite: 'Strict' });
+  });
+  await waitForText(withCookie, queueNames);
+  withCookie.close();
+
+  const origin = new URL(url).origin;
+  const elsewhere = requested.filter((request) => !request.startsWith(origin) && !request.startsWith('data:') && !request.startsWith('blob:'));
+  t.deepEqual(elsewhere, [], 'every request goes to the service itself');
+  t.true(requested.some((request) => request.startsWith(`${origin}/admin/queues/api/queues`)), 'the board called its api');
+  t.deepEqual(failed.filter((error) => error !== 'net::ERR_ABORTED'), [], 'no request failed (e.g. blocked by the CSP)');
+});

@@ -1,0 +1,13 @@
+import type { Context } from '../../shared/context.js';
+import { sweepGrantExpiry } from '../../shared/grants/sweep-grant-expiry.js';
+
+/** Maintenance task name and schedule of the grant expiry sweep (every minute, on one worker at a time). */
+export const grantExpiryTask = 'sweep-grant-expiry';
+export const grantExpirySchedule = { every: 60_000 };
+
+/** Records the expiries that passed since the last run; see {@link sweepGrantExpiry}. */
+export async function runGrantExpirySweep(context: Context): Promise<{ recorded: number }> {
+  const { recorded } = await sweepGrantExpiry(context, new Date());
+  if (recorded > 0) context.logger.info('grant expiries recorded', { recorded });
+  return { recorded };
+}
