@@ -64,6 +64,10 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
   /** Cron of the scheduled reconciliation. @defaultValue nightly at 03:17 */
   RECONCILE_CRON: z.string().min(9).default('17 3 * * *'),
+  /** Cron of the scheduled events catch-up (events Stripe has that the inbox never received). @defaultValue every 10 minutes */
+  CATCH_UP_CRON: z.string().min(9).default('*/10 * * * *'),
+  /** Schedule reconciliation and catch-up (and a catch-up at worker start). @defaultValue true, false when NODE_ENV=test */
+  RECONCILE_SCHEDULES: bool.optional(),
   /** Largest quantity accepted for a checkout. @defaultValue 1000 */
   CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Trust X-Forwarded-* from a proxy in front of the api. @defaultValue false */

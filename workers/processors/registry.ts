@@ -1,6 +1,7 @@
 import type { ProcessorTable } from '../runner.js';
 import { eventsProcessor } from './events-processor.js';
 import { maintenanceProcessor } from './maintenance.js';
+import { reconcileProcessor } from './reconcile.js';
 import { syncProcessor } from './sync-processor.js';
 
 /** Which processor runs each queue. */
@@ -9,5 +10,6 @@ export function processorTable(): ProcessorTable {
     events: eventsProcessor,
     sync: syncProcessor,
     maintenance: maintenanceProcessor,
+    reconcile: reconcileProcessor,
   };
 }

@@ -1,0 +1,30 @@
+import type { Db } from '../db.js';
+
+/** Drift kinds, each counted per subscription. */
+export const driftKinds = ['missing_locally', 'status_differs', 'items_differ', 'only_locally'] as const;
+export type DriftKind = (typeof driftKinds)[number];
+export type DriftCounts = Partial<Record<DriftKind, number>>;
+
+export interface ReconciliationRun {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  trigger: string;
+  params: Record<string, unknown>;
+  checked: number;
+  drifted: number;
+  repaired: number;
+  errors: number;
+  drift: DriftCounts;
+  cursor: string | null;
+  error: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  duration_ms: number | null;
+}
+
+export async function loadRun(db: Db, id: string): Promise<ReconciliationRun | undefined> {
+  return db('reconciliation_runs').where({ id }).first<ReconciliationRun | undefined>();
+}
+
+export const isFinished = (run: Pick<ReconciliationRun, 'status'>): boolean => run.status === 'succeeded' || run.status === 'failed';

@@ -1,0 +1,91 @@
+import type { Context } from '../../shared/context.js';
+import { currentCorrelation } from '../../shared/correlation.js';
+import { enqueueEvent } from '../../shared/events/enqueue.js';
+import { eventFamily } from '../../shared/events/event-types.js';
+import { recordEvent } from '../../shared/events/inbox.js';
+import type { Stripe } from '../../shared/stripe.js';
+import { reconcileKeys } from './keys.js';
+import { acquireLock } from './redis-lock.js';
+
+export const catchUpCursorName = 'events-catch-up';
+/** Stripe keeps events for 30 days: the first catch-up looks that far back. */
+const firstWindowSeconds = 30 * 86_400;
+/**
+ * The cursor is stored this far behind the newest event processed: an event may become listable a
+ * little after its `created` second, and re-listing a few minutes costs one inbox lookup per event.
+ */
+export const catchUpOverlapSeconds = 300;
+
+export type CatchUpOutcome =
+  | { status: 'done'; listed: number; recorded: number; from: number; cursor: number | null }
+  | { status: 'skipped' };
+
+async function readCursor(context: Context): Promise<number | undefined> {
+  const row = await context.db('sync_cursors').where({ name: catchUpCursorName }).first<{ value: { created?: number } } | undefined>('value');
+  return typeof row?.value.created === 'number' ? row.value.created : undefined;
+}
+
+async function writeCursor(context: Context, created: number): Promise<void> {
+  // Never backwards: two catch-ups racing past the lock (a lost heartbeat) cannot undo each other.
+  await context.db.raw(
+    `insert into sync_cursors (name, value, updated_at) values (:name, :value::jsonb, now())
+     on conflict (name) do update set value = excluded.value, updated_at = now()
+     where coalesce((sync_cursors.value->>'created')::bigint, 0) < (excluded.value->>'created')::bigint`,
+    { name: catchUpCursorName, value: JSON.stringify({ created }) },
+  );
+}
+
+/** Records the page's events the inbox lacks and enqueues the handled ones, as a webhook delivery would. */
+async function recordMissing(context: Context, events: readonly Stripe.Event[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const known = new Set(await context.db('stripe_events').whereIn('id', events.map((event) => event.id)).pluck<string[]>('id'));
+  let recorded = 0;
+  for (const event of events) {
+    if (known.has(event.id)) continue;
+    const handled = eventFamily(event.type) !== undefined;
+    const correlationId = currentCorrelation()?.correlationId ?? event.id;
+    const isNew = await recordEvent(context.db, {
+      id: event.id, type: event.type, api_version: event.api_version ?? null, livemode: event.livemode,
+      stripe_created: new Date(event.created * 1000), payload: event, status: handled ? 'received' : 'ignored', correlation_id: correlationId,
+    });
+    if (!isNew) continue;
+    recorded += 1;
+    // If Redis fails here the row stays `received` and the inbox relay enqueues it later.
+    if (handled) await enqueueEvent(context.queues, { id: event.id, type: event.type, correlationId });
+  }
+  return recorded;
+}
+
+/**
+ * Catch-up: lists Stripe's events since the cursor (newest first, auto-paginated under the shared
+ * rate limit) and feeds those the inbox never received through it, as if delivered. The inbox key
+ * is the event id, so nothing is recorded twice. The cursor advances only after a full pass, to the
+ * newest `created` seen minus {@link catchUpOverlapSeconds}. One catch-up at a time.
+ */
+export async function catchUpEvents(context: Context, now = new Date()): Promise<CatchUpOutcome> {
+  const attempt = await acquireLock(context.redis, reconcileKeys.catchUpLock(context.config.REDIS_PREFIX), currentCorrelation()?.jobId ?? `pid-${process.pid}`);
+  if (!attempt.acquired) return { status: 'skipped' };
+  try {
+    const from = (await readCursor(context)) ?? Math.floor(now.getTime() / 1000) - firstWindowSeconds;
+    let listed = 0;
+    let recorded = 0;
+    let newest: number | undefined;
+    let page: Stripe.Event[] = [];
+    for await (const event of context.stripe.events.list({ created: { gte: from }, limit: 100 })) {
+      listed += 1;
+      newest = Math.max(newest ?? event.created, event.created);
+      page.push(event);
+      if (page.length === 100) {
+        recorded += await recordMissing(context, page);
+        page = [];
+      }
+    }
+    recorded += await recordMissing(context, page);
+    const cursor = newest === undefined ? null : Math.max(from, newest - catchUpOverlapSeconds);
+    if (cursor !== null) await writeCursor(context, cursor);
+    if (recorded > 0) context.logger.warn('catch-up found events the inbox never received', { listed, recorded, from });
+    return { status: 'done', listed, recorded, from, cursor };
+  } finally {
+    await attempt.lock.release();
+  }
+}

@@ -1,0 +1,40 @@
+import type { Context } from '../../shared/context.js';
+import type { ReconcileParams } from '../../shared/reconcile/params.js';
+import type { Drift } from './compare-page.js';
+import { reconcileKeys } from './keys.js';
+
+const batchSize = 1000;
+
+/**
+ * After the pass over Stripe: unfinished mirror subscriptions in the run's scope that Stripe did not
+ * list (absent from the run's seen-set) and that nothing has rewritten since the run started (a
+ * newer sync already reflects Stripe). Keyset-paged by id, one Redis SMISMEMBER per batch.
+ */
+export async function* findOnlyLocally(context: Context, runId: string, params: ReconcileParams, startedAt: Date): AsyncGenerator<Drift[]> {
+  const seenKey = reconcileKeys.seen(context.config.REDIS_PREFIX, runId);
+  let after = '';
+  for (;;) {
+    const query = context.db('subscriptions')
+      .select<{ id: string; stripe_customer_id: string }[]>('id', 'stripe_customer_id')
+      .whereNotIn('status', ['canceled', 'incomplete_expired'])
+      .where('synced_at', '<', startedAt)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(batchSize);
+    if (params.customer) void query.where({ stripe_customer_id: params.customer });
+    if (params.since) void query.where('stripe_created', '>=', new Date(params.since));
+    const rows = await query;
+    if (rows.length === 0) return;
+    const seen = await context.redis.smismember(seenKey, ...rows.map((row) => row.id));
+    yield rows.filter((_, index) => seen[index] === 0).map((row) => ({ subscriptionId: row.id, stripeCustomerId: row.stripe_customer_id, kind: 'only_locally' as const }));
+    after = rows.at(-1)!.id;
+  }
+}
+
+/** After its customer's sync: an `only_locally` row counts as repaired once it is finished or rewritten by a sync. */
+export async function stillOnlyLocally(context: Context, subscriptionIds: readonly string[], startedAt: Date): Promise<Set<string>> {
+  if (subscriptionIds.length === 0) return new Set();
+  const rows = await context.db('subscriptions').whereIn('id', subscriptionIds)
+    .whereNotIn('status', ['canceled', 'incomplete_expired']).where('synced_at', '<', startedAt).pluck<string[]>('id');
+  return new Set(rows);
+}
