@@ -36,6 +36,12 @@ export const components: OpenApiDocument['components'] = {
             },
             code: { type: 'string', description: 'Stable machine-readable code, e.g. `invalid_ref`, `unauthorized`.' },
             message: { type: 'string', description: 'For humans; may change.' },
+            param: { type: 'string', description: 'On a 400: the first bad field or parameter.' },
+            fields: {
+              type: 'array',
+              description: 'On a 400 for a malformed body or query: every bad field, with what is wrong with it.',
+              items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+            },
           },
         },
       },

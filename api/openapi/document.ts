@@ -17,7 +17,7 @@ export const openApiDocument: OpenApiDocument = {
     version: '1',
     description:
       'Keeps an app\'s view of "who has paid for what" correct and fast: Stripe webhooks in, entitlements out.\n\n' +
-      'Authentication: `Authorization: Bearer <API key>` on `/v1/*` routes. A revoked key stops working within ' +
+      'Authentication: `Authorization: Bearer <API key>` on `/v1/*` and `/admin/*` routes. A revoked key stops working within ' +
       '`API_KEY_CACHE_TTL_SECONDS` (default 30 s), the time each api process caches a verified key.\n\n' +
       'Errors always have the shape `{"error": {"type", "code", "message"}}` (see the `Error` schema).\n\n' +
       'An unknown customer is not an error: entitlement reads answer `200` with `customer: null` and an empty list.',
@@ -28,7 +28,12 @@ export const openApiDocument: OpenApiDocument = {
     { name: 'billing', description: 'Checkout and billing portal sessions (these call Stripe).' },
     { name: 'stripe', description: 'Stripe calls these.' },
     { name: 'operations', description: 'Health, readiness, metrics and this document.' },
-    { name: 'admin', description: 'Grants, event replay, reconciliation, audit (scope admin). Bull Board is served at /admin/queues.' },
+    {
+      name: 'admin',
+      description:
+        'Grants, event replay, reconciliation, audit (scope admin; a read_only admin key may only read). Bull Board is served at ' +
+        '/admin/queues (HTML, outside this document): HTTP Basic with an admin key as password, or the cookie from POST /admin/session.',
+    },
   ],
   paths: {
     ...operationPaths,

@@ -40,12 +40,14 @@ const routes: RouteCase[] = [
 
 // One route per test, run one after another: a dozen apps and databases at once only add load.
 for (const route of routes) {
-  test.serial(`${route.method} ${route.path.split('?')[0].replace(/[0-9a-f-]{36}$/, ':id')}: none 401, read 403, write 403, revoked 401, admin ${route.success}`, async (t) => {
+  // A read-only admin key may read, and open a session to look at the board; every other write is a 403.
+  const readOnlyStatus = route.method === 'GET' || route.path === '/admin/session' ? route.success : 403;
+  test.serial(`${route.method} ${route.path.split('?')[0].replace(/[0-9a-f-]{36}$/, ':id')}: none 401, read 403, write 403, revoked 401, read-only admin ${readOnlyStatus}, admin ${route.success}`, async (t) => {
     const services = await startServices(t, { env: { API_KEY_CACHE_TTL_SECONDS: '0' } });
     const { url, api } = services;
     const { db } = api.context;
-    const [read, write, admin, revoked] = await Promise.all([
-      adminKey(db, { scope: 'read' }), adminKey(db, { scope: 'write' }), adminKey(db), adminKey(db),
+    const [read, write, admin, revoked, readOnly] = await Promise.all([
+      adminKey(db, { scope: 'read' }), adminKey(db, { scope: 'write' }), adminKey(db), adminKey(db), adminKey(db, { readOnly: true }),
     ]);
     const send = (key: string | undefined, path = route.path, body: unknown = route.method === 'GET' || route.method === 'DELETE' ? undefined : {}) =>
       call(url, path, { method: route.method, key, body });
@@ -61,7 +63,10 @@ for (const route of routes) {
     t.is((await send(revoked.key)).status, 401, 'a revoked admin key is refused (API_KEY_CACHE_TTL_SECONDS=0)');
 
     const { path, body } = await route.prepare(services, admin.key);
-    const ok = await send(admin.key, path ?? route.path, body ?? (route.method === 'GET' || route.method === 'DELETE' ? undefined : {}));
+    const preparedBody = body ?? (route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+    const asReadOnly = await send(readOnly.key, path ?? route.path, preparedBody);
+    t.is(asReadOnly.status, readOnlyStatus, JSON.stringify(asReadOnly.body)?.slice(0, 300));
+    const ok = await send(admin.key, path ?? route.path, preparedBody);
     t.is(ok.status, route.success, JSON.stringify(ok.body)?.slice(0, 300));
   });
 }

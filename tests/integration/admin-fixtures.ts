@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { UnrecoverableError, Worker, type Queue } from 'bullmq';
 import { createKey, type KeyScope } from '../../shared/api-keys.js';
+import type { Config } from '../../shared/config.js';
 import type { Db } from '../../shared/db.js';
+import { closeRedis, createRedis } from '../../shared/redis.js';
 
 /** Helpers for the admin tests: keys, customers and inbox rows seeded straight into the test's database. */
 
@@ -40,3 +43,24 @@ export async function seedEvent(db: Db, fields: Record<string, unknown> = {}): P
 }
 
 export const basic = (key: string) => `Basic ${Buffer.from(`admin:${key}`).toString('base64')}`;
+
+/**
+ * Leaves jobs in the failed state of one of the service's queues: adds them, lets a throwaway
+ * worker fail each permanently, and stops that worker (so nothing else picks them up).
+ */
+export async function failedJobs(config: Config, queue: Queue, ids: string[]): Promise<void> {
+  const connection = createRedis(config.REDIS_URL, 'worker', 'test-failing-worker');
+  const worker = new Worker(queue.name, () => Promise.reject(new UnrecoverableError('permanently broken')), { connection, prefix: config.REDIS_PREFIX, autorun: false });
+  const pending = new Set(ids);
+  const done = new Promise<void>((resolve) => {
+    worker.on('failed', (job) => {
+      if (job?.id) pending.delete(job.id);
+      if (pending.size === 0) resolve();
+    });
+  });
+  for (const id of ids) await queue.add('test-job', { id }, { jobId: id });
+  void worker.run();
+  await done;
+  await worker.close();
+  await closeRedis(connection);
+}

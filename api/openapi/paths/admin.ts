@@ -4,9 +4,11 @@ const json = (schema: Record<string, unknown>) => ({ 'application/json': { schem
 const error = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) });
 const auth = {
   '401': { $ref: '#/components/responses/Unauthorized' },
-  '403': { $ref: '#/components/responses/Forbidden' },
+  '403': error('The key does not have scope `admin`, or it is `read_only` and the route writes (`forbidden`).'),
 };
-const badRequest = { '400': error('Malformed input: `error.param` names the first bad field (`invalid_request_body`, `invalid_query`, `invalid_cursor`, `invalid_ref`).') };
+const badRequest = {
+  '400': error('Malformed input (`invalid_request_body`, `invalid_query`, `invalid_cursor`, `invalid_ref`): `error.fields` lists every bad field with what is wrong, `error.param` names the first.'),
+};
 const customerNotFound = { '404': error('No such customer (`customer_not_found`).') };
 const pathParam = (name: string, description: string) => ({ name, in: 'path' as const, required: true, description, schema: { type: 'string' } });
 const query = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query' as const, description, schema });
@@ -37,7 +39,10 @@ const grant = {
 const anyObject = { type: 'object' };
 const admin = (operation: Omit<Operation, 'tags'>): Operation => ({ ...operation, tags: ['admin'] });
 
-/** The admin API: every route needs a key with scope `admin`; every write is audited as `key:<id>` with the request id. */
+/**
+ * The admin API: every route needs a key with scope `admin` (a `read_only` one may only read); every
+ * write is audited as `key:<id>` with the request id and the state before and after.
+ */
 export const adminPaths: Record<string, PathItem> = {
   '/admin/grants': {
     post: admin({
