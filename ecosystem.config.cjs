@@ -15,7 +15,10 @@ module.exports = {
       kill_timeout: 10_000,
       listen_timeout: 15_000,
       max_memory_restart: '512M',
-      env: { NODE_ENV: 'production' },
+      // A scrape of PORT reaches one instance chosen by PM2's balancer, so each instance also
+      // serves its own /metrics on API_METRICS_PORT + instance index (9454, 9455, ...).
+      increment_var: 'API_METRICS_PORT',
+      env: { NODE_ENV: 'production', API_METRICS_PORT: Number.parseInt(process.env.API_METRICS_PORT ?? '9454', 10) },
     },
     {
       name: 'billing-worker',

@@ -3,6 +3,7 @@ import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/conf
 import { closeContext, createContext, type Context } from '../shared/context.js';
 import { EntitlementCache } from '../shared/entitlements/cache.js';
 import { isMainModule, runProcess } from '../shared/lifecycle.js';
+import { startMetricsServer } from '../shared/metrics-server.js';
 import { waitForRedis } from '../shared/redis.js';
 import { createApp } from './app.js';
 import { closeServer, listen, portOf } from './server.js';
@@ -17,8 +18,12 @@ export async function start(config: Config, options: { silentLogs?: boolean } = 
   await Promise.all([waitForRedis(context.redis, 3000), entitlements.start(3000)]);
   const server = await listen(createApp(context, { entitlements }), config.PORT);
   const port = portOf(server);
-  context.logger.info('api listening', { port });
+  // Under PM2 cluster mode a scrape of PORT reaches one instance at random: each instance also
+  // answers on its own port (API_METRICS_PORT + its index) so Prometheus can scrape every one.
+  const metricsServer = config.API_METRICS_PORT > 0 ? await startMetricsServer(context, config.API_METRICS_PORT) : undefined;
+  context.logger.info('api listening', { port, ...(metricsServer && { metricsPort: config.API_METRICS_PORT }) });
   const stop = async () => {
+    if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await closeServer(server);
     await entitlements.stop();
     await closeContext(context);

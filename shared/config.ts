@@ -28,6 +28,8 @@ const schema = z.object({
   PORT: port.default(3000),
   /** Port of the workers' /metrics server; 0 disables it. @defaultValue 9464 */
   METRICS_PORT: port.default(9464),
+  /** Port of an api instance's own /metrics server, beside /metrics on PORT; 0 disables it. PM2 cluster mode sets it per instance. @defaultValue 0 */
+  API_METRICS_PORT: port.default(0),
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_… or rk_live_…'),
   /** One or more webhook signing secrets, comma-separated (rotation). */
   STRIPE_WEBHOOK_SECRET: csv.pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_'))),
@@ -44,6 +46,8 @@ const schema = z.object({
   /** How long a verified API key stays cached in-process (a revoked key stops within this). @defaultValue 30 */
   API_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  /** Write the JSON log lines to this file instead of stdout (the directory is created). @defaultValue stdout */
+  LOG_FILE: z.string().min(1).optional(),
   /** Jobs each worker process runs at once. @defaultValue 10 */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
   /** Attempts before a job is dead-lettered. @defaultValue 8 */

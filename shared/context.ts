@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { closeQueues, openQueues, type Queues } from './queues.js';
 import { closeRedis, createRedis, type Redis, type RedisRole } from './redis.js';
 import { closeStripe, createStripe, type Stripe } from './stripe.js';
+import { registerStateMetrics } from './state-metrics.js';
 import { createStripeRateLimiter } from './stripe-rate-limit.js';
 
 /** What every process holds: configuration and its connections. Built once at start, closed at stop. */
@@ -36,18 +37,20 @@ export function createContext(config: Config, options: ContextOptions): Context 
   const instance = `${os.hostname()}:${process.pid}`;
   const catalogFile = loadCatalogFile(config.CATALOG_FILE);
   const redis = createRedis(config.REDIS_URL, options.redisRole, `billing-${options.role}`);
-  const logger = createLogger({ level: config.LOG_LEVEL, service: options.role, silent: options.silentLogs ?? false });
+  const logger = createLogger({ level: config.LOG_LEVEL, service: options.role, silent: options.silentLogs ?? false, ...(config.LOG_FILE && { file: config.LOG_FILE }) });
   const queues = openQueues(config, redis);
   const metrics = createMetrics({ role: options.role, instance });
   for (const queue of Object.values(queues)) queue.on('error', (error) => logger.warn('queue connection error', { queue: queue.name, error: error.message }));
+  const db = createDb({
+    url: config.DATABASE_URL,
+    poolMax: config.DATABASE_POOL_MAX,
+    applicationName: `billing-${options.role}`,
+    warn: (message) => logger.warn('database', { message }),
+  });
+  registerStateMetrics(metrics, { db, redis, queues });
   return {
     config,
-    db: createDb({
-      url: config.DATABASE_URL,
-      poolMax: config.DATABASE_POOL_MAX,
-      applicationName: `billing-${options.role}`,
-      warn: (message) => logger.warn('database', { message }),
-    }),
+    db,
     redis,
     queues,
     // Workers share one Stripe rate limit across hosts; the api's few calls (checkout) are not queued behind it.

@@ -31,13 +31,16 @@ const addContext = winston.format((info) => {
   return info;
 });
 
-/** A JSON logger whose lines carry the current request/job correlation id and never a secret. */
-export function createLogger(options: { level: string; service: string; silent?: boolean }): Logger {
+/**
+ * A JSON logger whose lines carry the current request/job correlation id and never a secret.
+ * Lines go to stdout, or to `file` when one is given (then `silent` does not apply: a file is asked for).
+ */
+export function createLogger(options: { level: string; service: string; silent?: boolean; file?: string }): Logger {
   return winston.createLogger({
     level: options.level,
-    silent: options.silent ?? false,
+    silent: options.file ? false : (options.silent ?? false),
     defaultMeta: { service: options.service },
     format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), addContext(), winston.format.json()),
-    transports: [new winston.transports.Console()],
+    transports: [options.file ? new winston.transports.File({ filename: options.file }) : new winston.transports.Console()],
   });
 }

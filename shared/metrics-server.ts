@@ -1,8 +1,8 @@
 import http from 'node:http';
-import type { Context } from '../shared/context.js';
-import { checkDependencies } from '../shared/readiness.js';
+import type { Context } from './context.js';
+import { checkDependencies } from './readiness.js';
 
-/** Workers answer `/metrics`, `/healthz` and `/readyz` on METRICS_PORT (0 = a free port, for tests). */
+/** Workers (and, under PM2 cluster mode, each api instance) answer `/metrics`, `/healthz` and `/readyz` on METRICS_PORT (0 = a free port, for tests). */
 export function startMetricsServer(context: Context, port: number): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const send = (status: number, type: string, body: string) => {

@@ -10,7 +10,9 @@ if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   eval "$(bash tools/services.sh env)"
 fi
 export DATABASE_URL REDIS_URL NODE_ENV=test
-mkdir -p .local
+# Services started by tests log at debug level here; the logs are searched for secrets afterwards.
+export TEST_LOG_DIR="$PWD/.local/test-logs"
+rm -rf "$TEST_LOG_DIR" && mkdir -p "$TEST_LOG_DIR"
 
 # Static checks first: a type error or lint finding fails the suite like a failing test.
 npm run -s check || { echo "0 passed, 1 failed"; exit 1; }
@@ -24,6 +26,10 @@ node_modules/.bin/c8 --reporter=lcov --reporter=json-summary --report-dir=covera
   node_modules/.bin/ava "$@" 2>&1 | tee .local/test-output.log
 status=${PIPESTATUS[0]}
 
+# One more check over the whole run: no secret, key, signature or card number in any log line.
+node_modules/.bin/tsx tests/support/log-secrets.ts | tee -a .local/test-output.log
+secrets_status=${PIPESTATUS[0]}
+
 echo
 node_modules/.bin/c8 report --reporter=text-summary --report-dir=coverage 2>/dev/null | grep -E 'Statements|Branches|Functions|Lines' || true
 passed=$(grep -oE '^\s*([0-9]+) tests? passed' .local/test-output.log | grep -oE '[0-9]+' | tail -1)
@@ -31,5 +37,6 @@ failed=$(grep -oE '^\s*([0-9]+) tests? failed' .local/test-output.log | grep -oE
 passed=${passed:-0}
 failed=${failed:-0}
 if [ "$status" -ne 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+if [ "$secrets_status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 echo "$passed passed, $failed failed"
 exit "$status"

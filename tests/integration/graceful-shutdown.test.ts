@@ -18,7 +18,7 @@ for (const [script, portKey] of [['api/main.ts', 'PORT'], ['workers/main.ts', 'M
     const database = await createTestDatabase();
     t.teardown(database.drop);
     const port = await freePort();
-    const env = childEnv({ ...testConfig(database.url), [portKey]: port, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: 5000 });
+    const env = childEnv({ ...testConfig(database.url), [portKey]: port, LOG_LEVEL: 'info', LOG_FILE: undefined, SHUTDOWN_TIMEOUT_MS: 5000 });
     const { child, output } = startScript(script, env);
     t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
     await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 30_000);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { parseConfig, type Config } from '../../shared/config.js';
 import { testEnvironment } from './environment.js';
 
@@ -16,7 +17,8 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     METRICS_PORT: '0',
     STRIPE_SECRET_KEY: 'sk_test_123',
     STRIPE_WEBHOOK_SECRET: webhookSecret,
-    LOG_LEVEL: 'error',
+    // Under the test command every line goes to a file at debug level, later searched for secrets.
+    ...(testEnvironment.logDir ? { LOG_LEVEL: 'debug', LOG_FILE: path.resolve(testEnvironment.logDir, `${process.pid}-${randomBytes(4).toString('hex')}.log`) } : { LOG_LEVEL: 'error' }),
     JOB_BACKOFF_MS: '50',
     JOB_ATTEMPTS: '3',
     ...overrides,
