@@ -1,6 +1,7 @@
 import test from 'ava';
 import Stripe from 'stripe';
 import { fileURLToPath } from 'node:url';
+import { closeStripe, createStripe } from '../../shared/stripe.js';
 import { createSimulator, type Simulator } from '../../tools/stripe-sim/server.js';
 
 /** The id of an expandable field, expanded or not. */
@@ -192,4 +193,71 @@ test('events are listed newest first and filter by created and types', async (t)
   t.deepEqual(created.data.map((e) => (e.data.object as Stripe.Customer).id), [second.id, first.id]);
   const one = await stripe.events.retrieve(all.data[2].id);
   t.is((one.data.object as Stripe.Customer).email, 'one@example.test');
+});
+
+test('the service client from createStripe with STRIPE_API_BASE makes every call the service makes, shaped as the service makes it', async (t) => {
+  const sim = await createSimulator({ seed, clockStart: 1_800_000_000 });
+  t.teardown(() => sim.close());
+  const stripe = createStripe({ STRIPE_SECRET_KEY: 'sk_test_service', STRIPE_API_BASE: sim.url });
+  t.teardown(() => closeStripe(stripe));
+
+  // Checkout (api): price by lookup key or id, the user's one customer (idempotent), the session, the portal.
+  const [byKey] = (await stripe.prices.list({ lookup_keys: ['team_monthly'], active: true, limit: 1 })).data;
+  t.is(byKey?.id, 'price_team_monthly');
+  t.is((await stripe.prices.retrieve('price_team_monthly')).lookup_key, 'team_monthly');
+  await t.throwsAsync(stripe.prices.retrieve('price_missing'), { instanceOf: Stripe.errors.StripeInvalidRequestError, message: /price_missing/ });
+  const customer = await stripe.customers.create({ email: 'svc@example.test', metadata: { user_id: 'user_svc' } }, { idempotencyKey: 'customer-create:user_svc' });
+  const again = await stripe.customers.create({ email: 'svc@example.test', metadata: { user_id: 'user_svc' } }, { idempotencyKey: 'customer-create:user_svc' });
+  t.is(again.id, customer.id);
+  const session = await stripe.checkout.sessions.create({
+    mode: 'subscription', customer: customer.id, client_reference_id: 'user_svc', metadata: { user_id: 'user_svc' },
+    line_items: [{ price: 'price_team_monthly', quantity: 2 }], success_url: 'https://app.test/ok', cancel_url: 'https://app.test/no',
+    subscription_data: { metadata: { user_id: 'user_svc' } },
+  }, { idempotencyKey: 'checkout:1' });
+  t.is(session.customer, customer.id);
+  const completed = await fetch(`${sim.url}/_sim/checkout/sessions/${session.id}/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  t.is(completed.status, 200);
+  const retrievedSession = await stripe.checkout.sessions.retrieve(session.id);
+  t.is(retrievedSession.status, 'complete');
+  const portal = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: 'https://app.test' }, { idempotencyKey: 'portal:1' });
+  t.is(portal.customer, customer.id);
+
+  // Customer sync (workers): the customer, every subscription with its latest invoice's payments, the charges.
+  t.is((await stripe.customers.retrieve(customer.id)).id, customer.id);
+  const subscriptions = await stripe.subscriptions
+    .list({ customer: customer.id, status: 'all', limit: 100, expand: ['data.latest_invoice.payments'] })
+    .autoPagingToArray({ limit: 10_000 });
+  t.is(subscriptions.length, 1);
+  const [subscription] = subscriptions;
+  t.deepEqual(subscription.metadata, { user_id: 'user_svc' });
+  const item = subscription.items.data[0];
+  t.like(item, { quantity: 2, price: { id: 'price_team_monthly', lookup_key: 'team_monthly', product: 'prod_team' } });
+  t.true(item.current_period_end > item.current_period_start);
+  const latest = subscription.latest_invoice as Stripe.Invoice;
+  t.is(latest.status, 'paid');
+  t.is(latest.payments?.data[0]?.status, 'paid');
+  const charges = await stripe.charges.list({ customer: customer.id, limit: 100 }).autoPagingToArray({ limit: 1000 });
+  t.deepEqual(charges.map((charge) => charge.amount), [3000]);
+
+  // Thin events' objects (workers): retrieve by id.
+  t.is((await stripe.subscriptions.retrieve(subscription.id)).id, subscription.id);
+  t.is((await stripe.invoices.retrieve(latest.id)).parent?.subscription_details?.subscription, subscription.id);
+  t.is((await stripe.charges.retrieve(charges[0].id)).customer, customer.id);
+  const refund = await stripe.refunds.create({ charge: charges[0].id, amount: 1000 });
+  t.is((await stripe.refunds.retrieve(refund.id)).charge, charges[0].id);
+  const dispute = sim.ops.disputeLatestCharge(subscription.id);
+  t.is((await stripe.disputes.retrieve(dispute.id)).charge, charges[0].id);
+
+  // Catalog sync (workers): products, prices and their features.
+  t.is((await stripe.products.retrieve('prod_team')).name, 'Team');
+  await t.throwsAsync(stripe.products.retrieve('prod_missing'), { instanceOf: Stripe.errors.StripeInvalidRequestError });
+  const features = await stripe.products.listFeatures('prod_team', { limit: 100 }).autoPagingToArray({ limit: 1000 });
+  t.deepEqual(features.map((feature) => feature.entitlement_feature.lookup_key).sort(), ['basic_access', 'pro', 'team']);
+
+  // Reconciliation and catch-up (workers): every subscription since a date, every event since a date.
+  const page = await stripe.subscriptions.list({ status: 'all', limit: 100, expand: ['data.latest_invoice'], created: { gte: 1_800_000_000 } });
+  t.deepEqual(page.data.map((s) => [s.id, (s.latest_invoice as Stripe.Invoice).id]), [[subscription.id, latest.id]]);
+  const events: string[] = [];
+  for await (const event of stripe.events.list({ created: { gte: 1_800_000_000 }, limit: 100 })) events.push(event.id);
+  t.deepEqual(events.sort(), sim.events().map((event) => event.id).sort());
 });

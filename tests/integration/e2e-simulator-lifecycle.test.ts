@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import test, { type ExecutionContext } from 'ava';
+import nock from 'nock';
+import { createKey } from '../../shared/api-keys.js';
+import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
+import { createSimulator, type Simulator } from '../../tools/stripe-sim/server.js';
+import { webhookSecret } from '../support/config.js';
+import { mirrorOf, settled, startPipeline } from '../support/pipeline.js';
+import { eventually } from '../support/processes.js';
+import type { TestServices } from '../support/services.js';
+
+// Every call stays on this machine: the simulator, the api and the services. No Stripe mocks.
+nock.disableNetConnect();
+nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+
+const seedFile = fileURLToPath(new URL('../../tools/stripe-sim/seed.json', import.meta.url));
+const exampleCatalog = fileURLToPath(new URL('../../catalog.example.json', import.meta.url));
+const hour = 3_600_000;
+
+interface EntitlementsBody { customer: { stripe_customer_id: string; user_id: string | null } | null; entitlements: StoredEntitlement[] }
+
+interface Stack { sim: Simulator; services: TestServices; readKey: string }
+
+/** The simulator, then an api and a worker pointed at it (STRIPE_API_BASE) with the example catalog, then webhooks to the api. */
+async function startStack(t: ExecutionContext): Promise<Stack> {
+  const sim = await createSimulator({ seed: seedFile, apiKey: 'sk_test_123', randomSeed: 7 });
+  t.teardown(() => sim.close());
+  const services = await startPipeline(t, { STRIPE_API_BASE: sim.url, CATALOG_FILE: exampleCatalog, STRIPE_RATE_LIMIT_PER_SECOND: '1000' });
+  sim.webhooks.configure({ url: `${services.url}/webhooks/stripe`, secret: webhookSecret, baseDelayMs: 50 });
+  const { key } = await createKey(services.api.context.db, { name: 'e2e-reads', scope: 'read' });
+  return { sim, services, readKey: key };
+}
+
+/**
+ * Waits until the simulator has delivered everything and the pipeline has finished it, then reads
+ * through the public API until it serves what the worker stored (the cache is invalidated just
+ * after the sync commits).
+ */
+async function entitlementsAfterDelivery({ sim, services, readKey }: Stack, ref: string, stripeCustomerId: string): Promise<EntitlementsBody> {
+  await sim.idle();
+  await settled(services);
+  let body: EntitlementsBody | undefined;
+  await eventually(async () => {
+    const response = await fetch(`${services.url}/v1/customers/${encodeURIComponent(ref)}/entitlements`, { headers: { authorization: `Bearer ${readKey}` } });
+    if (response.status !== 200) throw new Error(`entitlement read answered ${response.status}: ${await response.text()}`);
+    body = (await response.json()) as EntitlementsBody;
+    const stored = (await mirrorOf(services, stripeCustomerId))?.features as unknown;
+    return isDeepStrictEqual(body.entitlements, stored);
+  });
+  return body!;
+}
+
+const features = (body: EntitlementsBody) => Object.fromEntries(body.entitlements.map((e) => [e.feature, e.value]));
+const expiries = (body: EntitlementsBody) => new Set(body.entitlements.map((e) => e.expires_at));
+const proFeatures = { basic: true, pro: true, api_calls: 10_000 };
+
+test('a subscription played on the simulator is entitled when active, within grace when past due, again when recovered, and not once canceled', async (t) => {
+  const stack = await startStack(t);
+  const { sim, services } = stack;
+  const userId = 'user_e2e_lifecycle';
+
+  // 1. Checkout: the webhooks create the customer, its subscription and its entitlements.
+  const { customer, subscription } = await sim.driver.checkout({ lookupKey: 'pro_monthly', clientReferenceId: userId, email: 'e2e@example.test' });
+  const active = await entitlementsAfterDelivery(stack, userId, customer);
+  t.is(active.customer?.stripe_customer_id, customer);
+  t.is(active.customer?.user_id, userId);
+  t.deepEqual(features(active), proFeatures);
+  t.deepEqual(expiries(active), new Set([null]));
+  t.like(await mirrorOf(services, customer), { subscriptions: [{ id: subscription, status: 'active', cancel_at_period_end: false }] });
+
+  // 2. The renewal payment fails: past_due keeps access, but only until the grace period ends.
+  await sim.driver.setPaymentOutcome(customer, 'fail');
+  const beforeFailure = Date.now();
+  await sim.driver.advanceToPeriodEnd(subscription);
+  t.is((await sim.driver.subscription(subscription)).status, 'past_due');
+  const pastDue = await entitlementsAfterDelivery(stack, userId, customer);
+  t.deepEqual(features(pastDue), proFeatures);
+  const [graceEnd] = [...expiries(pastDue)];
+  t.is(expiries(pastDue).size, 1);
+  const graceEndMs = Date.parse(graceEnd ?? '');
+  t.true(graceEndMs >= beforeFailure + 72 * hour - 1000 && graceEndMs <= Date.now() + 72 * hour, `grace ends 72 h after the failure was seen (${graceEnd})`);
+  t.like(await mirrorOf(services, customer), { subscriptions: [{ status: 'past_due' }] });
+
+  // 3. The invoice is paid: active again, with no expiry.
+  await sim.driver.setPaymentOutcome(customer, 'succeed');
+  await sim.driver.payLatestInvoice(subscription);
+  const recovered = await entitlementsAfterDelivery(stack, customer, customer);
+  t.deepEqual(features(recovered), proFeatures);
+  t.deepEqual(expiries(recovered), new Set([null]));
+  t.like(await mirrorOf(services, customer), { subscriptions: [{ status: 'active' }] });
+
+  // 4. Cancel at period end: still entitled, until the item's current period ends.
+  const canceling = await sim.driver.cancelAtPeriodEnd(subscription);
+  const periodEnd = canceling.items.data[0]?.current_period_end ?? 0;
+  const ending = await entitlementsAfterDelivery(stack, userId, customer);
+  t.deepEqual(features(ending), proFeatures);
+  t.deepEqual(expiries(ending), new Set([new Date(periodEnd * 1000).toISOString()]));
+  t.like(await mirrorOf(services, customer), { subscriptions: [{ status: 'active', cancel_at_period_end: true }] });
+
+  // 5. The period ends: Stripe deletes the subscription and every entitlement is gone.
+  await sim.driver.advanceToPeriodEnd(subscription);
+  t.is((await sim.driver.subscription(subscription)).status, 'canceled');
+  const canceled = await entitlementsAfterDelivery(stack, userId, customer);
+  t.is(canceled.customer?.stripe_customer_id, customer);
+  t.deepEqual(canceled.entitlements, []);
+  t.like(await mirrorOf(services, customer), { subscriptions: [{ status: 'canceled' }], features: [] });
+
+  // Every event the simulator sent arrived signed, was accepted once and finished.
+  const sent = sim.events().map((event) => event.id).sort();
+  const rows = await services.api.context.db('stripe_events').select<{ id: string; status: string }[]>('id', 'status').orderBy('id');
+  t.deepEqual(rows.map((row) => row.id), sent);
+  t.true(rows.every((row) => row.status === 'processed' || row.status === 'ignored'), JSON.stringify(rows.filter((row) => !['processed', 'ignored'].includes(row.status))));
+  t.is(sim.webhooks.stats.failed, 0);
+});
+
+test('the example catalog names only products and lookup keys the simulator seeds', (t) => {
+  const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as { products: { id: string }[]; prices: { id: string; lookup_key?: string }[] };
+  const catalog = JSON.parse(readFileSync(exampleCatalog, 'utf8')) as { plans: { match: { lookup_key?: string; product?: string; price?: string } }[] };
+  const products = new Set(seed.products.map((p) => p.id));
+  const prices = new Set(seed.prices.map((p) => p.id));
+  const lookupKeys = new Set(seed.prices.map((p) => p.lookup_key));
+  t.true(catalog.plans.length > 0);
+  for (const { match } of catalog.plans) {
+    if (match.lookup_key !== undefined) t.true(lookupKeys.has(match.lookup_key), `lookup key ${match.lookup_key} is seeded`);
+    if (match.product !== undefined) t.true(products.has(match.product), `product ${match.product} is seeded`);
+    if (match.price !== undefined) t.true(prices.has(match.price), `price ${match.price} is seeded`);
+  }
+});

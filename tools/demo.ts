@@ -1,0 +1,147 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createKey, listKeys, revokeKey } from '../shared/api-keys.js';
+import { loadConfigOrExit } from '../shared/config.js';
+import { createDb } from '../shared/db.js';
+import type { StoredEntitlement } from '../shared/entitlements/recompute.js';
+import type { SimDriver } from './stripe-sim/driver.js';
+import { callControl, createHttpDriver } from './stripe-sim/http-driver.js';
+import { runScenario } from './stripe-sim/scenarios.js';
+
+/**
+ * The end of `npm run local` (tools/local.sh), with the api's environment: a fresh admin key for
+ * this machine (earlier demo keys are revoked), then, unless `--skip-scenario` (real Stripe), one
+ * `subscription.lifecycle` scenario on the simulator at STRIPE_API_BASE. After each step it waits
+ * until the simulator has delivered its webhooks and the workers have finished them, then prints
+ * the demo customer's entitlements as `GET /v1/customers/:ref/entitlements` serves them.
+ */
+
+const keyName = 'local-demo';
+const waitMs = 60_000;
+
+interface CustomerView { subscriptions: { status: string; cancel_at_period_end: boolean }[]; entitlements: { features: StoredEntitlement[] } | null }
+interface EntitlementsBody { entitlements: StoredEntitlement[] }
+
+async function replaceDemoKey(databaseUrl: string, keyFile: string): Promise<string> {
+  const db = createDb({ url: databaseUrl, poolMax: 1, applicationName: 'billing-demo' });
+  try {
+    for (const old of await listKeys(db)) if (old.name === keyName && !old.revoked_at) await revokeKey(db, old.id);
+    const { key } = await createKey(db, { name: keyName, scope: 'admin' });
+    mkdirSync(path.dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+    return key;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Polls `check` until it returns a value; fails naming `what` (and the last error) after {@link waitMs}. */
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  let lastError = '';
+  for (;;) {
+    const value = await check().catch((error: unknown) => {
+      lastError = `: ${error instanceof Error ? error.message : String(error)}`;
+      return undefined;
+    });
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** GETs JSON from the api with the demo key; undefined for a 404, an error naming the status otherwise. */
+function apiClient(apiUrl: string, key: string) {
+  return async <T>(route: string): Promise<T | undefined> => {
+    const response = await fetch(new URL(route, apiUrl), { headers: { authorization: `Bearer ${key}` } });
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw new Error(`GET ${route} answered ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+}
+
+/** `basic=true pro=true`, then when they end (one date for all, as a subscription's grace or period end gives). */
+function describe(entitlements: StoredEntitlement[]): string {
+  if (entitlements.length === 0) return 'none';
+  const values = entitlements.map((e) => `${e.feature}=${String(e.value)}`).join(' ');
+  const ends = [...new Set(entitlements.map((e) => e.expires_at))];
+  if (ends.length === 1) return ends[0] ? `${values}, until ${ends[0]}` : values;
+  return entitlements.map((e) => `${e.feature}=${String(e.value)}${e.expires_at ? ` (until ${e.expires_at})` : ''}`).join(' ');
+}
+
+/** Waits for delivery and processing, then reads until the api serves what the workers stored. */
+function entitlementPrinter(simUrl: string, get: ReturnType<typeof apiClient>, ref: string) {
+  let previous: string | undefined;
+  return async (): Promise<void> => {
+    await callControl(simUrl, 'POST', '/_sim/webhooks/idle', { timeoutMs: waitMs });
+    await until('the workers to finish the events', async () => {
+      for (const status of ['received', 'queued', 'failed']) {
+        if ((await get<{ data: unknown[] }>(`/admin/events?status=${status}&limit=1`))?.data.length !== 0) return undefined;
+      }
+      return true;
+    });
+    const [view, served] = await until('the api to serve the stored entitlements', async () => {
+      const stored = await get<CustomerView>(`/admin/customers/${encodeURIComponent(ref)}`);
+      const read = await get<EntitlementsBody>(`/v1/customers/${encodeURIComponent(ref)}/entitlements`);
+      const same = stored && read && JSON.stringify(stored.entitlements?.features ?? []) === JSON.stringify(read.entitlements);
+      return same ? [stored, read.entitlements] as const : undefined;
+    });
+    const line = describe(served);
+    const subscription = view.subscriptions[0];
+    const canceling = subscription?.cancel_at_period_end === true && subscription.status !== 'canceled';
+    const status = subscription ? `${subscription.status}${canceling ? ', cancels at period end' : ''}` : 'none';
+    console.log(`      subscription ${status}; entitlements ${line === previous ? '(unchanged) ' : ''}${line}`);
+    previous = line;
+  };
+}
+
+/** The same driver, except that each call first waits for the work queued by `after` (one step's printout). */
+function pausingDriver(driver: SimDriver) {
+  let pending: Promise<void> = Promise.resolve();
+  const paused = Object.fromEntries(Object.entries(driver).map(([name, method]) => [name, async (...args: unknown[]) => {
+    await pending;
+    return (method as (...parameters: unknown[]) => Promise<unknown>)(...args);
+  }])) as unknown as SimDriver;
+  return {
+    driver: paused,
+    after(work: () => Promise<void>): void {
+      pending = pending.then(work);
+      pending.catch(() => undefined); // awaited by the next call or by drain()
+    },
+    drain: () => pending,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { 'key-file': { type: 'string', default: '.local/demo-admin-key' }, api: { type: 'string' }, 'skip-scenario': { type: 'boolean', default: false } },
+  });
+  const config = loadConfigOrExit();
+  const apiUrl = values.api ?? `http://127.0.0.1:${config.PORT}`;
+  const key = await replaceDemoKey(config.DATABASE_URL, values['key-file']);
+  console.log(`Admin key '${keyName}' created (earlier ones revoked), saved in ${values['key-file']}`);
+  const simUrl = config.STRIPE_API_BASE;
+  if (!simUrl || values['skip-scenario']) {
+    console.log('Stripe itself, not the simulator: no demo scenario (send events with `stripe trigger`).');
+    return;
+  }
+  await until(`the Stripe simulator at ${simUrl}`, () => callControl<{ ok: boolean }>(simUrl, 'GET', '/_sim/health'));
+  const userId = `demo_${Date.now().toString(36)}`;
+  console.log(`\nScenario subscription.lifecycle for user ${userId} (simulator ${simUrl} → ${apiUrl}/webhooks/stripe):`);
+  const gate = pausingDriver(createHttpDriver(simUrl));
+  const print = entitlementPrinter(simUrl, apiClient(apiUrl, key), userId);
+  let n = 0;
+  const result = await runScenario('subscription.lifecycle', gate.driver, { userId, email: `${userId}@example.test` }, (line) => {
+    console.log(`  ${String(++n).padStart(2)}. ${line}`);
+    gate.after(print);
+  });
+  await gate.drain();
+  console.log(`  Read it yourself: curl -H "Authorization: Bearer $(cat ${values['key-file']})" ${apiUrl}/v1/customers/${userId}/entitlements`);
+  console.log(`  (or /v1/customers/${result.customer}/entitlements)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
