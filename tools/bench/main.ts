@@ -1,11 +1,104 @@
-// `npm run bench -- [name…]`: each benchmark runs beside its bare ceiling in the same run.
-const planned: Record<string, string> = {
-  reads: 'entitlement reads on cache hits vs a bare Express 5 + ioredis GET server (ratio, p99 at 1,000 req/s)',
-  ingest: 'webhook ingest vs a bare verify + insert + add server (ratio), and freshness p99 at 100 events/s',
-  reconcile: 'reconciliation of 100,000 subscriptions served by the local Stripe simulator',
-};
+// `npm run bench -- [reads|ingest|processing|reconcile …]`: each benchmark runs beside its bare
+// ceiling in the same run; the figures go to stdout, bench/results/latest.json and latest.md.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { formatIngestResult, runIngestBenchmark, type IngestBenchmarkResult } from './ingest.js';
+import { formatProcessingResult, runProcessingBenchmark, type ProcessingBenchmarkResult } from './processing.js';
+import { formatReadsResult, runReadsBenchmark, type ReadsBenchmarkResult } from './reads.js';
+import { runReconcileBenchmark, type ReconcileBenchmarkResult } from './reconcile.js';
+import { projectRoot } from './support/processes.js';
+
+interface Row { benchmark: string; figure: string; ceiling: string; ratio: string; target: string; met: string }
+
+const yes = (met: boolean) => (met ? 'yes' : '**no**');
+
+const benchmarks = {
+  reads: {
+    run: runReadsBenchmark,
+    print: formatReadsResult,
+    rows: (r: ReadsBenchmarkResult): Row[] => [
+      { benchmark: 'reads, cache hit (req/s)', figure: String(r.api.requestsPerSecond), ceiling: `${r.ceiling.requestsPerSecond} (Express + ioredis GET)`, ratio: `${r.ratio} (CPU ${r.cpuRatio})`, target: `≥ ${r.targets.ratio}`, met: yes(r.met.ratio) },
+      { benchmark: `reads p99 at ${r.paced.rate} req/s (ms)`, figure: String(r.paced.p99Ms), ceiling: '', ratio: '', target: `≤ ${r.targets.p99Ms}`, met: yes(r.met.p99) },
+    ],
+  },
+  ingest: {
+    run: runIngestBenchmark,
+    print: formatIngestResult,
+    rows: (r: IngestBenchmarkResult): Row[] => [
+      { benchmark: 'webhook ingest (events/s)', figure: String(r.api.requestsPerSecond), ceiling: `${r.ceiling.requestsPerSecond} (verify + insert + add)`, ratio: `${r.ratio} (CPU ${r.cpuRatio})`, target: `≥ ${r.targets.ratio}`, met: yes(r.met.ratio) },
+      { benchmark: `freshness p99 at ${r.freshness.rate} events/s (ms)`, figure: `${r.freshness.p99Ms} (p50 ${r.freshness.p50Ms}, ${r.freshness.readable}/${r.freshness.events} readable)`, ceiling: '', ratio: '', target: `≤ ${r.targets.freshnessP99Ms}`, met: yes(r.met.freshness) },
+    ],
+  },
+  processing: {
+    run: runProcessingBenchmark,
+    print: formatProcessingResult,
+    rows: (r: ProcessingBenchmarkResult): Row[] => [
+      { benchmark: `processing backlog of ${r.events} (events/s)`, figure: String(r.worker.eventsPerSecond), ceiling: `${r.ceiling.eventsPerSecond} (bare worker, 1 Stripe read)`, ratio: String(r.ratio), target: '', met: '' },
+    ],
+  },
+  reconcile: {
+    run: () => runReconcileBenchmark(),
+    print: (r: ReconcileBenchmarkResult) => `reconcile: ${JSON.stringify(r, null, 2)}`,
+    rows: (r: ReconcileBenchmarkResult): Row[] => {
+      const extra = r as ReconcileBenchmarkResult & { ceilingSeconds?: number };
+      return [{
+        benchmark: `reconcile ${r.subscriptions} subscriptions (s)`, figure: `${r.seconds} (${r.perSecond}/s, ${r.repaired} repaired)`,
+        ceiling: extra.ceilingSeconds === undefined ? '' : `${extra.ceilingSeconds} (bare listing)`,
+        ratio: extra.ceilingSeconds === undefined ? '' : String(Math.round((extra.ceilingSeconds / r.seconds) * 100) / 100),
+        target: `≤ ${r.targets.seconds}`, met: yes(r.met),
+      }];
+    },
+  },
+} as const;
+
+type Name = keyof typeof benchmarks;
+const isName = (name: string): name is Name => name in benchmarks;
+
+function machine() {
+  return {
+    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100), platform: `${os.type()} ${os.release()}`, node: process.version,
+  };
+}
 
 const requested = process.argv.slice(2);
-for (const name of requested.length ? requested : Object.keys(planned)) {
-  process.stdout.write(`${name}: not implemented yet; it will measure ${planned[name] ?? 'nothing (unknown benchmark)'}\n`);
+const unknown = requested.filter((name) => !isName(name));
+if (unknown.length) {
+  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}\n`);
+  process.exit(2);
 }
+const names = (requested.length ? requested : Object.keys(benchmarks)) as Name[];
+const startedAt = new Date().toISOString();
+const machineBefore = machine();
+const results: Partial<Record<Name, unknown>> = {};
+const rows: Row[] = [];
+for (const name of names) {
+  process.stdout.write(`\n== ${name}\n`);
+  const bench = benchmarks[name] as { run: () => Promise<unknown>; print: (r: unknown) => string; rows: (r: unknown) => Row[] };
+  const result = await bench.run();
+  results[name] = result;
+  rows.push(...bench.rows(result));
+  process.stdout.write(`${bench.print(result)}\n`);
+}
+
+const table = [
+  '| benchmark | figure | ceiling (same run) | ratio | target | met |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...rows.map((row) => `| ${row.benchmark} | ${row.figure} | ${row.ceiling} | ${row.ratio} | ${row.target} | ${row.met} |`),
+].join('\n');
+const facts = machineBefore;
+const markdown = [
+  '# Benchmark results',
+  '',
+  `Run ${startedAt} with \`npm run bench${requested.length ? ` -- ${requested.join(' ')}` : ''}\` on ${facts.cpus} × ${facts.cpuModel}, ${facts.memoryGiB} GiB, ${facts.platform}, Node ${facts.node}` +
+    ` (load average before: ${facts.loadAverage.join(', ')}). Each figure ran beside its ceiling in the same run; ratios compare the two.`,
+  '',
+  table,
+  '',
+].join('\n');
+const directory = path.join(projectRoot, 'bench', 'results');
+await mkdir(directory, { recursive: true });
+await writeFile(path.join(directory, 'latest.json'), `${JSON.stringify({ startedAt, machine: facts, results }, null, 2)}\n`);
+await writeFile(path.join(directory, 'latest.md'), markdown);
+process.stdout.write(`\n${table}\n\nwritten: bench/results/latest.json, bench/results/latest.md\n`);

@@ -1,8 +1,17 @@
 // The part of autocannon 8's API the benchmarks use (the package ships no types).
 declare module 'autocannon' {
   interface Histogram { average: number; mean: number; stddev: number; min: number; max: number; p50: number; p90: number; p97_5: number; p99: number; p99_9: number }
+  /** One request of a sequence; `setupRequest` may rewrite it before each send (a fresh body per request). */
+  interface Request {
+    method?: string;
+    path?: string;
+    body?: string;
+    headers?: Record<string, string>;
+    setupRequest?: (request: Request) => Request;
+  }
   interface Options {
     url: string;
+    requests?: Request[];
     connections?: number;
     duration?: number;
     amount?: number;
@@ -22,5 +31,5 @@ declare module 'autocannon' {
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;
-  export type { Options, Result };
+  export type { Options, Request, Result };
 }

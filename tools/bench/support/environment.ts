@@ -7,3 +7,6 @@ export const benchEnvironment = {
 };
 
 export const inheritedEnvironment = { PATH: env.PATH, HOME: env.HOME };
+
+/** Extra Node options for the service processes a benchmark starts (e.g. `--cpu-prof` to profile them). */
+export const serviceNodeOptions = env.BENCH_NODE_OPTIONS;
