@@ -23,6 +23,10 @@ export class StripeState {
   readonly charges = new Map<string, Json>();
   readonly products = new Map<string, { product: Json; features: string[] }>();
   readonly prices = new Map<string, Json>();
+  readonly invoices = new Map<string, Json>();
+  readonly refunds = new Map<string, Json>();
+  readonly disputes = new Map<string, Json>();
+  readonly checkoutSessions = new Map<string, Json>();
   readonly calls: string[] = [];
 
   customer(id = uid('cus'), fields: Json = {}): string {
@@ -50,12 +54,80 @@ export class StripeState {
           price: { id: item.price, object: 'price', product: item.product, lookup_key: item.lookupKey ?? null, unit_amount: 1500, currency: 'usd', active: true },
         })),
       },
-      latest_invoice: invoice && {
-        id: uid('in'), object: 'invoice', status: invoice.status, customer,
-        payments: { object: 'list', has_more: false, data: invoice.status === 'paid' ? [{ id: uid('inpay'), object: 'invoice_payment', status: 'paid', payment: { type: 'charge', charge: chargeId } }] : [] },
-      },
+      latest_invoice: invoice && this.invoiceObject(customer, id, invoice.status, chargeId),
     });
     return id;
+  }
+
+  /** An invoice of a subscription (pinned API shape: subscription under `parent`), kept for `GET /v1/invoices/:id`. */
+  private invoiceObject(customer: string, subscription: string, status: string, chargeId: string): Json {
+    const invoice = {
+      id: uid('in'), object: 'invoice', status, customer,
+      parent: { type: 'subscription_details', subscription_details: { subscription } },
+      payments: { object: 'list', has_more: false, data: status === 'paid' ? [{ id: uid('inpay'), object: 'invoice_payment', status: 'paid', payment: { type: 'charge', charge: chargeId } }] : [] },
+    };
+    this.invoices.set(invoice.id, invoice);
+    return invoice;
+  }
+
+  /** A new latest invoice for a subscription (a renewal, a retry): paid ones get a charge of their own. Returns the invoice id. */
+  invoice(subscriptionId: string, status: 'paid' | 'open' | 'void' | 'uncollectible', fields: { charge?: string } = {}): string {
+    const sub = this.subscriptions.get(subscriptionId);
+    if (!sub) throw new Error(`no ${subscriptionId}`);
+    const customer = sub.customer as string;
+    const chargeId = fields.charge ?? uid('ch');
+    if (status === 'paid' && !this.charges.has(chargeId)) this.charge(customer, { id: chargeId });
+    const invoice = this.invoiceObject(customer, subscriptionId, status, chargeId);
+    sub.latest_invoice = invoice;
+    return invoice.id as string;
+  }
+
+  /** The charge that paid a subscription's latest invoice, if any. */
+  latestCharge(subscriptionId: string): string | undefined {
+    const invoice = this.subscriptions.get(subscriptionId)?.latest_invoice as { payments?: { data: { payment: { charge?: string } }[] } } | null | undefined;
+    return invoice?.payments?.data[0]?.payment.charge;
+  }
+
+  /** Refunds a charge (all of it unless `amount` is less) and returns the refund id; the charge counts as refunded once fully refunded. */
+  refund(chargeId: string, options: { amount?: number; status?: 'succeeded' | 'pending' | 'failed' } = {}): string {
+    const charge = this.charges.get(chargeId);
+    if (!charge) throw new Error(`no ${chargeId}`);
+    const amount = options.amount ?? (charge.amount as number);
+    const status = options.status ?? 'succeeded';
+    const id = uid('re');
+    this.refunds.set(id, { id, object: 'refund', charge: chargeId, amount, currency: 'usd', status, payment_intent: charge.payment_intent });
+    if (status !== 'failed') {
+      const refunded = Math.min(charge.amount as number, (charge.amount_refunded as number) + amount);
+      Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
+    }
+    return id;
+  }
+
+  /** Marks a refund failed, as Stripe does when the money cannot be returned: the charge is no longer refunded by it. */
+  failRefund(refundId: string): void {
+    const refund = this.refunds.get(refundId);
+    if (!refund) throw new Error(`no ${refundId}`);
+    const charge = this.charges.get(refund.charge as string)!;
+    refund.status = 'failed';
+    const refunded = Math.max(0, (charge.amount_refunded as number) - (refund.amount as number));
+    Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
+  }
+
+  /** Opens a dispute on a charge (`needs_response`); returns the dispute id. */
+  dispute(chargeId: string, fields: Json = {}): string {
+    const charge = this.charges.get(chargeId);
+    if (!charge) throw new Error(`no ${chargeId}`);
+    const id = uid('dp');
+    this.disputes.set(id, { id, object: 'dispute', charge: chargeId, amount: charge.amount, currency: 'usd', status: 'needs_response', reason: 'fraudulent', payment_intent: charge.payment_intent, ...fields });
+    charge.disputed = true;
+    return id;
+  }
+
+  /** A completed Checkout Session, kept for `GET /v1/checkout/sessions/:id`. */
+  checkoutSession(customer: string, fields: Json = {}): Json {
+    const session = { id: uid('cs'), object: 'checkout.session', customer, mode: 'subscription', status: 'complete', client_reference_id: null, metadata: {}, ...fields };
+    this.checkoutSessions.set(session.id, session);
+    return session;
   }
 
   update(subscriptionId: string, fields: Json): void {
@@ -82,7 +154,8 @@ export class StripeState {
   owns(url: string): boolean {
     const { pathname, searchParams } = new URL(url, 'https://api.stripe.com');
     const ids = [...pathname.split('/'), searchParams.get('customer') ?? ''].filter((part) => /^[a-z]+_\w+$/.test(part));
-    return ids.some((id) => this.customers.has(id) || this.subscriptions.has(id) || this.charges.has(id) || this.products.has(id) || this.prices.has(id));
+    const kinds = [this.customers, this.subscriptions, this.charges, this.products, this.prices, this.invoices, this.refunds, this.disputes, this.checkoutSessions];
+    return ids.some((id) => kinds.some((kind) => kind.has(id)));
   }
 
   /** Answers a Stripe API request from the state: [status, body]. */
@@ -106,6 +179,10 @@ export class StripeState {
     }
     if ((match = /^\/v1\/products\/([^/]+)$/.exec(pathname))) return this.products.has(match[1]) ? [200, this.products.get(match[1])!.product] : missing('product');
     if ((match = /^\/v1\/prices\/([^/]+)$/.exec(pathname))) return this.prices.has(match[1]) ? [200, this.prices.get(match[1])!] : missing('price');
+    if ((match = /^\/v1\/invoices\/([^/]+)$/.exec(pathname))) return this.invoices.has(match[1]) ? [200, this.invoices.get(match[1])!] : missing('invoice');
+    if ((match = /^\/v1\/refunds\/([^/]+)$/.exec(pathname))) return this.refunds.has(match[1]) ? [200, this.refunds.get(match[1])!] : missing('refund');
+    if ((match = /^\/v1\/disputes\/([^/]+)$/.exec(pathname))) return this.disputes.has(match[1]) ? [200, this.disputes.get(match[1])!] : missing('dispute');
+    if ((match = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(pathname))) return this.checkoutSessions.has(match[1]) ? [200, this.checkoutSessions.get(match[1])!] : missing('checkout session');
     return [404, { error: { type: 'invalid_request_error', message: `unrouted ${method} ${pathname}` } }];
   }
 }

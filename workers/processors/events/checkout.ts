@@ -1,7 +1,6 @@
+import { userId as userIdSchema } from '../../../shared/checkout/requests.js';
 import type { FamilyProcessor } from './decision.js';
 import { idOf } from './decision.js';
-
-const userIdPattern = /^[\w.:@+-]{1,200}$/;
 
 /**
  * `checkout.session.completed`: links the app's user (`client_reference_id`, else
@@ -13,8 +12,9 @@ export const checkoutEvents: FamilyProcessor = async (context, object) => {
   const stripeCustomerId = idOf(object.customer);
   if (!stripeCustomerId) return { kind: 'done', note: 'checkout session without customer' };
   const metadata = (object.metadata ?? {}) as Record<string, unknown>;
-  const candidate = object.client_reference_id ?? metadata.user_id;
-  const userId = typeof candidate === 'string' && userIdPattern.test(candidate) ? candidate : undefined;
+  // The same user id alphabet the checkout and read APIs accept (e.g. `auth0|abc`).
+  const candidate = userIdSchema.safeParse(object.client_reference_id ?? metadata.user_id);
+  const userId = candidate.success ? candidate.data : undefined;
   if (userId) {
     await context.db.transaction(async (trx) => {
       const holder = await trx('customers').where({ user_id: userId }).first<{ stripe_customer_id: string | null } | undefined>('stripe_customer_id');

@@ -13,6 +13,10 @@ export const entitlementSummaryEvents: FamilyProcessor = async (context, object)
   if (decision.kind !== 'sync-customer') return decision;
   const list = (object.entitlements as { data?: SummaryEntitlement[] } | undefined)?.data ?? [];
   const lookupKeys = list.map((entry) => entry.lookup_key).filter((key): key is string => typeof key === 'string').sort();
-  await context.db('customers').where({ stripe_customer_id: decision.stripeCustomerId }).update({ stripe_active_entitlements: lookupKeys });
+  // Upsert: the summary may be the first event seen for this customer, before any sync created its row.
+  await context.db('customers')
+    .insert({ stripe_customer_id: decision.stripeCustomerId, stripe_active_entitlements: lookupKeys })
+    .onConflict('stripe_customer_id')
+    .merge({ stripe_active_entitlements: lookupKeys, updated_at: context.db.fn.now() });
   return decision;
 };
