@@ -6,8 +6,12 @@ import path from 'node:path';
 import { formatIngestResult, runIngestBenchmark, type IngestBenchmarkResult } from './ingest.js';
 import { formatProcessingResult, runProcessingBenchmark, type ProcessingBenchmarkResult } from './processing.js';
 import { formatReadsResult, runReadsBenchmark, type ReadsBenchmarkResult } from './reads.js';
-import { runReconcileBenchmark, type ReconcileBenchmarkResult } from './reconcile.js';
+import { runReconcileBenchmark } from './reconcile.js';
 import { projectRoot } from './support/processes.js';
+
+/** What every version of the reconcile benchmark reports; a bare listing of the same subscriptions when it measures one. */
+type ReconcileFigures = Awaited<ReturnType<typeof runReconcileBenchmark>> & { ceilingSeconds?: number };
+const reconcileTargetSeconds = 60;
 
 interface Row { benchmark: string; figure: string; ceiling: string; ratio: string; target: string; met: string }
 
@@ -39,16 +43,13 @@ const benchmarks = {
   },
   reconcile: {
     run: () => runReconcileBenchmark(),
-    print: (r: ReconcileBenchmarkResult) => `reconcile: ${JSON.stringify(r, null, 2)}`,
-    rows: (r: ReconcileBenchmarkResult): Row[] => {
-      const extra = r as ReconcileBenchmarkResult & { ceilingSeconds?: number };
-      return [{
-        benchmark: `reconcile ${r.subscriptions} subscriptions (s)`, figure: `${r.seconds} (${r.perSecond}/s, ${r.repaired} repaired)`,
-        ceiling: extra.ceilingSeconds === undefined ? '' : `${extra.ceilingSeconds} (bare listing)`,
-        ratio: extra.ceilingSeconds === undefined ? '' : String(Math.round((extra.ceilingSeconds / r.seconds) * 100) / 100),
-        target: `≤ ${r.targets.seconds}`, met: yes(r.met),
-      }];
-    },
+    print: (r: ReconcileFigures) => `reconcile: ${JSON.stringify(r, null, 2)}`,
+    rows: (r: ReconcileFigures): Row[] => [{
+      benchmark: `reconcile ${r.subscriptions} subscriptions (s)`, figure: `${r.seconds} (${r.perSecond}/s)`,
+      ceiling: r.ceilingSeconds === undefined ? '' : `${r.ceilingSeconds} (bare listing)`,
+      ratio: r.ceilingSeconds === undefined ? '' : String(Math.round((r.ceilingSeconds / r.seconds) * 100) / 100),
+      target: `≤ ${reconcileTargetSeconds}`, met: yes(r.seconds <= reconcileTargetSeconds),
+    }],
   },
 } as const;
 
