@@ -52,6 +52,10 @@ export function createMetrics(labels: { role: string; instance: string }) {
       name: 'reconciliation_drift_total', help: 'Drift found and repaired by kind.',
       labelNames: ['kind', 'outcome'], registers: r,
     }),
+    reconciliationRunDuration: new client.Histogram({
+      name: 'reconciliation_run_duration_seconds', help: 'Duration of successful reconciliation runs, from first start to end (a resumed run counts its whole span).',
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200], registers: r,
+    }),
     reconciliationLastSuccess: new client.Gauge({
       name: 'reconciliation_last_success_timestamp_seconds', help: 'Unix time of the last successful reconciliation run.', registers: r,
     }),

@@ -67,9 +67,16 @@ test.serial('drift of every kind is found and repaired through the customer sync
   const metrics = services.worker!.context.metrics;
   const drift = (await metrics.reconciliationDrift.get()).values;
   const count = (kind: string, outcome: string) => drift.find((value) => value.labels.kind === kind && value.labels.outcome === outcome)?.value;
-  t.is(count('only_locally', 'found'), 2);
-  t.is(count('missing_locally', 'repaired'), 1);
-  t.true(((await metrics.reconciliationLastSuccess.get()).values[0]?.value ?? 0) > 0);
+  for (const [kind, n] of [['missing_locally', 1], ['status_differs', 1], ['items_differ', 1], ['only_locally', 2]] as const) {
+    t.is(count(kind, 'found'), n, `${kind} found`);
+    t.is(count(kind, 'repaired'), n, `${kind} repaired`);
+  }
+  const durations = (await metrics.reconciliationRunDuration.get()).values;
+  t.is(durations.find((value) => value.metricName === 'reconciliation_run_duration_seconds_count')?.value, 1);
+  t.is(durations.find((value) => value.metricName === 'reconciliation_run_duration_seconds_sum')?.value, (run.duration_ms ?? 0) / 1000);
+  const lastSuccess = (await metrics.reconciliationLastSuccess.get()).values[0]?.value ?? 0;
+  t.is(lastSuccess, run.finished_at!.getTime() / 1000, 'the gauge holds the finish time of the run');
+  t.regex(await metrics.registry.metrics(), /^reconciliation_drift_total\{kind="items_differ",outcome="repaired",[^}]*\} 1$/m, 'exposed to Prometheus');
 });
 
 test.serial('a mirror that matches Stripe shows no drift and no repairs', async (t) => {
@@ -81,6 +88,7 @@ test.serial('a mirror that matches Stripe shows no drift and no repairs', async 
   t.is(run.checked, 230);
   t.is(run.drifted, 0);
   t.deepEqual(run.drift, {});
+  t.deepEqual((await services.worker!.context.metrics.reconciliationDrift.get()).values, [], 'no drift counted');
   t.is(stripe.calls.filter((call) => call.startsWith('GET /v1/customers/')).length, customerFetches, 'no customer synced');
 });
 

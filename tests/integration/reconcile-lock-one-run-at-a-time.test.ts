@@ -1,8 +1,11 @@
 import test from 'ava';
 import nock from 'nock';
 import { requestReconciliation } from '../../shared/reconcile/request.js';
+import { reconcileKeys } from '../../workers/reconcile/keys.js';
+import { acquireLock } from '../../workers/reconcile/redis-lock.js';
 import { startPipeline } from '../support/pipeline.js';
 import { eventually } from '../support/processes.js';
+import { startServices } from '../support/services.js';
 import { finishedRun, ListingStripeState, seedMirror, serveWithGate } from '../support/stripe-lists.js';
 import { uid } from '../support/stripe-state.js';
 
@@ -43,4 +46,24 @@ test('two runs triggered at once: one runs, the other ends failed naming the run
   // The lock is free again: the next run goes ahead.
   const next = await requestReconciliation(services.api.context, { trigger: 'test-c' });
   t.is((await finishedRun(db, next.id)).status, 'succeeded');
+});
+
+test('a later attempt of the same run takes the lock over at once; the earlier holder learns it at its next heartbeat', async (t) => {
+  const { api } = await startServices(t);
+  const { redis, config } = api.context;
+  const key = reconcileKeys.lock(config.REDIS_PREFIX);
+  const stalled = await acquireLock(redis, key, 'run-1/attempt-1', { ttlMs: 5000, takeOverFrom: 'run-1/' });
+  t.true(stalled.acquired);
+  const otherRun = await acquireLock(redis, key, 'run-2/attempt-1', { ttlMs: 5000, takeOverFrom: 'run-2/' });
+  t.deepEqual(otherRun, { acquired: false, holder: 'run-1/attempt-1' }, 'another run waits its turn');
+  const resumed = await acquireLock(redis, key, 'run-1/attempt-2', { ttlMs: 5000, takeOverFrom: 'run-1/' });
+  t.true(resumed.acquired);
+  t.is(await redis.get(key), 'run-1/attempt-2');
+  if (!stalled.acquired || !resumed.acquired) return;
+  await eventually(() => Promise.resolve(stalled.lock.lost()), 15_000);
+  await stalled.lock.release();
+  t.is(await redis.get(key), 'run-1/attempt-2', "the earlier holder's release leaves the new holder's lock alone");
+  t.false(resumed.lock.lost());
+  await resumed.lock.release();
+  t.is(await redis.get(key), null);
 });

@@ -23,8 +23,8 @@ function itemKeys(items: readonly { id: string; price: string; quantity: number;
  * How one subscription listed by Stripe differs from the mirror, or `undefined` when it does not
  * (pure). One kind per subscription, the first that applies:
  * - `missing_locally`: the mirror has no row;
- * - `status_differs`: status, `cancel_at_period_end` or the latest invoice (id, status) differ —
- *   everything apart from items that decides access;
+ * - `status_differs`: status, `cancel_at_period_end` or the latest invoice differ (its id; its status
+ *   too when the list expanded it) — with the items, everything the listed object shows that decides access;
  * - `items_differ`: the items' ids, prices, quantities or period ends differ.
  * A row written by a fetch that started after this page was fetched is newer than the page: no drift.
  */

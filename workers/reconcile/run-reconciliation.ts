@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from '../../shared/context.js';
 import { PermanentError } from '../../shared/errors.js';
 import { reconcileParams, type ReconcileParams } from '../../shared/reconcile/params.js';
@@ -21,11 +22,17 @@ export class LockLostError extends Error {
 
 interface Totals { checked: number; drifted: number; repaired: number; errors: number; drift: DriftCounts }
 
+/**
+ * The account-wide list, every status. The latest invoice is not expanded: an expanded invoice
+ * doubles each page (its lines and totals), and what of it decides access — whether its payment
+ * was refunded — is not on the invoice anyway. A new latest invoice still shows as a changed id;
+ * a status change of the same invoice reaches the mirror through its `invoice.*` event (or the
+ * catch-up), or with the next repair of that customer.
+ */
 function listParams(params: ReconcileParams): Stripe.SubscriptionListParams {
   return {
     status: 'all',
     limit: 100,
-    expand: ['data.latest_invoice'],
     ...(params.customer && { customer: params.customer }),
     ...(params.since && { created: { gte: Math.floor(new Date(params.since).getTime() / 1000) } }),
   };
@@ -48,6 +55,7 @@ async function settle(context: Context, runId: string, drifts: readonly Drift[],
   for (const drift of drifts) {
     delta.drift[drift.kind] = (delta.drift[drift.kind] ?? 0) + 1;
     context.metrics.reconciliationDrift.inc({ kind: drift.kind, outcome: 'found' });
+    context.logger.info('reconciliation found drift', { runId, ...drift });
   }
   delta.drifted = drifts.length;
   const outcomes = await repair(drifts.map((drift) => drift.stripeCustomerId));
@@ -94,8 +102,11 @@ async function pass(context: Context, run: ReconciliationRun, params: ReconcileP
     return page;
   };
   const pending: Promise<PageResult>[] = [];
+  const lostLock = () => new LockLostError(`run ${run.id} lost the reconciliation lock`);
   const commit = async () => {
     const { last, delta } = await pending.shift()!;
+    // Another attempt of this run holds the lock now and owns its progress: write nothing more.
+    if (lock.lost()) throw lostLock();
     add(totals, delta);
     await saveProgress(context, run.id, totals, last);
   };
@@ -103,7 +114,7 @@ async function pass(context: Context, run: ReconciliationRun, params: ReconcileP
     let next = fetchPage(run.cursor);
     for (;;) {
       const { list, fetchedAt } = await next;
-      if (lock.lost()) throw new LockLostError(`run ${run.id} lost the reconciliation lock`);
+      if (lock.lost()) throw lostLock();
       const last = list.data.at(-1)?.id;
       if (!last) break;
       if (list.has_more) next = fetchPage(last);
@@ -123,6 +134,7 @@ async function pass(context: Context, run: ReconciliationRun, params: ReconcileP
     throw error;
   }
   for await (const drifts of findOnlyLocally(context, run.id, params, startedAt)) {
+    if (lock.lost()) throw lostLock();
     add(totals, await settle(context, run.id, drifts, repair, startedAt));
     await saveProgress(context, run.id, totals);
   }
@@ -138,14 +150,16 @@ export async function runReconciliation(context: Context, runId: string): Promis
   if (run.status === 'succeeded') return { status: 'already-finished' };
   const parsed = reconcileParams.safeParse(run.params);
   if (!parsed.success) throw new PermanentError(`reconciliation run ${runId} has invalid params: ${parsed.error.message}`, 'invalid_params');
-  const attempt = await acquireLock(context.redis, reconcileKeys.lock(context.config.REDIS_PREFIX), runId, { reentrant: true });
+  // The owner is this attempt; a later attempt of the same run takes the lock over (see acquireLock).
+  const attempt = await acquireLock(context.redis, reconcileKeys.lock(context.config.REDIS_PREFIX), `${runId}/${randomUUID()}`, { takeOverFrom: `${runId}/` });
   if (!attempt.acquired) {
+    const heldBy = attempt.holder?.split('/')[0] ?? null;
     await context.db('reconciliation_runs').where({ id: runId }).update({
       status: 'failed', finished_at: context.db.fn.now(), duration_ms: 0,
-      error: `skipped: reconciliation run ${attempt.holder ?? '(unknown)'} holds the lock; only one run at a time`,
+      error: `skipped: reconciliation run ${heldBy ?? '(unknown)'} holds the lock; only one run at a time`,
     });
-    context.logger.warn('reconciliation skipped: another run holds the lock', { runId, heldBy: attempt.holder });
-    return { status: 'skipped', heldBy: attempt.holder };
+    context.logger.warn('reconciliation skipped: another run holds the lock', { runId, heldBy });
+    return { status: 'skipped', heldBy };
   }
   try {
     const [{ started_at: startedAt }] = await context.db('reconciliation_runs').where({ id: runId })
@@ -155,8 +169,10 @@ export async function runReconciliation(context: Context, runId: string): Promis
     const totals: Totals = { checked: run.checked, drifted: run.drifted, repaired: run.repaired, errors: run.errors, drift: { ...run.drift } };
     await pass(context, run, parsed.data, attempt.lock, totals, startedAt);
     const finishedAt = new Date();
+    const durationMs = finishedAt.getTime() - startedAt.getTime();
     await context.db('reconciliation_runs').where({ id: runId })
-      .update({ status: 'succeeded', finished_at: finishedAt, duration_ms: finishedAt.getTime() - startedAt.getTime(), error: null });
+      .update({ status: 'succeeded', finished_at: finishedAt, duration_ms: durationMs, error: null });
+    context.metrics.reconciliationRunDuration.observe(durationMs / 1000);
     context.metrics.reconciliationLastSuccess.set(finishedAt.getTime() / 1000);
     await context.redis.del(reconcileKeys.seen(context.config.REDIS_PREFIX, runId));
     context.logger.info('reconciliation succeeded', { runId, ...totals });

@@ -6,10 +6,10 @@ import type { ReconcileParams } from '../../../shared/reconcile/params.js';
 import { requestReconciliation } from '../../../shared/reconcile/request.js';
 import { isFinished, loadRun, type ReconciliationRun } from '../../../shared/reconcile/runs.js';
 import { waitForRedis } from '../../../shared/redis.js';
+import { createProgressPrinter } from '../reconcile-progress.js';
 import { UsageError } from '../usage-error.js';
 
 const usage = 'usage: reconcile [--customer cus_…|USER_ID] [--since DATE] [--detach]';
-const plainEverySubscriptions = 1000; // a plain progress line every 10 pages
 
 /** Stripe's list has no total: the mirror's count of the run's scope stands in for it. */
 async function estimateTotal(context: Context, params: ReconcileParams): Promise<number> {
@@ -20,40 +20,17 @@ async function estimateTotal(context: Context, params: ReconcileParams): Promise
   return Number(row?.n ?? 0);
 }
 
-const number = (value: number) => Math.round(value).toLocaleString('en-US');
-
-/** One progress line: done/total, rate and ETA once measurable. */
-export function progressLine(run: ReconciliationRun, total: number, rate: number | undefined): string {
-  const done = total > 0 ? `checked ${number(run.checked)} of ~${number(Math.max(total, run.checked))} (total estimated from the mirror)` : `checked ${number(run.checked)}`;
-  const speed = rate && rate > 0 ? ` · ${number(rate)}/s` : '';
-  const eta = rate && rate > 0 && total > run.checked ? ` · ETA ${Math.ceil((total - run.checked) / rate)}s` : '';
-  return `${run.status}: ${done}${speed}${eta} · drifted ${run.drifted}, repaired ${run.repaired}, errors ${run.errors}`;
-}
-
 async function follow(context: Context, id: string, total: number): Promise<ReconciliationRun> {
-  const tty = process.stdout.isTTY;
-  let first: { at: number; checked: number } | undefined;
-  let lastPrinted = -Infinity;
-  let lastStatus = '';
+  const printer = createProgressPrinter(process.stdout, total);
   for (;;) {
     const run = await loadRun(context.db, id);
     if (!run) throw new Error(`run ${id} disappeared`);
-    if (run.status === 'running') first ??= { at: Date.now(), checked: run.checked };
-    const seconds = first ? (Date.now() - first.at) / 1000 : 0;
-    const rate = first && seconds > 0.5 ? (run.checked - first.checked) / seconds : undefined;
-    const line = progressLine(run, total, rate);
-    if (tty) {
-      process.stdout.write(`\r\x1b[2K${line}`);
-    } else if (run.status !== lastStatus || run.checked - lastPrinted >= plainEverySubscriptions) {
-      process.stdout.write(`${line}\n`);
-      lastPrinted = run.checked;
-    }
-    lastStatus = run.status;
+    printer.update(run);
     if (isFinished(run)) {
-      if (tty) process.stdout.write('\n');
+      printer.end();
       return run;
     }
-    await new Promise((resolve) => setTimeout(resolve, tty ? 250 : 500));
+    await new Promise((resolve) => setTimeout(resolve, process.stdout.isTTY ? 250 : 500));
   }
 }
 
