@@ -1,0 +1,112 @@
+import test from 'ava';
+import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
+import { withTimeout } from '../../shared/lifecycle.js';
+import { scrapeSum } from '../support/chaos/api-metrics.js';
+import { inboxFigures, quiesce, runCatchUp, servedEntitlements, storedEntitlements } from '../support/chaos/convergence.js';
+import { FaultInjector } from '../support/chaos/faults.js';
+import { expectedEntitlements, matchesExpected, policyCoverage, simCatalog } from '../support/chaos/oracle.js';
+import { chaosProfile, chaosSeed } from '../support/chaos/profile.js';
+import { startChaosStack } from '../support/chaos/stack.js';
+import { driveWorkload } from '../support/chaos/workload.js';
+
+/**
+ * The chaos run: the Stripe simulator plays a customer base's lifecycle against the real api and
+ * workers while it duplicates, reorders and drops webhooks, a worker is SIGKILLed, Redis restarts
+ * empty and Postgres goes away. After the events catch-up, every customer's entitlements must equal
+ * the pure entitlement function applied to the simulator's own state. `CHAOS_PROFILE=full`
+ * (`npm run test:chaos`) runs the large profile; the suite runs the short one.
+ */
+const profile = chaosProfile();
+const seed = chaosSeed();
+
+test.serial(`chaos (${profile.name}): entitlements of every customer converge to the oracle despite duplicates, reordering, drops and crashes`, async (t) => {
+  t.timeout(profile.timeoutMs);
+  const started = Date.now();
+  const stack = await startChaosStack(profile, seed);
+  t.teardown(stack.close);
+  t.teardown(() => {
+    if (t.passed) return;
+    t.log(`api output:\n${stack.api.output().slice(-4000)}`);
+    for (const worker of stack.workers) t.log(`worker output:\n${worker.output().slice(-4000)}`);
+  });
+
+  // 1. Drive the lifecycle while the faults are injected in the background.
+  const runStarted = new Date();
+  const faults = new FaultInjector(stack, profile);
+  let reported = 0;
+  const workload = await driveWorkload(stack, profile, seed, (share) => {
+    faults.progress(share);
+    // The full run takes minutes: say how far it got (the short one stays quiet in the suite).
+    if (profile.name === 'full' && share >= reported + 0.1) {
+      reported = share;
+      console.error(`chaos: ${Math.round(share * 100)} % of the lifecycle, ${stack.sim.state.events.size} events, faults ${JSON.stringify(faults.figures)}`);
+    }
+  });
+  await faults.finish();
+  const drivenAt = Date.now();
+
+  // 2. Converge: the simulator finishes its deliveries and retries, the catch-up finds what never arrived.
+  await withTimeout(stack.sim.idle(), 120_000, 'webhook deliveries');
+  const deliveredAt = Date.now();
+  // The workers first finish what was delivered; then the catch-up adds only what never arrived.
+  await quiesce(stack, Math.min(profile.timeoutMs / 4, 300_000));
+  const drainedAt = Date.now();
+  const catchUp = await runCatchUp(stack, Math.min(profile.timeoutMs / 4, 300_000));
+  const caughtUpAt = Date.now();
+  const converged = await quiesce(stack, Math.min(profile.timeoutMs / 2, 300_000));
+  const convergedAt = Date.now();
+
+  // 3. Compare every customer with the oracle: the database, and what the api serves.
+  const now = new Date();
+  const catalog = simCatalog(stack.sim.state, stack.catalog.plans);
+  const policy = { pastDueGraceHours: stack.config.PAST_DUE_GRACE_HOURS };
+  const stored = await storedEntitlements(stack);
+  const mismatches: string[] = [];
+  const servedMismatches: string[] = [];
+  const oracle: StoredEntitlement[][] = [];
+  for (const { id } of workload.customers) {
+    const expected = expectedEntitlements(stack.sim.state, id, catalog, policy, { from: runStarted, to: now }, now);
+    oracle.push(expected.latest);
+    const actual = stored.get(id);
+    if (!actual || !matchesExpected(actual, expected)) mismatches.push(`${id}: stored ${JSON.stringify(actual)}, expected ${JSON.stringify(expected.latest)}`);
+    const served = await servedEntitlements(stack, id);
+    if (!served || !matchesExpected(served, expected)) servedMismatches.push(`${id}: served ${JSON.stringify(served)}`);
+  }
+  const coverage = policyCoverage(stack.sim.state, oracle);
+  const inbox = await inboxFigures(stack);
+  const delivery = stack.sim.webhooks.stats;
+  const refused = await scrapeSum(stack.apiUrl, 'http_request_duration_seconds_count', { route: '/webhooks/stripe', status: '503' });
+  const recognisedDuplicates = await scrapeSum(stack.apiUrl, 'webhook_events_received_total', { outcome: 'duplicate' });
+  const statuses: Record<string, number> = {};
+  for (const sub of stack.sim.state.subscriptions.values()) statuses[sub.status] = (statuses[sub.status] ?? 0) + 1;
+
+  t.log(`profile ${profile.name} (seed ${seed}): ${workload.customers.length} customers, ${stack.sim.state.subscriptions.size} subscriptions ${JSON.stringify(statuses)}`);
+  t.log(`events ${stack.sim.state.events.size}; deliveries ${delivery.sent} (duplicates ${delivery.duplicated}, drops ${delivery.dropped}, retried attempts ${delivery.retried}, given up ${delivery.failed})`);
+  t.log(`api: ${faults.figures.refusedDuringOutages} webhooks answered 503 while Postgres was down (${refused} in all, pool waits included), ${recognisedDuplicates} duplicate deliveries recognised`);
+  t.log(`faults: ${faults.figures.workerKills} worker SIGKILLs (jobs active: ${faults.figures.activeJobsAtKills.join(', ')}), ${faults.figures.redisRestarts} Redis restart(s) (${faults.figures.jobsLostWithRedis} queued jobs lost with it), ${faults.figures.postgresOutages} Postgres outage(s); unplanned process exits ${stack.api.unplannedExits + stack.workers.reduce((sum, w) => sum + w.unplannedExits, 0)}`);
+  t.log(`catch-up: listed ${catchUp.listed}, recorded ${catchUp.recorded} events the inbox never received (queued ${catchUp.waitedMs} ms, ran ${catchUp.ranMs} ms)`);
+  t.log(`inbox ${inbox.rows} rows ${JSON.stringify(inbox.byStatus)}, missing ${inbox.missing.length}, dead letters ${inbox.deadLetters}, failed jobs ${inbox.failedJobs}`);
+  t.log(`actions ${JSON.stringify(workload.actions)}; reads during the run ${workload.reads}`);
+  t.log(`oracle: ${JSON.stringify(coverage)}`);
+  t.log(`mismatches: stored ${mismatches.length}, served ${servedMismatches.length}`);
+  const seconds = (from: number, to: number) => `${((to - from) / 1000).toFixed(1)} s`;
+  t.log(`time: setup ${seconds(started, runStarted.getTime())}, driving ${seconds(runStarted.getTime(), drivenAt)}, to converge after driving ${seconds(drivenAt, convergedAt)} (last retries delivered ${seconds(drivenAt, deliveredAt)}, worker backlog done ${seconds(deliveredAt, drainedAt)}, catch-up ${seconds(drainedAt, caughtUpAt)}, its events processed ${seconds(caughtUpAt, convergedAt)}), whole test ${seconds(started, Date.now())}`);
+  for (const line of [...mismatches, ...servedMismatches].slice(0, 5)) t.log(line);
+
+  t.true(stack.sim.state.events.size >= profile.minEvents, `at least ${profile.minEvents} events`);
+  t.is(workload.customers.length, profile.customers);
+  t.true(Object.values(coverage).every((n) => n > 0), 'the final state exercises every policy path the oracle checks');
+  t.true(delivery.duplicated > 0 && delivery.dropped > 0, 'the simulator duplicated and dropped deliveries');
+  t.deepEqual(
+    [faults.figures.workerKills, faults.figures.redisRestarts, faults.figures.postgresOutages],
+    [profile.faults.killWorker.length, profile.faults.restartRedis.length, profile.faults.stopPostgres.length],
+  );
+  t.true(faults.figures.refusedDuringOutages > 0, 'deliveries during the Postgres outage were refused with 503');
+  t.true(converged, 'inbox and queues drained');
+  t.deepEqual(inbox.missing, [], 'every event Stripe sent is in the inbox');
+  t.is((inbox.byStatus.received ?? 0) + (inbox.byStatus.queued ?? 0) + (inbox.byStatus.failed ?? 0) + (inbox.byStatus.dead ?? 0), 0, 'no inbox row stuck or dead');
+  t.is(inbox.deadLetters, 0);
+  t.is(inbox.failedJobs, 0);
+  t.is(mismatches.length, 0, 'stored entitlements equal the oracle for every customer');
+  t.is(servedMismatches.length, 0, 'the api serves the same');
+});
