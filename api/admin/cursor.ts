@@ -17,8 +17,23 @@ export function decodeCursor<T extends readonly unknown[]>(cursor: string, shape
     value = undefined;
   }
   const result = shape.safeParse(value);
-  if (!result.success) throw badRequest('invalid_cursor', 'cursor: is not a cursor this api returned (pass next_cursor back unchanged)', { param: 'cursor' });
+  if (!result.success) throw invalidCursor();
   return result.data;
+}
+
+const invalidCursor = () => badRequest('invalid_cursor', 'cursor: is not a cursor this api returned (pass next_cursor back unchanged)', { param: 'cursor' });
+
+/**
+ * For a page query's `.catch`: a cursor of the right shape can still hold values Postgres refuses
+ * (a forged timestamp, an id past bigint, a NUL byte: data exceptions, class 22). With a cursor in
+ * the request that is the client's mistake, a 400 `invalid_cursor`; other failures pass unchanged.
+ */
+export function rejectForgedCursor(cursor: string | undefined) {
+  return (error: unknown): never => {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (cursor && typeof code === 'string' && code.startsWith('22')) throw invalidCursor();
+    throw error;
+  };
 }
 
 /** `limit`: 1..200, default 50. */

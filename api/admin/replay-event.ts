@@ -6,6 +6,8 @@ import { writeAudit } from './audit.js';
 
 interface InboxRow { id: string; type: string; status: string; attempts: number; last_error: string | null; customer_id: string | null }
 
+const eventIdPattern = /^evt_\w{1,251}$/;
+
 export interface ReplayResult { id: string; type: string; status: 'received'; previous_status: string; attempts: number }
 
 /**
@@ -15,6 +17,8 @@ export interface ReplayResult { id: string; type: string; status: 'received'; pr
  * 3. enqueue it again. A job still waiting or running is left alone: it reads the row when it runs.
  */
 export async function replayEvent(context: Context, eventId: string, who: AdminActor): Promise<ReplayResult> {
+  // The inbox holds only Stripe event ids; anything else (a NUL byte included, which Postgres refuses in text) names no event.
+  if (!eventIdPattern.test(eventId)) throw notFound('event_not_found', `no event ${eventId} in the inbox`);
   const before = await context.db.transaction(async (trx) => {
     const row = await trx('stripe_events').where({ id: eventId }).forUpdate()
       .first<InboxRow | undefined>('id', 'type', 'status', 'attempts', 'last_error', 'customer_id');

@@ -16,6 +16,8 @@ export function errorHandler(logger: Logger) {
 
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // The router could not decode a path parameter (`/v1/customers/%E0%A4%A/entitlements`): the client's mistake.
+  if (error instanceof URIError) return new AppError(400, 'invalid_request', 'invalid_path_encoding', 'the path is not valid percent-encoding');
   const parser = error as HttpParserError;
   if (typeof parser.status === 'number' && parser.expose === true && parser.status < 500) {
     if (parser.status === 413) return new AppError(413, 'invalid_request', 'payload_too_large', 'request body is too large');

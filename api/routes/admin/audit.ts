@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
-import { decodeCursor, page, pageLimit } from '../../admin/cursor.js';
+import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
 import { parseInput } from '../../admin/parse-input.js';
 
 const listQuery = z.strictObject({
@@ -30,7 +30,8 @@ export function auditRoutes(context: Context, admin: RequestHandler): Router {
       })
       .orderBy('id', 'desc')
       .limit(query.limit + 1)
-      .select<{ id: string }[]>('*');
+      .select<{ id: string }[]>('*')
+      .catch(rejectForgedCursor(query.cursor));
     res.json(page(rows, query.limit, (row) => [String(row.id)]));
   });
   return router;

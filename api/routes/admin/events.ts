@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
 import { adminActor } from '../../admin/audit.js';
-import { decodeCursor, page, pageLimit } from '../../admin/cursor.js';
+import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
 import { parseInput } from '../../admin/parse-input.js';
 import { replayEvent } from '../../admin/replay-event.js';
 
@@ -41,7 +41,8 @@ export function eventRoutes(context: Context, admin: RequestHandler): Router {
       .orderBy([{ column: 'received_at', order: 'desc' }, { column: 'id', order: 'desc' }])
       .limit(query.limit + 1)
       .select<EventRow[]>('id', 'type', 'status', 'attempts', 'last_error', 'customer_id', 'livemode', 'api_version', 'correlation_id',
-        'stripe_created', 'received_at', 'queued_at', 'processed_at', db.raw('received_at::text as cursor_at'));
+        'stripe_created', 'received_at', 'queued_at', 'processed_at', db.raw('received_at::text as cursor_at'))
+      .catch(rejectForgedCursor(query.cursor));
     const { data, next_cursor } = page(rows, query.limit, (row) => [row.cursor_at, row.id]);
     res.json({ data: data.map(({ cursor_at: _cursor, ...row }) => row), next_cursor });
   });
