@@ -1,6 +1,5 @@
 import type { SimContext } from './context.js';
 import { invalidRequest } from './errors.js';
-import { newestFirst } from './list.js';
 import type { SimStore } from './store.js';
 
 /** Which collection an id belongs to, by its prefix (`cus_…` → customers). */
@@ -19,7 +18,7 @@ export function findById(ctx: SimContext, id: string): unknown {
 /** Fields Stripe leaves out unless asked for with `expand[]` (they are lists, not ids). */
 function includable(ctx: SimContext, node: Record<string, unknown>, field: string): unknown {
   if (node.object === 'invoice' && field === 'payments') {
-    const data = newestFirst(ctx.store.invoicePayments).filter((payment) => payment.invoice === node.id);
+    const data = ctx.store.invoicePayments.group(String(node.id));
     return { object: 'list', data: structuredClone(data), has_more: false, url: `/v1/invoice_payments?invoice=${String(node.id)}` };
   }
   return undefined;

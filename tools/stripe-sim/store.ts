@@ -1,4 +1,6 @@
 import type Stripe from 'stripe';
+import { Collection } from './collection.js';
+import { idOf } from './ops/lookup.js';
 
 /** What a customer's next payment attempt does, like Stripe's test cards. */
 export type PaymentOutcome = 'succeed' | 'fail';
@@ -26,16 +28,16 @@ export interface SimStore {
   prices: Map<string, Stripe.Price>;
   features: Map<string, Stripe.Entitlements.Feature>;
   productFeatures: Map<string, ProductFeatureLink>;
-  subscriptions: Map<string, Stripe.Subscription>;
-  invoices: Map<string, Stripe.Invoice>;
-  invoicePayments: Map<string, Stripe.InvoicePayment>;
+  subscriptions: Collection<Stripe.Subscription>;
+  invoices: Collection<Stripe.Invoice>;
+  invoicePayments: Collection<Stripe.InvoicePayment>;
   paymentIntents: Map<string, Stripe.PaymentIntent>;
-  charges: Map<string, Stripe.Charge>;
+  charges: Collection<Stripe.Charge>;
   refunds: Map<string, Stripe.Refund>;
   disputes: Map<string, Stripe.Dispute>;
   checkoutSessions: Map<string, Stripe.Checkout.Session>;
   portalSessions: Map<string, Stripe.BillingPortal.Session>;
-  events: Map<string, Stripe.Event>;
+  events: Collection<Stripe.Event>;
   /** Last computed active entitlements per customer, to notice changes. */
   activeEntitlements: Map<string, Stripe.Entitlements.ActiveEntitlement[]>;
   /** Explicit payment outcome per customer; otherwise the default payment method decides. */
@@ -52,16 +54,16 @@ export function createStore(): SimStore {
     prices: new Map(),
     features: new Map(),
     productFeatures: new Map(),
-    subscriptions: new Map(),
-    invoices: new Map(),
-    invoicePayments: new Map(),
+    subscriptions: new Collection((subscription) => idOf(subscription.customer)),
+    invoices: new Collection((invoice) => idOf(invoice.customer)),
+    invoicePayments: new Collection((payment) => idOf(payment.invoice)),
     paymentIntents: new Map(),
-    charges: new Map(),
+    charges: new Collection((charge) => idOf(charge.customer)),
     refunds: new Map(),
     disputes: new Map(),
     checkoutSessions: new Map(),
     portalSessions: new Map(),
-    events: new Map(),
+    events: new Collection(),
     activeEntitlements: new Map(),
     paymentOutcomes: new Map(),
     checkoutRequests: new Map(),

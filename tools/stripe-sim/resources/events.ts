@@ -1,6 +1,6 @@
 import type { ApiRoutes } from '../api.js';
 import type { SimContext } from '../context.js';
-import { inRange, newestFirst, paginate } from '../list.js';
+import { inRange, paginate } from '../list.js';
 import { mustGet } from '../ops/lookup.js';
 import { optString, optStrings } from '../params.js';
 
@@ -17,8 +17,7 @@ export function eventRoutes(routes: ApiRoutes, ctx: SimContext): void {
     const type = optString(body, 'type');
     const types = optStrings(body, 'types');
     const matchers = [...(type === undefined ? [] : [type]), ...(types ?? [])].map(typeMatcher);
-    const events = newestFirst(ctx.store.events).filter((event) =>
+    return paginate(ctx.store.events.newestFirst(), body, '/v1/events', (event) =>
       (matchers.length === 0 || matchers.some((matches) => matches(event.type))) && inRange(event.created, body.created));
-    return paginate(events, body, '/v1/events');
   });
 }

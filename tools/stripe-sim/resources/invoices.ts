@@ -1,8 +1,8 @@
 import type { ApiRoutes } from '../api.js';
 import type { SimContext } from '../context.js';
 import { cardDeclined, invalidRequest } from '../errors.js';
-import { inRange, newestFirst, paginate } from '../list.js';
-import { idOf, invoiceSubscriptionId, mustGet } from '../ops/lookup.js';
+import { inRange, paginate } from '../list.js';
+import { invoiceSubscriptionId, mustGet } from '../ops/lookup.js';
 import { retryInvoice } from '../ops/renewal.js';
 import { optObject, optString } from '../params.js';
 
@@ -13,12 +13,11 @@ export function invoiceRoutes(routes: ApiRoutes, ctx: SimContext): void {
     const customer = optString(body, 'customer');
     const subscription = optString(body, 'subscription');
     const status = optString(body, 'status');
-    const invoices = newestFirst(ctx.store.invoices).filter((invoice) =>
-      (customer === undefined || idOf(invoice.customer) === customer)
-      && (subscription === undefined || invoiceSubscriptionId(invoice) === subscription)
+    const invoices = customer === undefined ? ctx.store.invoices.newestFirst() : ctx.store.invoices.group(customer);
+    return paginate(invoices, body, '/v1/invoices', (invoice) =>
+      (subscription === undefined || invoiceSubscriptionId(invoice) === subscription)
       && (status === undefined || invoice.status === status)
       && inRange(invoice.created, body.created));
-    return paginate(invoices, body, '/v1/invoices');
   });
 
   /** Pays an open invoice now; a declined card answers 402 after recording the failure, like Stripe. */
@@ -38,10 +37,9 @@ export function invoiceRoutes(routes: ApiRoutes, ctx: SimContext): void {
     const payment = optObject(body, 'payment');
     const intent = payment && optString(payment, 'payment_intent');
     const status = optString(body, 'status');
-    const payments = newestFirst(ctx.store.invoicePayments).filter((candidate) =>
-      (invoice === undefined || candidate.invoice === invoice)
-      && (intent === undefined || candidate.payment.payment_intent === intent)
+    const payments = invoice === undefined ? ctx.store.invoicePayments.newestFirst() : ctx.store.invoicePayments.group(invoice);
+    return paginate(payments, body, '/v1/invoice_payments', (candidate) =>
+      (intent === undefined || candidate.payment.payment_intent === intent)
       && (status === undefined || candidate.status === status));
-    return paginate(payments, body, '/v1/invoice_payments');
   });
 }

@@ -12,11 +12,10 @@ export function paymentRoutes(routes: ApiRoutes, ctx: SimContext): void {
   routes.get('/charges', ({ body }) => {
     const customer = optString(body, 'customer');
     const intent = optString(body, 'payment_intent');
-    const charges = newestFirst(ctx.store.charges).filter((charge) =>
-      (customer === undefined || idOf(charge.customer) === customer)
-      && (intent === undefined || idOf(charge.payment_intent) === intent)
+    const charges = customer === undefined ? ctx.store.charges.newestFirst() : ctx.store.charges.group(customer);
+    return paginate(charges, body, '/v1/charges', (charge) =>
+      (intent === undefined || idOf(charge.payment_intent) === intent)
       && inRange(charge.created, body.created));
-    return paginate(charges, body, '/v1/charges');
   });
 
   routes.get('/payment_intents/:id', ({ params }) => mustGet(ctx.store.paymentIntents, params.id ?? '', 'payment_intent'));

@@ -3,8 +3,8 @@ import type { ApiRoutes } from '../api.js';
 import type { SimContext } from '../context.js';
 import { invalidRequest, resourceMissing } from '../errors.js';
 import type { FormObject } from '../form.js';
-import { inRange, newestFirst, paginate } from '../list.js';
-import { idOf, mustGet } from '../ops/lookup.js';
+import { inRange, paginate } from '../list.js';
+import { mustGet } from '../ops/lookup.js';
 import { cancelSubscription, createSubscription } from '../ops/subscriptions.js';
 import { updateSubscription, type SubscriptionItemPatch, type SubscriptionPatch } from '../ops/subscription-update.js';
 import { mergeMetadata, optBool, optInt, optObjects, optString, reqString } from '../params.js';
@@ -64,12 +64,11 @@ export function subscriptionRoutes(routes: ApiRoutes, ctx: SimContext): void {
     const customer = optString(body, 'customer');
     const price = optString(body, 'price');
     const status = optString(body, 'status');
-    const subscriptions = newestFirst(ctx.store.subscriptions).filter((subscription) =>
-      (customer === undefined || idOf(subscription.customer) === customer)
-      && (price === undefined || subscription.items.data.some((item) => item.price.id === price))
+    const subscriptions = customer === undefined ? ctx.store.subscriptions.newestFirst() : ctx.store.subscriptions.group(customer);
+    return paginate(subscriptions, body, '/v1/subscriptions', (subscription) =>
+      (price === undefined || subscription.items.data.some((item) => item.price.id === price))
       && statusMatches(subscription, status)
       && inRange(subscription.created, body.created));
-    return paginate(subscriptions, body, '/v1/subscriptions');
   });
 
   const findItem = (id: string): Stripe.SubscriptionItem => {
