@@ -79,6 +79,12 @@ export class Scenario {
     return rows[0];
   }
 
+  /** Waits until the sync queue has no job waiting or running: recomputes enqueued by catalog events included. */
+  async jobsDone(): Promise<void> {
+    const { sync } = this.pipeline.services.api.context.queues;
+    await eventually(async () => Object.values(await sync.getJobCounts('waiting', 'active', 'prioritized')).every((count) => count === 0), 20_000);
+  }
+
   private eventRows(id: string): Promise<EventRow[]> {
     return this.db('stripe_events').where({ id }).select<EventRow[]>('id', 'type', 'status', 'customer_id', 'last_error');
   }

@@ -365,13 +365,14 @@ const cases: Record<string, Case> = {
     const fixture = subscribed(s, { items: [items.basic()] });
     const { id: price, product } = (s.stripe.subscriptions.get(fixture.subscription)!.items as { data: { price: { id: string; product: string } }[] }).data[0].price;
     await s.deliver(makeEvent('customer.subscription.created', fixture.object()));
-    s.stripe.price(price, product, uid('lookup'));
+    s.stripe.price(price, product, 'basic_monthly');
     await s.deliver(makeEvent('price.created', { ...s.stripe.prices.get(price)! }));
     t.like(await catalogPrice(s, price), { deleted: false, active: true });
     const last = { ...s.stripe.prices.get(price)! };
     s.stripe.prices.delete(price);
     await s.deliver(makeEvent('price.deleted', last));
     t.like(await catalogPrice(s, price), { deleted: true, active: false });
+    await s.jobsDone();
     t.deepEqual(await s.features(fixture.customer), basicFeatures, 'a subscription keeps billing (and its features) on a deleted price');
   },
 
