@@ -1,29 +1,47 @@
 import type { Knex } from 'knex';
-import type { CustomerState, SubscriptionStatus } from '../domain/index.js';
+import type { Catalog, CatalogFile, CustomerState, SubscriptionStatus } from '../domain/index.js';
 
 interface SubscriptionRow {
-  id: string; status: SubscriptionStatus; cancel_at_period_end: boolean; past_due_since: Date | null; latest_invoice_refunded: boolean;
+  id: string; status: SubscriptionStatus; cancel_at_period_end: boolean; past_due_since: string | null; latest_invoice_refunded: boolean;
 }
 interface ItemRow {
-  id: string; subscription_id: string; price_id: string; product_id: string; lookup_key: string | null; quantity: number; current_period_end: Date | null;
+  id: string; subscription_id: string; price_id: string; product_id: string; lookup_key: string | null; quantity: number; current_period_end: string | null;
 }
-interface GrantRow { id: string; feature: string; value: true | number; expires_at: Date | null; revoked_at: Date | null }
+interface GrantRow { id: string; feature: string; value: true | number; expires_at: string | null; revoked_at: string | null }
+interface ProductRow { id: string; features: string[] }
+interface InputsRow { subscriptions: SubscriptionRow[]; items: ItemRow[]; grants: GrantRow[]; products: ProductRow[] }
 
-/** Everything the entitlement function needs about one customer, read in three queries. */
-export async function loadCustomerState(db: Knex | Knex.Transaction, customerId: string): Promise<{ state: CustomerState; productIds: string[] }> {
-  // Sequential on purpose: inside a transaction all three share one connection.
-  const subscriptions = await db('subscriptions').select<SubscriptionRow[]>('id', 'status', 'cancel_at_period_end', 'past_due_since', 'latest_invoice_refunded').where({ customer_id: customerId });
-  const items = await db('subscription_items as i')
-      .join('subscriptions as s', 's.id', 'i.subscription_id')
-      .where('s.customer_id', customerId)
-      .select<ItemRow[]>('i.id', 'i.subscription_id', 'i.price_id', 'i.product_id', 'i.lookup_key', 'i.quantity', 'i.current_period_end');
-  const grants = await db('grants').select<GrantRow[]>('id', 'feature', 'value', 'expires_at', 'revoked_at').where({ customer_id: customerId }).whereNull('revoked_at');
+const customerItems = `select i.* from subscription_items i join subscriptions s on s.id = i.subscription_id where s.customer_id = :customerId`;
+
+/**
+ * Everything the entitlement function needs about one customer in one round trip: its
+ * subscriptions with their items, its live grants, and the Stripe features of the products it
+ * subscribes to (each part a JSON array, so one statement carries them all).
+ */
+const inputsQuery = `
+  select
+    (select coalesce(json_agg(s), '[]') from (
+       select id, status, cancel_at_period_end, past_due_since, latest_invoice_refunded from subscriptions where customer_id = :customerId) s) as subscriptions,
+    (select coalesce(json_agg(i), '[]') from (
+       select id, subscription_id, price_id, product_id, lookup_key, quantity, current_period_end from (${customerItems}) i) i) as items,
+    (select coalesce(json_agg(g), '[]') from (
+       select id, feature, value, expires_at, revoked_at from grants where customer_id = :customerId and revoked_at is null) g) as grants,
+    (select coalesce(json_agg(p), '[]') from (
+       select id, features from catalog_products
+        where deleted = false and cardinality(features) > 0 and id in (select product_id from (${customerItems}) i)) p) as products`;
+
+const toDate = (value: string | null): Date | null => (value === null ? null : new Date(value));
+
+/** The customer's state and the catalog that applies to it: what `computeEntitlements` takes. */
+export async function loadEntitlementInputs(db: Knex | Knex.Transaction, file: CatalogFile, customerId: string): Promise<{ state: CustomerState; catalog: Catalog }> {
+  const { rows: [row] } = await db.raw<{ rows: InputsRow[] }>(inputsQuery, { customerId });
+  const { subscriptions, items, grants, products } = row;
   const state: CustomerState = {
     subscriptions: subscriptions.map((sub) => ({
       id: sub.id,
       status: sub.status,
       cancelAtPeriodEnd: sub.cancel_at_period_end,
-      pastDueSince: sub.past_due_since,
+      pastDueSince: toDate(sub.past_due_since),
       latestInvoiceRefunded: sub.latest_invoice_refunded,
       items: items.filter((item) => item.subscription_id === sub.id).map((item) => ({
         id: item.id,
@@ -31,10 +49,12 @@ export async function loadCustomerState(db: Knex | Knex.Transaction, customerId:
         productId: item.product_id,
         lookupKey: item.lookup_key,
         quantity: item.quantity,
-        currentPeriodEnd: item.current_period_end,
+        currentPeriodEnd: toDate(item.current_period_end),
       })),
     })),
-    grants: grants.map((grant) => ({ id: grant.id, feature: grant.feature, value: grant.value, expiresAt: grant.expires_at, revokedAt: grant.revoked_at })),
+    grants: grants.map((grant) => ({ id: grant.id, feature: grant.feature, value: grant.value, expiresAt: toDate(grant.expires_at), revokedAt: toDate(grant.revoked_at) })),
   };
-  return { state, productIds: items.map((item) => item.product_id) };
+  const productFeatures: Record<string, string[]> = {};
+  for (const product of products) productFeatures[product.id] = product.features;
+  return { state, catalog: { plans: file.plans, productFeatures } };
 }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { catalogFor } from '../catalog-source.js';
 import type { Db } from '../db.js';
 import { computeEntitlements, type AccessPolicy, type CatalogFile } from '../domain/index.js';
-import { loadCustomerState } from './customer-state.js';
+import { loadEntitlementInputs } from './customer-state.js';
 import { toStored, type StoredEntitlement } from './recompute.js';
 
 /** A Stripe customer id, or an app user id (the alphabet checkout accepts for `user_id`, e.g. `auth0|abc`). */
@@ -76,8 +75,7 @@ export async function readEntitlements(inputs: ReadInputs, ref: string, now: Dat
   const customer = { id: row.id, stripe_customer_id: row.stripe_customer_id, user_id: row.user_id };
   const stale = row.features === null || (row.next_change_at !== null && row.next_change_at.getTime() <= now.getTime());
   if (!stale) return { customer, entitlements: row.features ?? [], nextChangeAt: row.next_change_at?.getTime() ?? null };
-  const { state, productIds } = await loadCustomerState(inputs.db, row.id);
-  const catalog = await catalogFor(inputs.db, inputs.catalogFile, productIds);
+  const { state, catalog } = await loadEntitlementInputs(inputs.db, inputs.catalogFile, row.id);
   const live = computeEntitlements(state, catalog, inputs.policy, now);
   return { customer, entitlements: live.entitlements.map(toStored), nextChangeAt: live.nextChangeAt?.getTime() ?? null };
 }

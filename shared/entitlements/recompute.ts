@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import type { CatalogFile } from '../domain/index.js';
 import { computeEntitlements, type AccessPolicy, type Entitlement } from '../domain/index.js';
-import { catalogFor } from '../catalog-source.js';
-import { loadCustomerState } from './customer-state.js';
+import { loadEntitlementInputs } from './customer-state.js';
 
 /** Why entitlements were recomputed: recorded with every change in the audit log. */
 export interface RecomputeCause {
@@ -39,48 +38,63 @@ export function toStored(entitlement: Entitlement): StoredEntitlement {
   };
 }
 
-interface CustomerRow { id: string; stripe_customer_id: string | null; user_id: string | null }
+/** A customer row as recompute needs it; passing one says the caller already holds its row lock. */
+export interface LockedCustomer { id: string; stripe_customer_id: string | null; user_id: string | null }
+
+/**
+ * Stores the new list and, only when it differs from the stored one (jsonb equality: same
+ * features, values, sources and expiries), writes the audit row with the list before and after:
+ * one statement, one round trip. Every part of it sees the row as it was before the statement.
+ */
+const storeQuery = `
+  with previous as (select features from entitlements where customer_id = :customer_id),
+  stored as (
+    insert into entitlements (customer_id, features, next_change_at, computed_at, version)
+    values (:customer_id, :features::jsonb, :next_change_at, :computed_at, 1)
+    on conflict (customer_id) do update set
+      features = excluded.features, next_change_at = excluded.next_change_at, computed_at = excluded.computed_at,
+      version = entitlements.version + 1
+    returning 1),
+  audited as (
+    insert into audit_log (actor, action, subject_type, subject_id, customer_id, before, after, event_id, grant_id, reconciliation_run_id, request_id, reason)
+    select :actor::text, 'entitlements.changed', 'customer', :customer_id::text, :customer_id::uuid, (select features from previous), :features::jsonb,
+      :event_id::text, :grant_id::uuid, :reconciliation_run_id::uuid, :request_id::text, :reason::text
+     where not exists (select 1 from previous where features = :features::jsonb)
+    returning 1)
+  select (select count(*) from audited)::int as changed, (select count(*) from stored)::int as stored`;
 
 /**
  * Recomputes one customer's entitlements inside `trx`, under a row lock on the customer so
  * concurrent recomputes serialise, and writes an audit row when the result changed. The caller
- * commits, then invalidates the cache for `refs`.
+ * commits, then invalidates the cache for `refs`. `customer` is an id (the row is locked here) or
+ * a row the caller has already locked in this transaction.
  */
 export async function recomputeInTransaction(
   trx: Knex.Transaction,
   inputs: { catalogFile: CatalogFile; policy: AccessPolicy },
-  customerId: string,
+  customerOrId: string | LockedCustomer,
   cause: RecomputeCause,
   now = new Date(),
 ): Promise<RecomputeResult> {
-  const customer = await trx('customers').select<CustomerRow[]>('id', 'stripe_customer_id', 'user_id').where({ id: customerId }).forUpdate().first();
+  const customer = typeof customerOrId === 'string'
+    ? await trx('customers').select<LockedCustomer[]>('id', 'stripe_customer_id', 'user_id').where({ id: customerOrId }).forUpdate().first()
+    : customerOrId;
   if (!customer) return { changed: false, refs: [], entitlements: [] };
-  const { state, productIds } = await loadCustomerState(trx, customerId);
-  const catalog = await catalogFor(trx, inputs.catalogFile, productIds);
+  const { state, catalog } = await loadEntitlementInputs(trx, inputs.catalogFile, customer.id);
   const result = computeEntitlements(state, catalog, inputs.policy, now);
   const entitlements = result.entitlements.map(toStored);
-  const previous = await trx('entitlements').select<{ features: StoredEntitlement[] }[]>('features').where({ customer_id: customerId }).first();
   const refs = [customer.stripe_customer_id, customer.user_id].filter((ref): ref is string => ref !== null);
-  const changed = !previous || JSON.stringify(previous.features) !== JSON.stringify(entitlements);
-  await trx('entitlements')
-    .insert({ customer_id: customerId, features: JSON.stringify(entitlements), next_change_at: result.nextChangeAt, computed_at: now, version: 1 })
-    .onConflict('customer_id')
-    .merge({ features: JSON.stringify(entitlements), next_change_at: result.nextChangeAt, computed_at: now, version: trx.raw('entitlements.version + 1') });
-  if (changed) {
-    await trx('audit_log').insert({
-      actor: cause.actor,
-      action: 'entitlements.changed',
-      subject_type: 'customer',
-      subject_id: customerId,
-      customer_id: customerId,
-      before: previous ? JSON.stringify(previous.features) : null,
-      after: JSON.stringify(entitlements),
-      event_id: cause.eventId ?? null,
-      grant_id: cause.grantId ?? null,
-      reconciliation_run_id: cause.reconciliationRunId ?? null,
-      request_id: cause.requestId ?? null,
-      reason: cause.reason ?? null,
-    });
-  }
-  return { changed, refs, entitlements };
+  const { rows: [written] } = await trx.raw<{ rows: { changed: number }[] }>(storeQuery, {
+    customer_id: customer.id,
+    features: JSON.stringify(entitlements),
+    next_change_at: result.nextChangeAt,
+    computed_at: now,
+    actor: cause.actor,
+    event_id: cause.eventId ?? null,
+    grant_id: cause.grantId ?? null,
+    reconciliation_run_id: cause.reconciliationRunId ?? null,
+    request_id: cause.requestId ?? null,
+    reason: cause.reason ?? null,
+  });
+  return { changed: (written?.changed ?? 0) > 0, refs, entitlements };
 }

@@ -21,8 +21,8 @@ export interface SyncResult {
 export async function syncCustomer(context: Context, stripeCustomerId: string, cause: RecomputeCause & { linkUserId?: string }): Promise<SyncResult> {
   const snapshot = await fetchCustomer(context.stripe, stripeCustomerId);
   const { result, customerId, processed } = await context.db.transaction(async (trx) => {
-    const customerId = await writeSnapshot(trx, snapshot, cause.linkUserId);
-    const result = await recomputeInTransaction(trx, context, customerId, cause);
+    const customer = await writeSnapshot(trx, snapshot, cause.linkUserId);
+    const result = await recomputeInTransaction(trx, context, customer, cause);
     // Every event of this customer received before the fetch started is reflected in what was just written.
     const processed = await trx('stripe_events')
       .where({ customer_id: stripeCustomerId })
@@ -30,7 +30,7 @@ export async function syncCustomer(context: Context, stripeCustomerId: string, c
       .where('received_at', '<=', snapshot.fetchStartedAt)
       .update({ status: 'processed', processed_at: trx.fn.now(), last_error: null })
       .returning<{ type: string; stripe_created: Date | null }[]>(['type', 'stripe_created']);
-    return { result, customerId, processed };
+    return { result, customerId: customer.id, processed };
   });
   await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, result.refs);
   const now = Date.now();
