@@ -7,8 +7,8 @@ export default {
   commandRunner: { command: 'node_modules/.bin/ava --config tests/mutation/ava.config.js' },
   coverageAnalysis: 'off',
   mutate: ['shared/domain/**/*.ts'],
-  // The sandbox needs only the code the unit tests load; coverage/, .local/ and dist/ are large.
-  ignorePatterns: ['/*', '!/package.json', '!/tsconfig.json', '!/shared', '!/tests'],
+  // Not copied to the sandbox: build output, coverage and local service data (large, and no test reads them).
+  ignorePatterns: ['/coverage', '/dist', '/.local', '/reports'],
   concurrency: 2,
   timeoutMS: 20000,
   tempDirName: '.stryker-tmp',
