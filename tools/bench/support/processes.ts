@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -19,12 +19,27 @@ export function freePort(): Promise<number> {
   });
 }
 
+let built = false;
+
 /**
- * Starts a TypeScript entry point in its own process, so the load generator does not share its
- * event loop. Node itself runs the script (tsx as a loader, not its CLI), so `child.pid` is the server.
+ * Compiles the project once per benchmark process (`npm run build`'s tsc), so every measured
+ * process runs what production runs: plain JavaScript from dist/, no TypeScript loader and no
+ * source-map translation of stack traces (which tsx turns on, and which costs on every Error).
+ */
+function ensureBuilt(): void {
+  if (built) return;
+  execFileSync(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: projectRoot, stdio: 'inherit' });
+  built = true;
+}
+
+/**
+ * Starts an entry point (`api/main.ts`, …) in its own process, compiled, so the load generator
+ * does not share its event loop; `child.pid` is the server itself.
  */
 export function startChild(script: string, args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import=tsx', path.join(projectRoot, script), ...args], { cwd: projectRoot, env: { ...inheritedEnvironment, ...env } });
+  ensureBuilt();
+  const compiled = path.join(projectRoot, 'dist', script.replace(/\.ts$/, '.js'));
+  const child = spawn(process.execPath, [compiled, ...args], { cwd: projectRoot, env: { ...inheritedEnvironment, ...env } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
