@@ -22,15 +22,16 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   app.disable('x-powered-by');
   app.set('trust proxy', context.config.TRUST_PROXY);
   app.use(requestContext(context.logger, context.metrics));
+  const verify = createKeyVerifier(context.db, context.config.API_KEY_CACHE_TTL_SECONDS);
+  // First: entitlement reads are the hot path, and every router before them is matched in vain.
+  app.use(entitlementRoutes(verify, options.entitlements ?? new EntitlementCache(context)));
   app.use(healthRoutes(context));
   app.use(metricsRoutes(context.metrics));
   app.use(openApiRoutes());
   // Raw body on this route only: signatures are computed over the exact bytes Stripe sent.
   app.use(webhookRoutes(context));
-  const verify = createKeyVerifier(context.db, context.config.API_KEY_CACHE_TTL_SECONDS);
   app.use(checkoutRoutes(context, verify));
   app.use(portalRoutes(context, verify));
-  app.use(entitlementRoutes(verify, options.entitlements ?? new EntitlementCache(context)));
   // Admin JSON routes (scope admin) and Bull Board at /admin/queues behind the same keys.
   app.use(adminRoutes(context, verify));
   app.use(notFoundHandler);
