@@ -23,7 +23,7 @@ const benchmarks = {
     print: formatReadsResult,
     rows: (r: ReadsBenchmarkResult): Row[] => [
       { benchmark: 'reads, cache hit (req/s)', figure: String(r.api.requestsPerSecond), ceiling: `${r.ceiling.requestsPerSecond} (Express + ioredis GET)`, ratio: `${r.ratio} (CPU ${r.cpuRatio})`, target: `≥ ${r.targets.ratio}`, met: yes(r.met.ratio) },
-      { benchmark: `reads p99 at ${r.paced.rate} req/s (ms)`, figure: String(r.paced.p99Ms), ceiling: '', ratio: '', target: `≤ ${r.targets.p99Ms}`, met: yes(r.met.p99) },
+      { benchmark: `reads p99 at ${r.paced.rate} req/s (ms)`, figure: String(r.paced.p99Ms), ceiling: `${r.ceilingPaced.p99Ms} (the same, evenly paced)`, ratio: '', target: `≤ ${r.targets.p99Ms}`, met: yes(r.met.p99) },
     ],
   },
   ingest: {
@@ -45,7 +45,7 @@ const benchmarks = {
     run: () => runReconcileBenchmark(),
     print: (r: ReconcileFigures) => `reconcile: ${JSON.stringify(r, null, 2)}`,
     rows: (r: ReconcileFigures): Row[] => [{
-      benchmark: `reconcile ${r.subscriptions} subscriptions (s)`, figure: `${r.seconds} (${r.perSecond}/s)`,
+      benchmark: `reconcile ${r.subscriptions} subscriptions (s)`, figure: `${r.seconds.toFixed(1)} (${Math.round(r.perSecond)}/s)`,
       ceiling: r.ceilingSeconds === undefined ? '' : `${r.ceilingSeconds} (bare listing)`,
       ratio: r.ceilingSeconds === undefined ? '' : String(Math.round((r.ceilingSeconds / r.seconds) * 100) / 100),
       target: `≤ ${reconcileTargetSeconds}`, met: yes(r.seconds <= reconcileTargetSeconds),

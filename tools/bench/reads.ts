@@ -34,6 +34,8 @@ export interface ReadsBenchmarkResult {
   fixedRate: Figures & { rate: number };
   /** The api at 1,000 req/s evenly paced, latency from each request's due time; target p99 ≤ 10 ms. */
   paced: Figures & { rate: number };
+  /** The ceiling at the same even rate: what the machine and the load generator alone cost the p99. */
+  ceilingPaced: Figures & { rate: number };
   targets: { ratio: number; p99Ms: number };
   met: { ratio: boolean; p99: boolean };
 }
@@ -114,12 +116,16 @@ export async function runReadsBenchmark(): Promise<ReadsBenchmarkResult> {
     const ceilingRun = await measure(ceilingUrl, {}, ceiling.child.pid);
     const apiRun = await measure(apiUrl, auth, api.child.pid);
     const fixed = figures(await load(apiUrl, auth, { duration: durationSeconds, overallRate: rate }));
-    const even = await pacedLoad(apiUrl, auth, rate, durationSeconds, connections);
-    const paced = { requestsPerSecond: even.achievedRate, p50Ms: even.p50Ms, p99Ms: even.p99Ms, non2xx: even.non2xx, errors: even.errors, rate };
+    const pacedFigures = async (url: string, headers: Record<string, string>) => {
+      const even = await pacedLoad(url, headers, rate, durationSeconds, connections);
+      return { requestsPerSecond: even.achievedRate, p50Ms: even.p50Ms, p99Ms: even.p99Ms, non2xx: even.non2xx, errors: even.errors, rate };
+    };
+    const ceilingPaced = await pacedFigures(ceilingUrl, {});
+    const paced = await pacedFigures(apiUrl, auth);
     const ratio = Math.round((apiRun.requestsPerSecond / ceilingRun.requestsPerSecond) * 100) / 100;
     const cpuRatio = Math.round(((ceilingRun.cpuMicrosPerRequest ?? Number.NaN) / (apiRun.cpuMicrosPerRequest ?? Number.NaN)) * 100) / 100;
     return {
-      connections, durationSeconds, ceiling: ceilingRun, api: apiRun, ratio, cpuRatio, fixedRate: { ...fixed, rate }, paced, targets,
+      connections, durationSeconds, ceiling: ceilingRun, api: apiRun, ratio, cpuRatio, fixedRate: { ...fixed, rate }, paced, ceilingPaced, targets,
       met: { ratio: ratio >= targets.ratio, p99: paced.p99Ms <= targets.p99Ms },
     };
   } finally {
@@ -139,6 +145,7 @@ export function formatReadsResult(result: ReadsBenchmarkResult): string {
     row('ceiling (express + ioredis GET)', result.ceiling),
     row('api (cache hit)', result.api),
     row(`api ${result.fixedRate.rate}/s (autocannon burst)`, result.fixedRate),
+    row(`ceiling ${result.ceilingPaced.rate}/s (evenly paced)`, result.ceilingPaced),
     row(`api ${result.paced.rate}/s (evenly paced)`, result.paced),
     `ratio api/ceiling ${result.ratio} (target ≥ ${result.targets.ratio}: ${result.met.ratio ? 'met' : 'MISSED'}; by CPU per request ${result.cpuRatio}); ` +
       `p99 at ${result.paced.rate} req/s evenly paced ${result.paced.p99Ms} ms (target ≤ ${result.targets.p99Ms} ms: ${result.met.p99 ? 'met' : 'MISSED'})`,
