@@ -6,6 +6,7 @@ import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { checkoutRoutes } from './routes/checkout.js';
+import { customerSyncRoutes } from './routes/customer-sync.js';
 import { entitlementRoutes } from './routes/entitlements.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -32,6 +33,7 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   app.use(webhookRoutes(context));
   app.use(checkoutRoutes(context, verify));
   app.use(portalRoutes(context, verify));
+  app.use(customerSyncRoutes(context, verify));
   // Admin JSON routes (scope admin) and Bull Board at /admin/queues behind the same keys.
   app.use(adminRoutes(context, verify));
   app.use(notFoundHandler);

@@ -72,6 +72,8 @@ const schema = z.object({
   CATCH_UP_CRON: z.string().min(9).default('*/10 * * * *'),
   /** Schedule reconciliation and catch-up (and a catch-up at worker start). @defaultValue true, false when NODE_ENV=test */
   RECONCILE_SCHEDULES: bool.optional(),
+  /** How long `POST /v1/customers/:ref/sync` waits for Stripe before answering 504. @defaultValue 10000 */
+  SYNC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Largest quantity accepted for a checkout. @defaultValue 1000 */
   CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Trust X-Forwarded-* from a proxy in front of the api. @defaultValue false */

@@ -37,6 +37,7 @@ const protectedRoutes: Record<string, Protected> = {
   'GET /v1/customers/:ref/entitlements/:feature': { scope: 'read' },
   'POST /v1/checkout/sessions': { scope: 'write' },
   'POST /v1/portal/sessions': { scope: 'write' },
+  'POST /v1/customers/:ref/sync': { scope: 'write' },
   'POST /admin/grants': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/grants': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'DELETE /admin/grants/:id': { scope: 'admin', readOnlyAdmin: 'refused' },

@@ -75,4 +75,35 @@ export const sessionPaths: Record<string, PathItem> = {
       },
     },
   },
+  '/v1/customers/{ref}/sync': {
+    post: {
+      operationId: 'syncCustomer',
+      summary: 'Fetch a customer from Stripe now and answer its fresh entitlements',
+      description:
+        'Needs a key with scope `write` (or `admin`). What an app calls on its checkout success page: the customer\'s ' +
+        'subscriptions are fetched from Stripe and written through the same per-customer sync the webhook pipeline uses, ' +
+        'so the user never sees "not paid yet" while the webhook is on its way. Only customers this service knows ' +
+        '(a checkout or a webhook created them) can be synced. Answers within `SYNC_TIMEOUT_MS` (default 10 s), else 504.',
+      tags: ['billing'],
+      parameters: [{ $ref: '#/components/parameters/CustomerRef' }],
+      responses: {
+        '200': {
+          description: 'The entitlements after the sync, as `GET /v1/customers/{ref}/entitlements` answers them, plus `changed`.',
+          content: json({
+            type: 'object',
+            required: ['customer', 'entitlements', 'changed', 'as_of'],
+            properties: {
+              customer: { $ref: '#/components/schemas/Customer' },
+              entitlements: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' } },
+              changed: { type: 'boolean', description: 'Whether this sync changed the stored entitlements.' },
+              as_of: { type: 'string', format: 'date-time' },
+            },
+          }),
+        },
+        '404': { description: 'No billing customer for that reference (`customer_not_found`).', content: json({ $ref: '#/components/schemas/Error' }) },
+        '504': { description: 'Stripe did not answer in time (`sync_timeout`); the sync goes on in the background.', content: json({ $ref: '#/components/schemas/Error' }) },
+        ...errors,
+      },
+    },
+  },
 };

@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import type { Context } from '../../shared/context.js';
+import { refKind } from '../../shared/entitlements/read.js';
+import { badRequest } from '../../shared/errors.js';
+import { syncNow } from '../../shared/sync/sync-now.js';
+import { authenticatedKey, requireScope, type KeyVerifier } from '../middleware/authenticate.js';
+import { stripeErrors } from './checkout-stripe-errors.js';
+
+/**
+ * `POST /v1/customers/:ref/sync` (scope write): fetch the customer from Stripe now and answer its
+ * fresh entitlements, in the shape of `GET …/entitlements` plus `changed`. What an app calls on
+ * its checkout success page, so the user never sees "not paid yet" while the webhook is on its way.
+ */
+export function customerSyncRoutes(context: Context, verify: KeyVerifier): Router {
+  const router = Router();
+  router.post('/v1/customers/:ref/sync', requireScope(verify, 'write'), async (req, res) => {
+    const ref = String(req.params.ref);
+    const kind = refKind(ref);
+    if (!kind) throw badRequest('invalid_ref', 'the customer reference must be a Stripe customer id (cus_…) or a user id of 1–200 characters from [A-Za-z0-9_.:@|+-]');
+    const result = await syncNow(context, ref, kind, {
+      actor: `key:${authenticatedKey(res).id}`,
+      requestId: res.locals.requestId as string | undefined,
+      reason: 'sync requested',
+    }, context.config.SYNC_TIMEOUT_MS);
+    res.json({ ...result, as_of: new Date().toISOString() });
+  });
+  router.use('/v1/customers', stripeErrors(context.logger));
+  return router;
+}

@@ -1,0 +1,36 @@
+import type { Context } from '../context.js';
+import type { StoredEntitlement, RecomputeCause } from '../entitlements/recompute.js';
+import type { CustomerRef, RefKind } from '../entitlements/read.js';
+import { AppError, notFound } from '../errors.js';
+import { syncCustomer } from './customer-sync.js';
+
+export interface SyncNowResult { customer: CustomerRef; entitlements: StoredEntitlement[]; changed: boolean }
+
+/**
+ * The sync an app asks for on its checkout success page: the customer's current state fetched
+ * from Stripe now and converged through the pipeline's own per-customer sync (compare-and-set,
+ * so a webhook-driven sync running at the same time is harmless), answered within `timeoutMs`.
+ * Only customers this service knows are synced: a write key reaches this app's customers, not
+ * every customer of the Stripe account. Past the deadline the answer is a 504; the sync itself
+ * goes on and its result lands like any other.
+ */
+export async function syncNow(context: Context, ref: string, kind: RefKind, cause: RecomputeCause, timeoutMs: number): Promise<SyncNowResult> {
+  const known = await context.db('customers').where({ [kind]: ref }).whereNotNull('stripe_customer_id')
+    .first<{ stripe_customer_id: string } | undefined>('stripe_customer_id');
+  if (!known) throw notFound('customer_not_found', `${kind === 'user_id' ? 'user' : 'customer'} ${ref} has no billing customer here; start a checkout first`);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new AppError(504, 'unavailable', 'sync_timeout',
+      `Stripe did not answer within ${timeoutMs} ms; the sync goes on and the webhook pipeline converges the customer`)), timeoutMs);
+  });
+  const sync = syncCustomer(context, known.stripe_customer_id, cause);
+  // A sync that ends after the deadline must not surface as an unhandled rejection.
+  sync.catch(() => undefined);
+  try {
+    const result = await Promise.race([sync, deadline]);
+    const customer = await context.db('customers').where({ id: result.customerId }).first<CustomerRef>('id', 'stripe_customer_id', 'user_id');
+    return { customer, entitlements: result.entitlements, changed: result.changed };
+  } finally {
+    clearTimeout(timer);
+  }
+}

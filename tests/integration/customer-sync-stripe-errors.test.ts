@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import test, { type ExecutionContext } from 'ava';
+import nock from 'nock';
+import { createKey } from '../../shared/api-keys.js';
+import { startServices } from '../support/services.js';
+
+nock.disableNetConnect();
+nock.enableNetConnect('127.0.0.1');
+const stripeApi = 'https://api.stripe.com';
+
+async function setup(t: ExecutionContext, env: Record<string, string> = {}) {
+  const services = await startServices(t, { env });
+  const { db } = services.api.context;
+  const { key } = await createKey(db, { name: 'sync', scope: 'write' });
+  const customer = `cus_${randomBytes(6).toString('hex')}`;
+  await db('customers').insert({ user_id: `user_${randomBytes(6).toString('hex')}`, stripe_customer_id: customer });
+  const sync = () => fetch(`${services.url}/v1/customers/${customer}/sync`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+  return { customer, sync, db };
+}
+
+test('Stripe down is a 502 stripe_unavailable without Stripe\'s detail; a rate limit a 429 with Retry-After', async (t) => {
+  const down = await setup(t);
+  nock(stripeApi).get(`/v1/customers/${down.customer}`).times(10).reply(500, { error: { type: 'api_error', message: 'internal detail' } });
+  const answer = await down.sync();
+  t.is(answer.status, 502);
+  const body = (await answer.json()) as { error: { code: string; message: string } };
+  t.is(body.error.code, 'stripe_unavailable');
+  t.notRegex(body.error.message, /internal detail/);
+
+  const limited = await setup(t);
+  nock(stripeApi).get(`/v1/customers/${limited.customer}`).times(10).reply(429, { error: { type: 'rate_limit_error', message: 'slow down' } }, { 'Retry-After': '7' });
+  const throttled = await limited.sync();
+  t.is(throttled.status, 429);
+  t.is(throttled.headers.get('retry-after'), '7');
+  t.like(await throttled.json(), { error: { code: 'stripe_rate_limited' } });
+});
+
+test('Stripe slower than SYNC_TIMEOUT_MS is a 504 sync_timeout at the deadline, and the sync still lands afterwards', async (t) => {
+  const { customer, sync, db } = await setup(t, { SYNC_TIMEOUT_MS: '300' });
+  nock(stripeApi).get(`/v1/customers/${customer}`).delay(4000).reply(200, { id: customer, object: 'customer', email: 'late@example.com', name: null, metadata: {}, livemode: false, created: 1 });
+  nock(stripeApi).get('/v1/subscriptions').query((query) => query.customer === customer).reply(200, { object: 'list', data: [], has_more: false, url: '/v1/subscriptions' });
+  const started = Date.now();
+  const answer = await sync();
+  const waited = Date.now() - started;
+  t.is(answer.status, 504);
+  t.like(await answer.json(), { error: { type: 'unavailable', code: 'sync_timeout' } });
+  t.true(waited >= 250 && waited < 3500, `answered after ${waited} ms: at the deadline, not when Stripe answered (4 s)`);
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    const row = await db('customers').where({ stripe_customer_id: customer }).first<{ email: string | null }>('email');
+    if (row?.email === 'late@example.com') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  t.is((await db('customers').where({ stripe_customer_id: customer }).first<{ email: string | null }>('email'))?.email, 'late@example.com', 'the sync finished and was written');
+});
