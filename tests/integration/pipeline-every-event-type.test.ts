@@ -379,14 +379,30 @@ const cases: Record<string, Case> = {
   // ── entitlements ──────────────────────────────────────────────────────────
   'entitlements.active_entitlement_summary.updated': async (s, t) => {
     const { customer } = subscribed(s, { items: [items.pro()] });
+    s.stripe.activeEntitlements.set(customer, ['sso', 'export']);
+    // The event carries an older list (a late delivery): the current one is fetched and kept.
     const summary = {
       object: 'entitlements.active_entitlement_summary', customer, livemode: false,
-      entitlements: { object: 'list', has_more: false, url: `/v1/customer/${customer}/entitlements`, data: ['sso', 'export'].map((key) => ({ id: uid('ent'), object: 'entitlements.active_entitlement', feature: uid('feat'), livemode: false, lookup_key: key })) },
+      entitlements: { object: 'list', has_more: false, url: `/v1/customer/${customer}/entitlements`, data: ['legacy'].map((key) => ({ id: uid('ent'), object: 'entitlements.active_entitlement', feature: uid('feat'), livemode: false, lookup_key: key })) },
     };
     const row = await s.deliver(makeEvent('entitlements.active_entitlement_summary.updated', summary));
     t.is(row.customer_id, customer);
-    t.deepEqual((await s.customerRow(customer))?.stripe_active_entitlements, ['export', 'sso'], "Stripe's summary is kept on the customer");
+    t.true(s.fetches('/v1/entitlements/active_entitlements') >= 1, 'the current list was fetched');
+    t.deepEqual((await s.customerRow(customer))?.stripe_active_entitlements, ['export', 'sso'], "Stripe's current summary is kept on the customer");
     t.deepEqual(await s.features(customer), proFeatures, 'entitlements stay derived from the synced subscriptions');
+  },
+
+  'entitlements.active_entitlement_summary.updated (customer deleted since)': async (s, t) => {
+    const { customer } = subscribed(s, { items: [items.pro()] });
+    s.stripe.activeEntitlements.set(customer, ['sso']);
+    const summary = {
+      object: 'entitlements.active_entitlement_summary', customer, livemode: false,
+      entitlements: { object: 'list', has_more: false, url: `/v1/customer/${customer}/entitlements`, data: [{ id: uid('ent'), object: 'entitlements.active_entitlement', feature: uid('feat'), livemode: false, lookup_key: 'sso' }] },
+    };
+    s.stripe.deleteCustomer(customer);
+    await s.deliver(makeEvent('entitlements.active_entitlement_summary.updated', summary));
+    t.deepEqual((await s.customerRow(customer))?.stripe_active_entitlements, [], 'Stripe knows the customer no more: no active entitlements');
+    t.deepEqual(await s.features(customer), {}, 'the sync marked it deleted');
   },
 
   // ── thin events (event destinations): the related object is fetched ───────

@@ -27,6 +27,8 @@ export class StripeState {
   readonly refunds = new Map<string, Json>();
   readonly disputes = new Map<string, Json>();
   readonly checkoutSessions = new Map<string, Json>();
+  /** Lookup keys of each customer's active entitlements, as Stripe computes them. */
+  readonly activeEntitlements = new Map<string, string[]>();
   readonly calls: string[] = [];
 
   customer(id = uid('cus'), fields: Json = {}): string {
@@ -171,6 +173,12 @@ export class StripeState {
       return list([...this.subscriptions.values()].filter((sub) => sub.customer === customer));
     }
     if ((match = /^\/v1\/subscriptions\/([^/]+)$/.exec(pathname))) return this.subscriptions.has(match[1]) ? [200, this.subscriptions.get(match[1])!] : missing('subscription');
+    if (pathname === '/v1/entitlements/active_entitlements') {
+      const customer = searchParams.get('customer') ?? '';
+      if (!this.customers.has(customer) || this.customers.get(customer)?.deleted === true) return missing('customer');
+      const keys = this.activeEntitlements.get(customer) ?? [];
+      return list(keys.map((key) => ({ id: uid('ent'), object: 'entitlements.active_entitlement', feature: uid('feat'), livemode: false, lookup_key: key })));
+    }
     if (pathname === '/v1/charges') return list([...this.charges.values()].filter((charge) => charge.customer === searchParams.get('customer')));
     if ((match = /^\/v1\/charges\/([^/]+)$/.exec(pathname))) return this.charges.has(match[1]) ? [200, this.charges.get(match[1])!] : missing('charge');
     if ((match = /^\/v1\/products\/([^/]+)\/features$/.exec(pathname))) {
