@@ -59,6 +59,7 @@ test('the Grafana dashboard has the panels an on-call engineer needs', async (t)
     'Stripe rate-limit waits',
     'Reconciliation drift by kind',
     'Time since last reconciliation success',
+    'Reconciliation run duration',
   ]) {
     t.true(titles.has(title), `panel "${title}" exists`);
   }
