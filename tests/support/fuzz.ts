@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { RawRequest, RawResponse } from './raw-http.js';
+import type { RawClient, RawRequest, RawResponse } from './raw-http.js';
 
 /** Building blocks of the fuzz tests: input arbitraries and checks of the answers. */
 
@@ -41,4 +41,24 @@ export function randomBytes(options: { minLength?: number; maxLength: number }):
     }
     return bytes;
   });
+}
+
+/**
+ * Sends `batches` arrays of `batchSize` generated cases, each array at once, through fast-check.
+ * A 5xx or an answer its case does not expect fails the property (with the request, shrunk);
+ * every answer is counted by category and handed to `seen`. Returns the count per category.
+ */
+export async function sendCases(client: RawClient, cases: fc.Arbitrary<FuzzCase>, options: { batchSize: number; batches: number; seen?: (item: FuzzCase, response: RawResponse) => void }): Promise<Map<string, number>> {
+  const categories = new Map<string, number>();
+  await fc.assert(fc.asyncProperty(fc.array(cases, { minLength: options.batchSize, maxLength: options.batchSize }), async (batch) => {
+    const responses = await Promise.all(batch.map((item) => client.send(item.request)));
+    batch.forEach((item, index) => {
+      const response = responses[index];
+      const problem = response.status >= 500 ? `a ${response.status}` : item.expect(response);
+      if (problem) throw new Error(`${item.category}: ${problem}; answer ${response.body.slice(0, 300)}; request ${JSON.stringify(item.request).slice(0, 1000)}`);
+      categories.set(item.category, (categories.get(item.category) ?? 0) + 1);
+      options.seen?.(item, response);
+    });
+  }), { numRuns: options.batches, endOnFailure: true, includeErrorInReport: true });
+  return categories;
 }
