@@ -2,16 +2,8 @@ import { once } from 'node:events';
 import test from 'ava';
 import { testConfig } from '../support/config.js';
 import { createTestDatabase } from '../support/database.js';
-import { childEnv, eventually, startScript } from '../support/processes.js';
+import { childEnv, eventually, freePort, startScript } from '../support/processes.js';
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 for (const [script, portKey] of [['api/main.ts', 'PORT'], ['workers/main.ts', 'METRICS_PORT']] as const) {
   test(`${script} drains and exits 0 on SIGTERM`, async (t) => {

@@ -1,6 +1,6 @@
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import test from 'ava';
-import { eventually } from '../support/processes.js';
+import { eventually, freePort } from '../support/processes.js';
 import { settled, startPipeline } from '../support/pipeline.js';
 import { StripeState, uid, useStripeState, type Json } from '../support/stripe-state.js';
 import { deliver, makeEvent } from '../support/webhooks.js';
@@ -13,13 +13,6 @@ class BrokenStripe extends StripeState {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** One sample's value from a Prometheus text exposition, or undefined when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {

@@ -1,15 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { eventually } from './processes.js';
+import { eventually, freePort } from './processes.js';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A private redis-server (no persistence) one test can kill and restart empty, as a real crash would. */
 export async function redisInstance(): Promise<{ url: string; stop: () => Promise<void>; start: () => Promise<void> }> {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 import { createKey } from '../../../shared/api-keys.js';
@@ -12,7 +11,7 @@ import { createSimulator, type Simulator } from '../../../tools/stripe-sim/serve
 import { catalogFile, testCatalog } from '../catalog.js';
 import { testConfig, webhookSecret } from '../config.js';
 import { createTestDatabase } from '../database.js';
-import { childEnv, eventually } from '../processes.js';
+import { childEnv, eventually, freePort } from '../processes.js';
 import { redisInstance } from '../redis-instance.js';
 import { tcpProxy } from '../tcp-proxy.js';
 import type { ChaosProfile } from './profile.js';
@@ -44,13 +43,6 @@ export interface ChaosStack {
   close: () => Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Settings that make recovery quick enough for a test: short job locks, a fast relay, many attempts. */
 const recovery = {
