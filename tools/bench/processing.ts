@@ -9,6 +9,7 @@ import { stripeApiVersion } from '../../shared/stripe.js';
 import { createBenchDatabase } from './support/database.js';
 import { benchEnvironment, serviceNodeOptions } from './support/environment.js';
 import { cpuMs, freePort, projectRoot, startChild, stopChild, waitForHttp } from './support/processes.js';
+import { round } from './support/figures.js';
 import { deleteKeys } from './support/redis-keys.js';
 import { seedSubscriptions, startSimulator } from './support/simulator.js';
 
@@ -25,7 +26,6 @@ export interface ProcessingBenchmarkResult { events: number; concurrency: number
 
 const events = 2000;
 const concurrency = 10;
-const round = (value: number, places = 2) => Math.round(value * 10 ** places) / 10 ** places;
 
 async function loadBacklog(databaseUrl: string, prefix: string, subscriptions: Stripe.Subscription[]): Promise<void> {
   const db = knex({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });

@@ -1,11 +1,8 @@
 import http from 'node:http';
+import { percentile, round } from './figures.js';
 
 export interface PacedResult { sent: number; completed: number; non2xx: number; errors: number; p50Ms: number; p99Ms: number; achievedRate: number }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /**
  * An open-loop load at an even `rate`: request i is due at start + i/rate, and its latency counts
@@ -46,6 +43,5 @@ export async function pacedLoad(url: string, headers: Record<string, string>, ra
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const round = (ms: number) => Math.round(ms * 100) / 100;
   return { sent, completed: latencies.length, non2xx, errors, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), achievedRate: Math.round(latencies.length / elapsed) };
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,25 @@ export async function cpuMs(pid: number | undefined): Promise<number> {
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU used so far (ms) by the given processes, Postgres and Redis together, this process and the whole machine. */
+export async function cpuByProcess(pids: Record<string, number | undefined>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) out[name] = await cpuMs(pid);
+  let services = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const command = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (/^(postgres|redis-server)/.test(command)) services += (await cpuMs(Number(entry))) || 0;
+  }
+  out.services = services;
+  const usage = process.cpuUsage();
+  out.generator = (usage.user + usage.system) / 1000;
+  // /proc/stat's first line: user nice system idle iowait irq softirq … in 1/100 s.
+  const ticks = (await readFile('/proc/stat', 'utf8')).split('\n')[0]?.split(/\s+/).slice(1).map(Number) ?? [];
+  out.machine = ((ticks[0] ?? 0) + (ticks[1] ?? 0) + (ticks[2] ?? 0) + (ticks[5] ?? 0) + (ticks[6] ?? 0)) * 10;
+  return out;
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import knex from 'knex';
+import type Stripe from 'stripe';
+import { createKey } from '../../shared/api-keys.js';
+import { cacheKeys } from '../../shared/entitlements/cache-keys.js';
+import { createBenchDatabase } from './support/database.js';
+import { benchEnvironment } from './support/environment.js';
+import { percentile, round } from './support/figures.js';
+import { cpuByProcess, freePort, projectRoot, startChild, stopChild, waitForHttp } from './support/processes.js';
+import { deleteKeys } from './support/redis-keys.js';
+import { signedEvent, webhookSecret as secret } from './support/signed-events.js';
+import { seedSubscriptions, startSimulator } from './support/simulator.js';
+
+/**
+ * Freshness: signed `customer.subscription.created` events at an even 100/s to the api with
+ * workers running against the local Stripe simulator, and for each the time from the 2xx to the
+ * read API answering with the entitlement it grants.
+ */
+
+/**
+ * `readsPerEvent`: entitlement reads the measurement made per event. `cpuMsPerEvent`: CPU each process used while events were sent and awaited, per
+ * event (`services`: Postgres and Redis; `machine`: every process, this one included).
+ */
+export interface FreshnessFigures {
+  rate: number; events: number; readable: number; p50Ms: number; p99Ms: number; maxMs: number; non2xx: number; readsPerEvent: number;
+  cpuMsPerEvent: Record<string, number>;
+}
+
+const freshnessRate = 100;
+const freshnessSeconds = 10;
+const sweepMs = 1000;
+
+/** Freshness at an even rate: 2xx of the webhook → the read API grants `pro`. */
+export async function measureFreshness(): Promise<FreshnessFigures> {
+  const database = await createBenchDatabase();
+  const prefix = `{bench-fresh-${randomBytes(4).toString('hex')}}`;
+  const redis = new Redis(benchEnvironment.redisUrl);
+  const children: Parameters<typeof stopChild>[0][] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    const sim = await startSimulator();
+    children.push(sim.child);
+    const simUrl = sim.url;
+    const env = {
+      NODE_ENV: 'production', DATABASE_URL: database.url, REDIS_URL: benchEnvironment.redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn',
+      STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_WEBHOOK_SECRET: secret, STRIPE_API_BASE: simUrl, RECONCILE_SCHEDULES: 'false',
+      // The simulator is local: the shared rate limit must not be what the figure measures.
+      STRIPE_RATE_LIMIT_PER_SECOND: '1000', CATALOG_FILE: path.join(projectRoot, 'catalog.example.json'),
+    };
+    const apiPort = await freePort();
+    const api = startChild('api/main.ts', [], { ...env, PORT: String(apiPort), METRICS_PORT: '0' });
+    children.push(api.child);
+    const workerPort = await freePort();
+    const worker = startChild('workers/main.ts', [], { ...env, METRICS_PORT: String(workerPort) });
+    children.push(worker.child);
+    await waitForHttp(`http://127.0.0.1:${apiPort}/healthz`, 200, api.output, 60_000);
+    await waitForHttp(`http://127.0.0.1:${workerPort}/readyz`, 200, worker.output, 60_000);
+    const db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 1 } });
+    const { key } = await createKey(db, { name: 'bench-freshness', scope: 'read' }).finally(() => db.destroy());
+    const total = freshnessRate * freshnessSeconds;
+    const subscriptions = await seedSubscriptions(simUrl, total);
+
+    const request = (method: string, url: string, headers: Record<string, string>, body?: string) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const outgoing = http.request(url, { method, agent, headers }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => { text += chunk; });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+    const readable = async (customer: string) => {
+      const answer = await request('GET', `http://127.0.0.1:${apiPort}/v1/customers/${customer}/entitlements`, { authorization: `Bearer ${key}` });
+      return answer.status === 200 && answer.text.includes('"pro"');
+    };
+    // The observer reads a customer when the service announces its invalidation (the message every
+    // api process also receives), retrying a few times 5 ms apart while the api applies it; a sweep
+    // every `sweepMs` re-reads whoever is still waiting, so a missed message costs resolution, not
+    // a result. About one read per event: the measurement adds little load of its own.
+    const latencies: number[] = [];
+    const waiting = new Map<string, number>();
+    const reading = new Set<string>();
+    let non2xx = 0;
+    let reads = 0;
+    const check = async (customer: string, tries: number) => {
+      if (reading.has(customer)) return;
+      reading.add(customer);
+      try {
+        for (let attempt = 0; attempt < tries; attempt += 1) {
+          const acknowledged = waiting.get(customer);
+          if (acknowledged === undefined) return;
+          reads += 1;
+          if (await readable(customer)) {
+            latencies.push(performance.now() - acknowledged);
+            waiting.delete(customer);
+            return;
+          }
+          if (performance.now() - acknowledged > 30_000) { waiting.delete(customer); return; }
+          if (attempt + 1 < tries) await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      } finally {
+        reading.delete(customer);
+      }
+    };
+    const subscriber = new Redis(benchEnvironment.redisUrl);
+    subscriber.on('error', (error: Error) => process.stderr.write(`freshness observer: Redis ${error.message}\n`));
+    subscriber.on('message', (_channel: string, message: string) => {
+      for (const ref of JSON.parse(message) as string[]) if (waiting.has(ref)) void check(ref, 10);
+    });
+    await subscriber.subscribe(cacheKeys.channel(prefix));
+    let driving = true;
+    const sweeper = (async () => {
+      while (driving || waiting.size > 0) {
+        await new Promise((resolve) => setTimeout(resolve, sweepMs));
+        const due = [...waiting.keys()];
+        for (let next = 0; next < due.length; next += 4) await Promise.all(due.slice(next, next + 4).map((customer) => check(customer, 1)));
+      }
+    })();
+    const one = async (subscription: Stripe.Subscription) => {
+      const { body, signature } = signedEvent(subscription as unknown as Record<string, unknown>, 'customer.subscription.created');
+      const answer = await request('POST', `http://127.0.0.1:${apiPort}/webhooks/stripe`, { 'content-type': 'application/json', 'stripe-signature': signature }, body);
+      if (answer.status !== 200) { non2xx += 1; return; }
+      waiting.set(typeof subscription.customer === 'string' ? subscription.customer : subscription.customer.id, performance.now());
+    };
+    const cpuBefore = await cpuByProcess({ worker: worker.child.pid, api: api.child.pid, simulator: sim.child.pid });
+    const started = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let index = 0; index < total; index += 1) {
+      const due = started + (index * 1000) / freshnessRate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const subscription = subscriptions[index];
+      if (subscription) pending.push(one(subscription));
+    }
+    await Promise.all(pending);
+    driving = false;
+    await sweeper;
+    subscriber.disconnect();
+    const cpuAfter = await cpuByProcess({ worker: worker.child.pid, api: api.child.pid, simulator: sim.child.pid });
+    const sorted = latencies.sort((a, b) => a - b);
+    return {
+      rate: freshnessRate, events: total, readable: sorted.length, non2xx,
+      p50Ms: round(percentile(sorted, 50), 1), p99Ms: round(percentile(sorted, 99), 1), maxMs: round(sorted.at(-1) ?? Number.NaN, 1),
+      readsPerEvent: round(reads / total, 1),
+      cpuMsPerEvent: Object.fromEntries(Object.entries(cpuAfter).map(([name, ms]) => [name, round((ms - (cpuBefore[name] ?? 0)) / total, 1)])),
+    };
+  } finally {
+    agent.destroy();
+    await Promise.all(children.map(stopChild));
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    await database.drop();
+  }
+}
+
+export function formatFreshness(f: FreshnessFigures, targetP99Ms: number, met: boolean): string[] {
+  return [
+    `freshness at ${f.rate} events/s for ${f.events} events: ${f.readable} readable, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms, ${f.readsPerEvent} reads per event ` +
+      `(target p99 ≤ ${targetP99Ms} ms: ${met ? 'met' : 'MISSED'})`,
+    `  CPU ms per event meanwhile: ${Object.entries(f.cpuMsPerEvent).map(([name, ms]) => `${name} ${ms}`).join(', ')} (${availableParallelism()} cores give ${(availableParallelism() * 1000) / f.rate} ms per event at ${f.rate}/s)`,
+  ];
+}
