@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { CatalogFile } from '../domain/index.js';
 import { computeEntitlements, type AccessPolicy, type Entitlement } from '../domain/index.js';
 import { loadEntitlementInputs } from './customer-state.js';
+import type { CustomerRef } from './read.js';
 
 /** Why entitlements were recomputed: recorded with every change in the audit log. */
 export interface RecomputeCause {
@@ -38,13 +39,11 @@ export function toStored(entitlement: Entitlement): StoredEntitlement {
   };
 }
 
-/** A customer row as recompute needs it; passing one says the caller already holds its row lock. */
-export interface LockedCustomer { id: string; stripe_customer_id: string | null; user_id: string | null }
-
 /**
  * Stores the new list and, only when it differs from the stored one (jsonb equality: same
  * features, values, sources and expiries), writes the audit row with the list before and after:
- * one statement, one round trip. Every part of it sees the row as it was before the statement.
+ * one statement, one round trip. Every part of it sees the row as it was before the statement
+ * (Postgres runs a data-modifying WITH part whether or not the final select reads it).
  */
 const storeQuery = `
   with previous as (select features from entitlements where customer_id = :customer_id),
@@ -61,7 +60,7 @@ const storeQuery = `
       :event_id::text, :grant_id::uuid, :reconciliation_run_id::uuid, :request_id::text, :reason::text
      where not exists (select 1 from previous where features = :features::jsonb)
     returning 1)
-  select (select count(*) from audited)::int as changed, (select count(*) from stored)::int as stored`;
+  select (select count(*) from audited)::int as changed`;
 
 /**
  * Recomputes one customer's entitlements inside `trx`, under a row lock on the customer so
@@ -72,12 +71,12 @@ const storeQuery = `
 export async function recomputeInTransaction(
   trx: Knex.Transaction,
   inputs: { catalogFile: CatalogFile; policy: AccessPolicy },
-  customerOrId: string | LockedCustomer,
+  customerOrId: string | CustomerRef,
   cause: RecomputeCause,
   now = new Date(),
 ): Promise<RecomputeResult> {
   const customer = typeof customerOrId === 'string'
-    ? await trx('customers').select<LockedCustomer[]>('id', 'stripe_customer_id', 'user_id').where({ id: customerOrId }).forUpdate().first()
+    ? await trx('customers').select<CustomerRef[]>('id', 'stripe_customer_id', 'user_id').where({ id: customerOrId }).forUpdate().first()
     : customerOrId;
   if (!customer) return { changed: false, refs: [], entitlements: [] };
   const { state, catalog } = await loadEntitlementInputs(trx, inputs.catalogFile, customer.id);

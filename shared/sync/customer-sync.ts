@@ -1,11 +1,13 @@
 import type { Context } from '../context.js';
 import { invalidateEntitlements } from '../entitlements/cache-keys.js';
+import type { CustomerRef } from '../entitlements/read.js';
 import { recomputeInTransaction, type RecomputeCause, type StoredEntitlement } from '../entitlements/recompute.js';
 import { fetchCustomer } from './fetch-customer.js';
 import { writeSnapshot } from './write-snapshot.js';
 
 export interface SyncResult {
-  customerId: string;
+  /** The local customer row as this sync left it. */
+  customer: CustomerRef;
   changed: boolean;
   entitlements: StoredEntitlement[];
   /** Inbox events this sync made processed (received before the fetch started). */
@@ -20,7 +22,7 @@ export interface SyncResult {
  */
 export async function syncCustomer(context: Context, stripeCustomerId: string, cause: RecomputeCause & { linkUserId?: string }): Promise<SyncResult> {
   const snapshot = await fetchCustomer(context.stripe, stripeCustomerId);
-  const { result, customerId, processed } = await context.db.transaction(async (trx) => {
+  const { result, customer, processed } = await context.db.transaction(async (trx) => {
     const customer = await writeSnapshot(trx, snapshot, cause.linkUserId);
     const result = await recomputeInTransaction(trx, context, customer, cause);
     // Every event of this customer received before the fetch started is reflected in what was just written.
@@ -30,12 +32,12 @@ export async function syncCustomer(context: Context, stripeCustomerId: string, c
       .where('received_at', '<=', snapshot.fetchStartedAt)
       .update({ status: 'processed', processed_at: trx.fn.now(), last_error: null })
       .returning<{ type: string; stripe_created: Date | null }[]>(['type', 'stripe_created']);
-    return { result, customerId: customer.id, processed };
+    return { result, customer, processed };
   });
   await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, result.refs);
   const now = Date.now();
   for (const event of processed) {
     if (event.stripe_created) context.metrics.eventLag.observe({ type: event.type }, Math.max(0, (now - event.stripe_created.getTime()) / 1000));
   }
-  return { customerId, changed: result.changed, entitlements: result.entitlements, processedEvents: processed.length };
+  return { customer, changed: result.changed, entitlements: result.entitlements, processedEvents: processed.length };
 }

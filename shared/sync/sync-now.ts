@@ -27,9 +27,8 @@ export async function syncNow(context: Context, ref: string, kind: RefKind, caus
   // A sync that ends after the deadline must not surface as an unhandled rejection.
   sync.catch(() => undefined);
   try {
-    const result = await Promise.race([sync, deadline]);
-    const customer = await context.db('customers').where({ id: result.customerId }).first<CustomerRef>('id', 'stripe_customer_id', 'user_id');
-    return { customer, entitlements: result.entitlements, changed: result.changed };
+    const { customer, entitlements, changed } = await Promise.race([sync, deadline]);
+    return { customer, entitlements, changed };
   } finally {
     clearTimeout(timer);
   }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { LockedCustomer } from '../entitlements/recompute.js';
+import type { CustomerRef } from '../entitlements/read.js';
 import type { CustomerSnapshot } from './fetch-customer.js';
 import { itemRows, latestInvoiceRefunded, subscriptionRow } from './stripe-rows.js';
 
@@ -41,7 +41,7 @@ const writeSubscription = `
  * overwritten by a fetch that started later than the one that wrote it, so a slow, older fetch
  * never undoes a newer one. Returns the local customer row, locked for the rest of the transaction.
  */
-export async function writeSnapshot(trx: Knex.Transaction, snapshot: CustomerSnapshot, linkUserId?: string): Promise<LockedCustomer> {
+export async function writeSnapshot(trx: Knex.Transaction, snapshot: CustomerSnapshot, linkUserId?: string): Promise<CustomerRef> {
   const { customer, fetchStartedAt } = snapshot;
   const live = customer.deleted ? undefined : customer;
   const row = {
@@ -55,7 +55,7 @@ export async function writeSnapshot(trx: Knex.Transaction, snapshot: CustomerSna
   };
   // A user id already linked to another customer stays there (one user, one customer). The upsert
   // locks the row whether or not the compare-and-set lets it write; an older fetch reads it instead.
-  const { rows: [upserted] } = await trx.raw<{ rows: LockedCustomer[] }>(
+  const { rows: [upserted] } = await trx.raw<{ rows: CustomerRef[] }>(
     `insert into customers (stripe_customer_id, user_id, email, name, metadata, deleted, synced_at)
      values (:stripe_customer_id,
        (select :user_id::text where not exists (select 1 from customers where user_id = :user_id::text and stripe_customer_id <> :stripe_customer_id::text)),
@@ -68,7 +68,7 @@ export async function writeSnapshot(trx: Knex.Transaction, snapshot: CustomerSna
      returning id, stripe_customer_id, user_id`,
     row,
   );
-  const locked = upserted ?? await trx('customers').where({ stripe_customer_id: customer.id }).forUpdate().first<LockedCustomer>('id', 'stripe_customer_id', 'user_id');
+  const locked = upserted ?? await trx('customers').where({ stripe_customer_id: customer.id }).forUpdate().first<CustomerRef>('id', 'stripe_customer_id', 'user_id');
 
   if (customer.deleted) {
     // Deleting a customer cancels its subscriptions at Stripe; the local rows are kept, marked so.
