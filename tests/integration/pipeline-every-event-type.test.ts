@@ -31,6 +31,17 @@ function subscribed(s: Scenario, spec: Parameters<Scenario['stripe']['subscripti
 }
 
 /** An active pro subscription, synced through a first event: the customer starts with pro features. */
+/** The `data.object` of an `entitlements.active_entitlement_summary.updated` event listing `lookupKeys`. */
+function entitlementSummary(customer: string, lookupKeys: string[]): Json {
+  return {
+    object: 'entitlements.active_entitlement_summary', customer, livemode: false,
+    entitlements: {
+      object: 'list', has_more: false, url: `/v1/customer/${customer}/entitlements`,
+      data: lookupKeys.map((key) => ({ id: uid('ent'), object: 'entitlements.active_entitlement', feature: uid('feat'), livemode: false, lookup_key: key })),
+    },
+  };
+}
+
 async function proCustomer(s: Scenario, t: ExecutionContext) {
   const fixture = subscribed(s, { items: [items.pro()] });
   await s.deliver(makeEvent('customer.subscription.created', fixture.object()));
@@ -381,11 +392,7 @@ const cases: Record<string, Case> = {
     const { customer } = subscribed(s, { items: [items.pro()] });
     s.stripe.activeEntitlements.set(customer, ['sso', 'export']);
     // The event carries an older list (a late delivery): the current one is fetched and kept.
-    const summary = {
-      object: 'entitlements.active_entitlement_summary', customer, livemode: false,
-      entitlements: { object: 'list', has_more: false, url: `/v1/customer/${customer}/entitlements`, data: ['legacy'].map((key) => ({ id: uid('ent'), object: 'entitlements.active_entitlement', feature: uid('feat'), livemode: false, lookup_key: key })) },
-    };
-    const row = await s.deliver(makeEvent('entitlements.active_entitlement_summary.updated', summary));
+    const row = await s.deliver(makeEvent('entitlements.active_entitlement_summary.updated', entitlementSummary(customer, ['legacy'])));
     t.is(row.customer_id, customer);
     t.true(s.fetches('/v1/entitlements/active_entitlements') >= 1, 'the current list was fetched');
     t.deepEqual((await s.customerRow(customer))?.stripe_active_entitlements, ['export', 'sso'], "Stripe's current summary is kept on the customer");
@@ -395,12 +402,8 @@ const cases: Record<string, Case> = {
   'entitlements.active_entitlement_summary.updated (customer deleted since)': async (s, t) => {
     const { customer } = subscribed(s, { items: [items.pro()] });
     s.stripe.activeEntitlements.set(customer, ['sso']);
-    const summary = {
-      object: 'entitlements.active_entitlement_summary', customer, livemode: false,
-      entitlements: { object: 'list', has_more: false, url: `/v1/customer/${customer}/entitlements`, data: [{ id: uid('ent'), object: 'entitlements.active_entitlement', feature: uid('feat'), livemode: false, lookup_key: 'sso' }] },
-    };
     s.stripe.deleteCustomer(customer);
-    await s.deliver(makeEvent('entitlements.active_entitlement_summary.updated', summary));
+    await s.deliver(makeEvent('entitlements.active_entitlement_summary.updated', entitlementSummary(customer, ['sso'])));
     t.deepEqual((await s.customerRow(customer))?.stripe_active_entitlements, [], 'Stripe knows the customer no more: no active entitlements');
     t.deepEqual(await s.features(customer), {}, 'the sync marked it deleted');
   },
