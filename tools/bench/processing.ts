@@ -7,7 +7,7 @@ import type Stripe from 'stripe';
 import { isMainModule } from '../../shared/lifecycle.js';
 import { stripeApiVersion } from '../../shared/stripe.js';
 import { createBenchDatabase } from './support/database.js';
-import { benchEnvironment, serviceNodeOptions } from './support/environment.js';
+import { benchEnvironment } from './support/environment.js';
 import { cpuMs, freePort, projectRoot, startChild, stopChild, waitForHttp } from './support/processes.js';
 import { round } from './support/figures.js';
 import { deleteKeys } from './support/redis-keys.js';
@@ -94,7 +94,7 @@ export async function runProcessingBenchmark(): Promise<ProcessingBenchmarkResul
       NODE_ENV: 'production', DATABASE_URL: workerDb.url, REDIS_URL: benchEnvironment.redisUrl, REDIS_PREFIX: `${prefix}w`, LOG_LEVEL: 'warn',
       STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_WEBHOOK_SECRET: 'whsec_bench', STRIPE_API_BASE: sim.url, RECONCILE_SCHEDULES: 'false',
       STRIPE_RATE_LIMIT_PER_SECOND: '1000', WORKER_CONCURRENCY: String(concurrency), METRICS_PORT: String(metricsPort),
-      CATALOG_FILE: path.join(projectRoot, 'catalog.example.json'), ...(serviceNodeOptions && { NODE_OPTIONS: serviceNodeOptions }),
+      CATALOG_FILE: path.join(projectRoot, 'catalog.example.json'),
     }));
     children.push(worker.child.child);
     await waitForHttp(`http://127.0.0.1:${metricsPort}/healthz`, 200, worker.child.output, 5000).catch(() => undefined);

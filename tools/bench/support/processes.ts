@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inheritedEnvironment } from './environment.js';
+import { inheritedEnvironment, serviceNodeOptions } from './environment.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -39,7 +39,7 @@ function ensureBuilt(): void {
 export function startChild(script: string, args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
   ensureBuilt();
   const compiled = path.join(projectRoot, 'dist', script.replace(/\.ts$/, '.js'));
-  const child = spawn(process.execPath, [compiled, ...args], { cwd: projectRoot, env: { ...inheritedEnvironment, ...env } });
+  const child = spawn(process.execPath, [compiled, ...args], { cwd: projectRoot, env: { ...inheritedEnvironment, ...(serviceNodeOptions && { NODE_OPTIONS: serviceNodeOptions }), ...env } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
