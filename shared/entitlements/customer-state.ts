@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import { preparedStatement, type Db } from '../db.js';
 import type { Catalog, CatalogFile, CustomerState, SubscriptionStatus } from '../domain/index.js';
 
 interface SubscriptionRow {
@@ -18,7 +18,7 @@ const customerItems = `select i.* from subscription_items i join subscriptions s
  * subscriptions with their items, its live grants, and the Stripe features of the products it
  * subscribes to (each part a JSON array, so one statement carries them all).
  */
-const inputsQuery = `
+const inputsQuery = preparedStatement<InputsRow>('entitlement-inputs', `
   select
     (select coalesce(json_agg(s), '[]') from (
        select id, status, cancel_at_period_end, past_due_since, latest_invoice_refunded from subscriptions where customer_id = :customerId) s) as subscriptions,
@@ -28,14 +28,14 @@ const inputsQuery = `
        select id, feature, value, expires_at, revoked_at from grants where customer_id = :customerId and revoked_at is null) g) as grants,
     (select coalesce(json_agg(p), '[]') from (
        select id, features from catalog_products
-        where deleted = false and cardinality(features) > 0 and id in (select product_id from (${customerItems}) i)) p) as products`;
+        where deleted = false and cardinality(features) > 0 and id in (select product_id from (${customerItems}) i)) p) as products`);
 
 const toDate = (value: string | null): Date | null => (value === null ? null : new Date(value));
 
 /** The customer's state and the catalog that applies to it: what `computeEntitlements` takes. */
-export async function loadEntitlementInputs(db: Knex | Knex.Transaction, file: CatalogFile, customerId: string): Promise<{ state: CustomerState; catalog: Catalog }> {
-  const { rows: [row] } = await db.raw<{ rows: InputsRow[] }>(inputsQuery, { customerId });
-  const { subscriptions, items, grants, products } = row;
+export async function loadEntitlementInputs(db: Db, file: CatalogFile, customerId: string): Promise<{ state: CustomerState; catalog: Catalog }> {
+  const [row] = await inputsQuery(db, { customerId });
+  const { subscriptions, items, grants, products } = row ?? { subscriptions: [], items: [], grants: [], products: [] };
   const state: CustomerState = {
     subscriptions: subscriptions.map((sub) => ({
       id: sub.id,

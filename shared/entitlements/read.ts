@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../db.js';
+import { preparedStatement, type Db } from '../db.js';
 import { computeEntitlements, type AccessPolicy, type CatalogFile } from '../domain/index.js';
 import { loadEntitlementInputs } from './customer-state.js';
 import { toStored, type StoredEntitlement } from './recompute.js';
@@ -57,6 +57,13 @@ export function prepareView(view: EntitlementView): PreparedView {
 
 interface Row extends CustomerRef { features: StoredEntitlement[] | null; next_change_at: Date | null }
 
+/** The customer and its stored entitlements, by either kind of reference: one statement each. */
+const storedRowBy = (kind: RefKind) => preparedStatement<Row, { ref: string }>(`entitlements-read-${kind}`, `
+  select c.id, c.stripe_customer_id, c.user_id, e.features, e.next_change_at
+    from customers c left join entitlements e on e.customer_id = c.id
+   where c.${kind} = :ref limit 1`);
+const storedRow: Record<RefKind, ReturnType<typeof storedRowBy>> = { stripe_customer_id: storedRowBy('stripe_customer_id'), user_id: storedRowBy('user_id') };
+
 export interface ReadInputs { db: Db; catalogFile: CatalogFile; policy: AccessPolicy }
 
 /**
@@ -67,10 +74,7 @@ export interface ReadInputs { db: Db; catalogFile: CatalogFile; policy: AccessPo
 export async function readEntitlements(inputs: ReadInputs, ref: string, now: Date): Promise<EntitlementView> {
   const kind = refKind(ref);
   if (!kind) throw new Error(`malformed entitlement reference ${JSON.stringify(ref)}`);
-  const row = await inputs.db('customers as c')
-    .leftJoin('entitlements as e', 'e.customer_id', 'c.id')
-    .where(`c.${kind}`, ref)
-    .first<Row | undefined>('c.id', 'c.stripe_customer_id', 'c.user_id', 'e.features', 'e.next_change_at');
+  const [row] = await storedRow[kind](inputs.db, { ref });
   if (!row) return { customer: null, entitlements: [], nextChangeAt: null };
   const customer = { id: row.id, stripe_customer_id: row.stripe_customer_id, user_id: row.user_id };
   const stale = row.features === null || (row.next_change_at !== null && row.next_change_at.getTime() <= now.getTime());

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { preparedStatement } from '../db.js';
 import type { CatalogFile } from '../domain/index.js';
 import { computeEntitlements, type AccessPolicy, type Entitlement } from '../domain/index.js';
 import { loadEntitlementInputs } from './customer-state.js';
@@ -45,7 +46,7 @@ export function toStored(entitlement: Entitlement): StoredEntitlement {
  * one statement, one round trip. Every part of it sees the row as it was before the statement
  * (Postgres runs a data-modifying WITH part whether or not the final select reads it).
  */
-const storeQuery = `
+const storeQuery = preparedStatement<{ changed: number }>('entitlements-store', `
   with previous as (select features from entitlements where customer_id = :customer_id),
   stored as (
     insert into entitlements (customer_id, features, next_change_at, computed_at, version)
@@ -60,7 +61,7 @@ const storeQuery = `
       :event_id::text, :grant_id::uuid, :reconciliation_run_id::uuid, :request_id::text, :reason::text
      where not exists (select 1 from previous where features = :features::jsonb)
     returning 1)
-  select (select count(*) from audited)::int as changed`;
+  select (select count(*) from audited)::int as changed`);
 
 /**
  * Recomputes one customer's entitlements inside `trx`, under a row lock on the customer so
@@ -83,7 +84,7 @@ export async function recomputeInTransaction(
   const result = computeEntitlements(state, catalog, inputs.policy, now);
   const entitlements = result.entitlements.map(toStored);
   const refs = [customer.stripe_customer_id, customer.user_id].filter((ref): ref is string => ref !== null);
-  const { rows: [written] } = await trx.raw<{ rows: { changed: number }[] }>(storeQuery, {
+  const [written] = await storeQuery(trx, {
     customer_id: customer.id,
     features: JSON.stringify(entitlements),
     next_change_at: result.nextChangeAt,

@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import { preparedStatement, type Db } from '../db.js';
 
 export interface InboxEvent {
   id: string;
@@ -11,17 +11,15 @@ export interface InboxEvent {
   correlation_id: string;
 }
 
+const insertEvent = preparedStatement<{ id: string }>('inbox-insert', `
+  insert into stripe_events (id, type, api_version, livemode, stripe_created, payload, status, correlation_id, processed_at)
+  values (:id, :type, :api_version, :livemode, :stripe_created, :payload, :status, :correlation_id, case when :ignored::boolean then now() end)
+  on conflict (id) do nothing
+  returning id`);
+
 /** Inserts an event once: `true` when new, `false` for a duplicate delivery (nothing is written). */
 export async function recordEvent(db: Db, event: InboxEvent): Promise<boolean> {
-  const inserted = await db('stripe_events')
-    .insert({
-      ...event,
-      payload: JSON.stringify(event.payload),
-      processed_at: event.status === 'ignored' ? db.fn.now() : null,
-    })
-    .onConflict('id')
-    .ignore()
-    .returning('id');
+  const inserted = await insertEvent(db, { ...event, payload: JSON.stringify(event.payload), ignored: event.status === 'ignored' });
   return inserted.length === 1;
 }
 
@@ -36,6 +34,9 @@ export interface StoredEvent {
   stripe_created: Date | null;
 }
 
+const selectEvent = preparedStatement<StoredEvent>('inbox-load', `
+  select id, type, payload, status, customer_id, correlation_id, received_at, stripe_created from stripe_events where id = :id`);
+
 export async function loadEvent(db: Db, id: string): Promise<StoredEvent | undefined> {
-  return db('stripe_events').select<StoredEvent[]>('id', 'type', 'payload', 'status', 'customer_id', 'correlation_id', 'received_at', 'stripe_created').where({ id }).first();
+  return (await selectEvent(db, { id }))[0];
 }

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { preparedStatement } from '../db.js';
 import { invalidateEntitlements } from '../entitlements/cache-keys.js';
 import type { CustomerRef } from '../entitlements/read.js';
 import { recomputeInTransaction, type RecomputeCause, type StoredEntitlement } from '../entitlements/recompute.js';
@@ -14,6 +15,11 @@ export interface SyncResult {
   processedEvents: number;
 }
 
+const markProcessed = preparedStatement<{ type: string; stripe_created: Date | null }>('inbox-processed-by-sync', `
+  update stripe_events set status = 'processed', processed_at = now(), last_error = null
+   where customer_id = :customer_id and status in ('queued', 'failed') and received_at <= :fetch_started_at
+  returning type, stripe_created`);
+
 /**
  * The one path from Stripe's truth to local state, used by webhook events, the sync endpoint and
  * reconciliation: fetch the customer's current state, write it compare-and-set, recompute
@@ -26,12 +32,7 @@ export async function syncCustomer(context: Context, stripeCustomerId: string, c
     const customer = await writeSnapshot(trx, snapshot, cause.linkUserId);
     const result = await recomputeInTransaction(trx, context, customer, cause);
     // Every event of this customer received before the fetch started is reflected in what was just written.
-    const processed = await trx('stripe_events')
-      .where({ customer_id: stripeCustomerId })
-      .whereIn('status', ['queued', 'failed'])
-      .where('received_at', '<=', snapshot.fetchStartedAt)
-      .update({ status: 'processed', processed_at: trx.fn.now(), last_error: null })
-      .returning<{ type: string; stripe_created: Date | null }[]>(['type', 'stripe_created']);
+    const processed = await markProcessed(trx, { customer_id: stripeCustomerId, fetch_started_at: snapshot.fetchStartedAt });
     return { result, customer, processed };
   });
   await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, result.refs);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { preparedStatement } from '../db.js';
 import type { CustomerRef } from '../entitlements/read.js';
 import type { CustomerSnapshot } from './fetch-customer.js';
 import { itemRows, latestInvoiceRefunded, subscriptionRow } from './stripe-rows.js';
@@ -8,7 +9,7 @@ import { itemRows, latestInvoiceRefunded, subscriptionRow } from './stripe-rows.
  * when it was written, its items replaced by the fetched ones (items gone from Stripe deleted, the
  * rest upserted).
  */
-const writeSubscription = `
+const writeSubscription = preparedStatement('sync-subscription', `
   with written as (
     insert into subscriptions (id, customer_id, stripe_customer_id, status, cancel_at_period_end, cancel_at, canceled_at, ended_at, trial_end,
       past_due_since, latest_invoice_id, latest_invoice_status, latest_invoice_refunded, currency, metadata, stripe_created, synced_at)
@@ -34,7 +35,23 @@ const writeSubscription = `
   on conflict (id) do update set
     subscription_id = excluded.subscription_id, price_id = excluded.price_id, product_id = excluded.product_id, lookup_key = excluded.lookup_key,
     quantity = excluded.quantity, unit_amount = excluded.unit_amount, current_period_start = excluded.current_period_start,
-    current_period_end = excluded.current_period_end`;
+    current_period_end = excluded.current_period_end`);
+
+/**
+ * A user id already linked to another customer stays there (one user, one customer). The upsert
+ * locks the row whether or not the compare-and-set lets it write; an older fetch reads it instead.
+ */
+const upsertCustomer = preparedStatement<CustomerRef>('sync-customer', `
+  insert into customers (stripe_customer_id, user_id, email, name, metadata, deleted, synced_at)
+  values (:stripe_customer_id,
+    (select :user_id::text where not exists (select 1 from customers where user_id = :user_id::text and stripe_customer_id <> :stripe_customer_id::text)),
+    :email, :name, :metadata, :deleted, :synced_at)
+  on conflict (stripe_customer_id) do update set
+    user_id = coalesce(customers.user_id, excluded.user_id),
+    email = excluded.email, name = excluded.name, metadata = excluded.metadata, deleted = excluded.deleted,
+    synced_at = excluded.synced_at, updated_at = now()
+  where customers.synced_at is null or customers.synced_at < excluded.synced_at
+  returning id, stripe_customer_id, user_id`);
 
 /**
  * Writes a snapshot into the mirror, compare-and-set on the fetch's start time: a row is only
@@ -53,21 +70,7 @@ export async function writeSnapshot(trx: Knex.Transaction, snapshot: CustomerSna
     deleted: customer.deleted === true,
     synced_at: fetchStartedAt,
   };
-  // A user id already linked to another customer stays there (one user, one customer). The upsert
-  // locks the row whether or not the compare-and-set lets it write; an older fetch reads it instead.
-  const { rows: [upserted] } = await trx.raw<{ rows: CustomerRef[] }>(
-    `insert into customers (stripe_customer_id, user_id, email, name, metadata, deleted, synced_at)
-     values (:stripe_customer_id,
-       (select :user_id::text where not exists (select 1 from customers where user_id = :user_id::text and stripe_customer_id <> :stripe_customer_id::text)),
-       :email, :name, :metadata, :deleted, :synced_at)
-     on conflict (stripe_customer_id) do update set
-       user_id = coalesce(customers.user_id, excluded.user_id),
-       email = excluded.email, name = excluded.name, metadata = excluded.metadata, deleted = excluded.deleted,
-       synced_at = excluded.synced_at, updated_at = now()
-     where customers.synced_at is null or customers.synced_at < excluded.synced_at
-     returning id, stripe_customer_id, user_id`,
-    row,
-  );
+  const [upserted] = await upsertCustomer(trx, row);
   const locked = upserted ?? await trx('customers').where({ stripe_customer_id: customer.id }).forUpdate().first<CustomerRef>('id', 'stripe_customer_id', 'user_id');
 
   if (customer.deleted) {
@@ -79,7 +82,7 @@ export async function writeSnapshot(trx: Knex.Transaction, snapshot: CustomerSna
 
   for (const subscription of snapshot.subscriptions) {
     const sub = subscriptionRow(subscription, latestInvoiceRefunded(subscription, snapshot.refundedCharges, snapshot.refundedIntents));
-    await trx.raw(writeSubscription, {
+    await writeSubscription(trx, {
       ...sub,
       customer_id: locked.id,
       past_due_since: sub.status === 'past_due' ? fetchStartedAt : null,

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Context } from '../../shared/context.js';
+import { preparedStatement } from '../../shared/db.js';
 import { PermanentError } from '../../shared/errors.js';
 import type { EventJobData } from '../../shared/events/enqueue.js';
 import { eventFamily, snapshotType } from '../../shared/events/event-types.js';
@@ -8,6 +9,11 @@ import { enqueueSync } from '../jobs.js';
 import type { QueueProcessor } from '../runner.js';
 import { eventObject } from './events/event-object.js';
 import { familyProcessors } from './events/registry.js';
+
+/** The event waits for its customer's sync, which marks it processed (every event of the customer received before its fetch). */
+const markQueued = preparedStatement('inbox-queued', `
+  update stripe_events set status = 'queued', customer_id = :customer_id, queued_at = now(), attempts = attempts + 1
+   where id = :id and status <> 'processed'`);
 
 /**
  * One Stripe event: load it from the inbox → its family decides → apply. A customer-level change
@@ -26,8 +32,7 @@ async function processEvent(context: Context, job: Job<EventJobData>): Promise<s
   const object = await eventObject(context, event);
   const decision = await familyProcessors[family](context, object, snapshotType(event.type));
   if (decision.kind === 'sync-customer') {
-    await context.db('stripe_events').where({ id: event.id }).whereNot({ status: 'processed' })
-      .update({ status: 'queued', customer_id: decision.stripeCustomerId, queued_at: context.db.fn.now(), attempts: context.db.raw('attempts + 1') });
+    await markQueued(context.db, { id: event.id, customer_id: decision.stripeCustomerId });
     await enqueueSync(context, { stripeCustomerId: decision.stripeCustomerId, eventId: event.id, ...(event.correlation_id && { correlationId: event.correlation_id }) });
     return `sync ${decision.stripeCustomerId}`;
   }
