@@ -9,18 +9,32 @@ export interface CustomerSnapshot {
   refundedIntents: Set<string>;
 }
 
+type FetchedCustomer = Stripe.Customer | Stripe.DeletedCustomer;
+
+const isCustomerObject = (customer: Stripe.Subscription['customer']): customer is FetchedCustomer => typeof customer === 'object';
+
 /**
- * Current state of one customer from Stripe: the customer, all its subscriptions (every status,
- * auto-paginated, latest invoice and its payments expanded) and, only when some latest invoice is
- * paid, its fully refunded charges. Two calls in the common case, three with refund data.
+ * Current state of one customer from Stripe: all its subscriptions (every status, auto-paginated,
+ * each with its customer, latest invoice and the invoice's payments expanded), the customer itself
+ * (carried by its subscriptions; fetched on its own only when it has none) and, only when some
+ * latest invoice is paid, its fully refunded charges. One call for a customer with subscriptions
+ * and nothing paid, two with refund data or without subscriptions.
  */
 export async function fetchCustomer(stripe: Stripe, stripeCustomerId: string): Promise<CustomerSnapshot> {
   const fetchStartedAt = new Date();
-  const customer = await stripe.customers.retrieve(stripeCustomerId);
-  if (customer.deleted) return { fetchStartedAt, customer, subscriptions: [], refundedCharges: new Set(), refundedIntents: new Set() };
+  let listRefused: unknown;
   const subscriptions = await stripe.subscriptions
-    .list({ customer: stripeCustomerId, status: 'all', limit: 100, expand: ['data.latest_invoice.payments'] })
-    .autoPagingToArray({ limit: 10_000 });
+    .list({ customer: stripeCustomerId, status: 'all', limit: 100, expand: ['data.customer', 'data.latest_invoice.payments'] })
+    .autoPagingToArray({ limit: 10_000 })
+    .catch((error: unknown) => {
+      // Stripe may refuse to list for a customer it deleted; the customer call below tells.
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      listRefused = error;
+      return undefined;
+    });
+  const customer = subscriptions?.map((sub) => sub.customer).find(isCustomerObject) ?? await stripe.customers.retrieve(stripeCustomerId);
+  if (customer.deleted) return { fetchStartedAt, customer, subscriptions: [], refundedCharges: new Set(), refundedIntents: new Set() };
+  if (!subscriptions) throw listRefused;
   const refundedCharges = new Set<string>();
   const refundedIntents = new Set<string>();
   const anyPaid = subscriptions.some((sub) => typeof sub.latest_invoice === 'object' && sub.latest_invoice?.status === 'paid');

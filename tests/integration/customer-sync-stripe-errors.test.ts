@@ -20,7 +20,7 @@ async function setup(t: ExecutionContext, env: Record<string, string> = {}) {
 
 test('Stripe down is a 502 stripe_unavailable without Stripe\'s detail; a rate limit a 429 with Retry-After', async (t) => {
   const down = await setup(t);
-  nock(stripeApi).get(`/v1/customers/${down.customer}`).times(10).reply(500, { error: { type: 'api_error', message: 'internal detail' } });
+  nock(stripeApi).get('/v1/subscriptions').query((query) => query.customer === down.customer).times(10).reply(500, { error: { type: 'api_error', message: 'internal detail' } });
   const answer = await down.sync();
   t.is(answer.status, 502);
   const body = (await answer.json()) as { error: { code: string; message: string } };
@@ -28,7 +28,7 @@ test('Stripe down is a 502 stripe_unavailable without Stripe\'s detail; a rate l
   t.notRegex(body.error.message, /internal detail/);
 
   const limited = await setup(t);
-  nock(stripeApi).get(`/v1/customers/${limited.customer}`).times(10).reply(429, { error: { type: 'rate_limit_error', message: 'slow down' } }, { 'Retry-After': '7' });
+  nock(stripeApi).get('/v1/subscriptions').query((query) => query.customer === limited.customer).times(10).reply(429, { error: { type: 'rate_limit_error', message: 'slow down' } }, { 'Retry-After': '7' });
   const throttled = await limited.sync();
   t.is(throttled.status, 429);
   t.is(throttled.headers.get('retry-after'), '7');
@@ -51,4 +51,23 @@ test('Stripe slower than SYNC_TIMEOUT_MS is a 504 sync_timeout at the deadline, 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   t.is((await db('customers').where({ stripe_customer_id: customer }).first<{ email: string | null }>('email'))?.email, 'late@example.com', 'the sync finished and was written');
+});
+
+test('Stripe refusing to list a deleted customer\'s subscriptions (404) still syncs it as deleted; for a customer Stripe still has, the refusal is answered as Stripe\'s', async (t) => {
+  const refused = { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such customer' } };
+  const gone = await setup(t);
+  nock(stripeApi).get('/v1/subscriptions').query((query) => query.customer === gone.customer).reply(404, refused);
+  nock(stripeApi).get(`/v1/customers/${gone.customer}`).reply(200, { id: gone.customer, object: 'customer', deleted: true });
+  const answer = await gone.sync();
+  t.is(answer.status, 200);
+  t.like(await answer.json(), { entitlements: [] });
+  t.like(await gone.db('customers').where({ stripe_customer_id: gone.customer }).first(), { deleted: true });
+
+  const live = await setup(t);
+  nock(stripeApi).get('/v1/subscriptions').query((query) => query.customer === live.customer).reply(404, refused);
+  nock(stripeApi).get(`/v1/customers/${live.customer}`).reply(200, { id: live.customer, object: 'customer', email: null, name: null, metadata: {}, livemode: false, created: 1 });
+  const failed = await live.sync();
+  t.is(failed.status, 400);
+  t.like(await failed.json(), { error: { code: 'stripe_invalid_request', message: 'No such customer' } });
+  t.like(await live.db('customers').where({ stripe_customer_id: live.customer }).first(), { deleted: false });
 });

@@ -133,7 +133,7 @@ export class Scenario {
     return this.db('subscription_items').where({ subscription_id: subscriptionId }).orderBy('id');
   }
 
-  /** How often the service asked Stripe for `path` (e.g. `/v1/customers/cus_…`). */
+  /** How often the service asked Stripe for `path` (e.g. `/v1/charges/ch_…`). */
   fetches(path: string): number {
     return this.stripe.calls.filter((call) => call === `GET ${path}`).length;
   }

@@ -200,9 +200,9 @@ const cases: Record<string, Case> = {
   'customer.subscription.pending_update_expired': async (s, t) => {
     const { customer, subscription, object } = subscribed(s, { items: [items.team(2)] });
     await s.deliver(makeEvent('customer.subscription.created', object()));
-    const fetchesBefore = s.fetches(`/v1/customers/${customer}`);
+    const fetchesBefore = s.stripe.syncs(customer);
     await s.deliver(makeEvent('customer.subscription.pending_update_expired', { ...object(), pending_update: null }));
-    t.true(s.fetches(`/v1/customers/${customer}`) > fetchesBefore, 'the customer is fetched again');
+    t.true(s.stripe.syncs(customer) > fetchesBefore, 'the customer is fetched again');
     t.deepEqual(await s.features(customer), teamFeatures(2), 'the update never applied: seats unchanged');
     t.like(await s.subscriptionRow(subscription), { status: 'active' });
     t.deepEqual(featureMap((await s.read(customer, teamFeatures(2))).entitlements), teamFeatures(2));
@@ -288,9 +288,9 @@ const cases: Record<string, Case> = {
     const { customer, subscription } = await proCustomer(s, t);
     const charge = s.stripe.latestCharge(subscription)!;
     s.stripe.refund(charge, { amount: 500 });
-    const fetchesBefore = s.fetches(`/v1/customers/${customer}`);
+    const fetchesBefore = s.stripe.syncs(customer);
     await s.deliver(makeEvent('charge.refunded', { ...s.stripe.charges.get(charge)! }));
-    t.true(s.fetches(`/v1/customers/${customer}`) > fetchesBefore, 'the customer was synced again');
+    t.true(s.stripe.syncs(customer) > fetchesBefore, 'the customer was synced again');
     t.like(await s.subscriptionRow(subscription), { latest_invoice_refunded: false });
     t.deepEqual(await s.features(customer), proFeatures, 'a partial refund changes nothing');
   },

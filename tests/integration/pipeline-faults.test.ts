@@ -47,12 +47,12 @@ test.serial('a worker killed with SIGKILL mid-job: the job runs again elsewhere 
   const api = await startApi(config, { silentLogs: true });
   t.teardown(api.stop);
 
-  const held = stripeServer.hold(new RegExp(`/v1/customers/${only.id}`));
+  const held = stripeServer.hold(new RegExp(`^/v1/subscriptions\\?.*customer=${only.id}`));
   const { child, output } = startScript('workers/main.ts', childEnv({ ...config, METRICS_PORT: 0, LOG_LEVEL: 'warn' }));
   t.teardown(() => { if (!t.passed) t.log(output()); });
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
   t.is((await deliver(`http://127.0.0.1:${api.port}`, only.event)).status, 200);
-  // The sync job is now mid-flight: it has asked Stripe for the customer and waits for the answer.
+  // The sync job is now mid-flight: it has asked Stripe for the customer's subscriptions and waits for the answer.
   await eventually(() => Promise.resolve(held.waiting() > 0), 30_000);
   const exited = once(child, 'exit');
   child.kill('SIGKILL');

@@ -30,6 +30,8 @@ export class StripeState {
   /** Lookup keys of each customer's active entitlements, as Stripe computes them. */
   readonly activeEntitlements = new Map<string, string[]>();
   readonly calls: string[] = [];
+  /** The customer of each customer-scoped subscription list: a sync of that customer. */
+  readonly listedFor: string[] = [];
 
   customer(id = uid('cus'), fields: Json = {}): string {
     this.customers.set(id, { id, object: 'customer', email: `${id}@example.com`, name: null, metadata: {}, created: now(), livemode: false, ...fields });
@@ -160,6 +162,11 @@ export class StripeState {
     return ids.some((id) => kinds.some((kind) => kind.has(id)));
   }
 
+  /** How often the service synced `customer` (every sync lists the customer's subscriptions); all customers when omitted. */
+  syncs(customer?: string): number {
+    return customer === undefined ? this.listedFor.length : this.listedFor.filter((listed) => listed === customer).length;
+  }
+
   /** Answers a Stripe API request from the state: [status, body]. */
   answer(method: string, url: string): [number, Json] {
     const { pathname, searchParams } = new URL(url, 'https://api.stripe.com');
@@ -170,7 +177,11 @@ export class StripeState {
     if ((match = /^\/v1\/customers\/([^/]+)$/.exec(pathname))) return this.customers.has(match[1]) ? [200, this.customers.get(match[1])!] : missing('customer');
     if (pathname === '/v1/subscriptions') {
       const customer = searchParams.get('customer');
-      return list([...this.subscriptions.values()].filter((sub) => sub.customer === customer));
+      if (customer) this.listedFor.push(customer);
+      const subscriptions = [...this.subscriptions.values()].filter((sub) => sub.customer === customer);
+      // `expand[…]=data.customer` embeds each subscription's customer, as Stripe does.
+      if (![...searchParams].some(([key, value]) => key.startsWith('expand[') && value === 'data.customer')) return list(subscriptions);
+      return list(subscriptions.map((sub) => ({ ...sub, customer: this.customers.get(sub.customer as string) ?? sub.customer })));
     }
     if ((match = /^\/v1\/subscriptions\/([^/]+)$/.exec(pathname))) return this.subscriptions.has(match[1]) ? [200, this.subscriptions.get(match[1])!] : missing('subscription');
     if (pathname === '/v1/entitlements/active_entitlements') {
