@@ -24,8 +24,16 @@ export interface StoredEntitlement {
   expires_at: string | null;
 }
 
+/** A sync's fetch: the customer's inbox events it reflects become processed with the entitlements it stored. */
+export interface SyncedFetch { stripeCustomerId: string; fetchStartedAt: Date }
+
+/** An inbox event a sync made processed. */
+export interface ProcessedEvent { type: string; stripeCreated: Date | null }
+
 export interface RecomputeResult {
   changed: boolean;
+  /** Inbox events marked processed (after a sync only). */
+  processedEvents: ProcessedEvent[];
   /** References whose cache entries must be invalidated after commit. */
   refs: string[];
   entitlements: StoredEntitlement[];
@@ -42,11 +50,13 @@ export function toStored(entitlement: Entitlement): StoredEntitlement {
 
 /**
  * Stores the new list and, only when it differs from the stored one (jsonb equality: same
- * features, values, sources and expiries), writes the audit row with the list before and after:
- * one statement, one round trip. Every part of it sees the row as it was before the statement
- * (Postgres runs a data-modifying WITH part whether or not the final select reads it).
+ * features, values, sources and expiries), writes the audit row with the list before and after;
+ * after a sync, it also marks processed the inbox events the sync reflects (the customer's queued
+ * or failed events received before its fetch started; none otherwise): one statement, one round
+ * trip. Every part of it sees the rows as they were before the statement (Postgres runs a
+ * data-modifying WITH part whether or not the final select reads it).
  */
-const storeQuery = preparedStatement<{ changed: number }>('entitlements-store', `
+const storeQuery = preparedStatement<{ changed: number; processed: { type: string; stripe_created: string | null }[] }>('entitlements-store', `
   with previous as (select features from entitlements where customer_id = :customer_id),
   stored as (
     insert into entitlements (customer_id, features, next_change_at, computed_at, version)
@@ -60,8 +70,13 @@ const storeQuery = preparedStatement<{ changed: number }>('entitlements-store', 
     select :actor::text, 'entitlements.changed', 'customer', :customer_id::text, :customer_id::uuid, (select features from previous), :features::jsonb,
       :event_id::text, :grant_id::uuid, :reconciliation_run_id::uuid, :request_id::text, :reason::text
      where not exists (select 1 from previous where features = :features::jsonb)
-    returning 1)
-  select (select count(*) from audited)::int as changed`);
+    returning 1),
+  processed as (
+    update stripe_events set status = 'processed', processed_at = now(), last_error = null
+     where customer_id = :synced_customer::text and status in ('queued', 'failed') and received_at <= :fetch_started_at::timestamptz
+    returning type, stripe_created)
+  select (select count(*) from audited)::int as changed,
+    (select coalesce(json_agg(json_build_object('type', type, 'stripe_created', stripe_created)), '[]') from processed) as processed`);
 
 /**
  * Recomputes one customer's entitlements inside `trx`, under a row lock on the customer so
@@ -75,11 +90,12 @@ export async function recomputeInTransaction(
   customerOrId: string | CustomerRef,
   cause: RecomputeCause,
   now = new Date(),
+  synced?: SyncedFetch,
 ): Promise<RecomputeResult> {
   const customer = typeof customerOrId === 'string'
     ? await trx('customers').select<CustomerRef[]>('id', 'stripe_customer_id', 'user_id').where({ id: customerOrId }).forUpdate().first()
     : customerOrId;
-  if (!customer) return { changed: false, refs: [], entitlements: [] };
+  if (!customer) return { changed: false, processedEvents: [], refs: [], entitlements: [] };
   const { state, catalog } = await loadEntitlementInputs(trx, inputs.catalogFile, customer.id);
   const result = computeEntitlements(state, catalog, inputs.policy, now);
   const entitlements = result.entitlements.map(toStored);
@@ -95,6 +111,9 @@ export async function recomputeInTransaction(
     reconciliation_run_id: cause.reconciliationRunId ?? null,
     request_id: cause.requestId ?? null,
     reason: cause.reason ?? null,
+    synced_customer: synced?.stripeCustomerId ?? null,
+    fetch_started_at: synced?.fetchStartedAt ?? null,
   });
-  return { changed: (written?.changed ?? 0) > 0, refs, entitlements };
+  const processedEvents = (written?.processed ?? []).map((event) => ({ type: event.type, stripeCreated: event.stripe_created === null ? null : new Date(event.stripe_created) }));
+  return { changed: (written?.changed ?? 0) > 0, processedEvents, refs, entitlements };
 }
