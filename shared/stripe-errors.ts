@@ -71,6 +71,11 @@ export function isStripeError(error: unknown): error is StripeError {
   return error instanceof Stripe.errors.StripeError;
 }
 
+/** Stripe answered 404: the object, or the customer a list is scoped to, is not there. */
+export function isStripeNotFound(error: unknown): boolean {
+  return isStripeError(error) && error.statusCode === 404;
+}
+
 /**
  * The key was used with other parameters (400, `StripeIdempotencyError`) or its first request is
  * still running (409, which the stripe package files under `StripeAPIError`; Stripe's own error

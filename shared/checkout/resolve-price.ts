@@ -1,6 +1,6 @@
 import { badRequest } from '../errors.js';
 import type { Stripe } from '../stripe.js';
-import { isStripeError } from '../stripe-errors.js';
+import { isStripeNotFound } from '../stripe-errors.js';
 
 export interface PriceRef { price?: string | undefined; lookup_key?: string | undefined }
 
@@ -31,7 +31,7 @@ async function retrieveOrUndefined(stripe: Stripe, id: string): Promise<Stripe.P
   try {
     return await stripe.prices.retrieve(id);
   } catch (error) {
-    if (isStripeError(error) && error.statusCode === 404) return undefined;
+    if (isStripeNotFound(error)) return undefined;
     throw error;
   }
 }

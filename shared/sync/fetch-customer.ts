@@ -1,3 +1,4 @@
+import { isStripeNotFound } from '../stripe-errors.js';
 import type { Stripe } from '../stripe.js';
 
 export interface CustomerSnapshot {
@@ -28,7 +29,7 @@ export async function fetchCustomer(stripe: Stripe, stripeCustomerId: string): P
     .autoPagingToArray({ limit: 10_000 })
     .catch((error: unknown) => {
       // Stripe may refuse to list for a customer it deleted; the customer call below tells.
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      if (!isStripeNotFound(error)) throw error;
       listRefused = error;
       return undefined;
     });

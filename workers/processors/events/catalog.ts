@@ -1,4 +1,5 @@
 import type { Context } from '../../../shared/context.js';
+import { isStripeNotFound } from '../../../shared/stripe-errors.js';
 import type { EventDecision, FamilyProcessor } from './decision.js';
 import { idOf } from './decision.js';
 import { enqueueRecompute } from '../../jobs.js';
@@ -20,7 +21,7 @@ export const productEvents: FamilyProcessor = async (context, object): Promise<E
   if (!productId) return { kind: 'done', note: 'product without id' };
   const fetchedAt = new Date();
   const product = await context.stripe.products.retrieve(productId).catch((error: unknown) => {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    if (isStripeNotFound(error)) return undefined;
     throw error;
   });
   const features = product && !('deleted' in product && product.deleted)
@@ -46,7 +47,7 @@ export const priceEvents: FamilyProcessor = async (context, object): Promise<Eve
   if (!priceId) return { kind: 'done', note: 'price without id' };
   const fetchedAt = new Date();
   const price = await context.stripe.prices.retrieve(priceId).catch((error: unknown) => {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    if (isStripeNotFound(error)) return undefined;
     throw error;
   });
   if (!price) {

@@ -1,3 +1,4 @@
+import { isStripeNotFound } from '../../../shared/stripe-errors.js';
 import type { FamilyProcessor } from './decision.js';
 import { syncCustomerOf } from './decision.js';
 
@@ -15,7 +16,7 @@ export const entitlementSummaryEvents: FamilyProcessor = async (context, object)
     .list({ customer: decision.stripeCustomerId, limit: 100 })
     .autoPagingToArray({ limit: 1000 })
     .catch((error: unknown) => {
-      if ((error as { statusCode?: number }).statusCode === 404) return [];
+      if (isStripeNotFound(error)) return [];
       throw error;
     });
   const lookupKeys = active.map((entry) => entry.lookup_key).sort();
