@@ -33,6 +33,7 @@ test('a sync by user id fetches the customer from Stripe now and answers its fre
   const body = (await answer.json()) as SyncAnswer;
   t.like(body, { customer: { stripe_customer_id: customer, user_id: userId }, changed: true });
   t.deepEqual(featureMap(body.entitlements), pro);
+  t.false(stripe.calls.includes(`GET /v1/customers/${customer}`), 'the customer came expanded on its subscriptions: no call of its own');
   t.true(Math.abs(Date.parse(body.as_of) - Date.now()) < 60_000);
   t.deepEqual(featureMap((await read(userId)).entitlements), pro, 'the cached empty answer was invalidated');
   t.is((await db('subscriptions').where({ id: subscription }).first<{ status: string }>('status'))?.status, 'active', 'the mirror holds the subscription');

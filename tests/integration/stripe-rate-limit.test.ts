@@ -15,7 +15,9 @@ async function spend(t: { teardown: (fn: () => Promise<void>) => void }, perSeco
   const limiters = Array.from({ length: 3 }, () => createStripeRateLimiter(redis, prefix, perSecond, batch));
   const startedAt: number[] = [];
   await Promise.all(Array.from({ length: calls }, async (_, index) => {
-    await limiters[index % limiters.length]?.();
+    const limiter = limiters[index % limiters.length];
+    if (!limiter) throw new Error('no limiter');
+    await limiter();
     startedAt.push(Date.now());
   }));
   const perWindow = new Map<number, number>();
