@@ -64,12 +64,13 @@ apt_install() {
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-redis_running() { [ -f "$redis_dir/redis.pid" ] && kill -0 "$(cat "$redis_dir/redis.pid")" 2>/dev/null; }
-pg_running() { [ -f "$pg_dir/postmaster.pid" ] && kill -0 "$(head -1 "$pg_dir/postmaster.pid")" 2>/dev/null; }
+redis_pid() { cat "$redis_dir/redis.pid" 2>/dev/null; }
+redis_running() { local pid; pid="$(redis_pid)" && kill -0 "$pid" 2>/dev/null; }
+pg_running() { local pid; pid="$(head -1 "$pg_dir/postmaster.pid" 2>/dev/null)" && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 running_pg_port() { sed -n 4p "$pg_dir/postmaster.pid"; }
 running_redis_port() {
   local pid
-  pid="$(cat "$redis_dir/redis.pid")"
+  pid="$(redis_pid)"
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -oE ':[0-9]+' | tr -d : | head -1 || true
 }
 
@@ -138,7 +139,10 @@ started_pg=""
 
 redis_up() {
   command -v redis-server >/dev/null || apt_install redis-server
-  if redis_running; then redis_port="$(running_redis_port)"; return 0; fi
+  if redis_running; then
+    [ "$(running_redis_port)" = "$redis_port" ] || die "this checkout's Redis already runs on port $(running_redis_port); stop it first (npm run services -- down) to move it to $redis_port"
+    return 0
+  fi
   port_busy "$redis_port" && die "$(busy_message "$redis_port" BILLING_REDIS_PORT)"
   mkdir -p "$redis_dir"
   redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --daemonize yes \
@@ -149,12 +153,16 @@ redis_up() {
   die "redis did not start; see $redis_dir/redis.log"
 }
 
-as_postgres() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From /, which postgres can always enter (the caller's folder may be private to root).
+as_postgres() { if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 pg_up() {
   local bin
   bin="$(pg_bin)" || { apt_install postgresql; bin="$(pg_bin)" || die "no PostgreSQL server binaries after install"; }
-  if pg_running; then pg_port="$(running_pg_port)"; return 0; fi
+  if pg_running; then
+    [ "$(running_pg_port)" = "$pg_port" ] || die "this checkout's Postgres already runs on port $(running_pg_port); stop it first (npm run services -- down) to move it to $pg_port"
+    return 0
+  fi
   port_busy "$pg_port" && die "$(busy_message "$pg_port" BILLING_PG_PORT)"
   # postgres refuses to run as root: its folders belong to the postgres user.
   if is_root; then
@@ -181,7 +189,12 @@ pg_up() {
   fi
 }
 
-stop_redis() { if redis_running; then kill "$(cat "$redis_dir/redis.pid")"; fi; }
+stop_redis() {
+  local pid
+  pid="$(redis_pid)" || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+}
 stop_pg() { if pg_running; then as_postgres "$(pg_bin)/pg_ctl" -D "$pg_dir" -m fast -w stop >/dev/null; fi; }
 
 # A failed `up` leaves nothing of its own running: what this call started, it stops.
