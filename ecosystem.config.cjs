@@ -5,10 +5,16 @@
 // Environment (DATABASE_URL, REDIS_URL, STRIPE_*) comes from the shell that runs `pm2 start`.
 const workers = Number.parseInt(process.env.WORKER_INSTANCES ?? '2', 10);
 
+// Bounded restarts: a crash restarts after a growing delay (100 ms doubling, capped at 15 s by
+// PM2); a process that keeps dying within min_uptime is given up after max_restarts. Exit code 78
+// is a configuration error (a bad key, an unreadable catalog): restarting cannot fix it.
+const restarts = { min_uptime: 10_000, max_restarts: 10, exp_backoff_restart_delay: 100, stop_exit_codes: [78] };
+
 module.exports = {
   apps: [
     {
       name: 'billing-api',
+      ...restarts,
       script: 'dist/api/main.js',
       exec_mode: 'cluster',
       instances: process.env.API_INSTANCES ?? 'max',
@@ -22,6 +28,7 @@ module.exports = {
     },
     {
       name: 'billing-worker',
+      ...restarts,
       script: 'dist/workers/main.js',
       exec_mode: 'fork',
       instances: workers,

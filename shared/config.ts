@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 /**
@@ -102,6 +104,36 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
 /** Names of every setting, for documentation and tests. */
 export const configKeys = Object.freeze(Object.keys(schema.shape));
+
+/** The settings a command needs when it only talks to the database (`keys`, `migrate`). */
+export type DatabaseConfig = Readonly<Pick<Config, 'NODE_ENV' | 'DATABASE_URL'>>;
+
+/** Parses only the database settings: commands that never call Stripe or Redis do not need theirs. */
+export function parseDatabaseConfig(env: Record<string, string | undefined>): DatabaseConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.pick({ NODE_ENV: true, DATABASE_URL: true }).safeParse(cleaned);
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  return Object.freeze(result.data);
+}
+
+/**
+ * The process environment, with the settings of a `KEY=value` file (what `npm run local` writes to
+ * `.local/env`) filling what the environment leaves unset. The file is ignored under
+ * NODE_ENV=test, so a developer's local run never leaks into a test.
+ */
+export function environmentWithFile(file: string | undefined): Record<string, string | undefined> {
+  if (!file || process.env.NODE_ENV === 'test' || !existsSync(file)) return process.env;
+  return { ...parseEnv(readFileSync(file, 'utf8')), ...process.env };
+}
+
+/** Prints a configuration problem without a stack and exits 78, as {@link loadConfigOrExit} does. */
+export function parseOrExit<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    return exitOnConfigError(error);
+  }
+}
 
 let loaded: Config | undefined;
 

@@ -5,6 +5,8 @@
 #   tools/services.sh down     stop both
 #   tools/services.sh status   say what runs, where and on which ports
 #   tools/services.sh env      print export lines for DATABASE_URL / REDIS_URL
+#   tools/services.sh reset    empty both: a new `billing` database and an empty Redis
+#   tools/services.sh holder P say who listens on port P (this project's instance of which checkout)
 #
 # Each checkout has its own instances. Ports default to 55432 (Postgres) and 56379 (Redis); when
 # one of those is held by anything else (another checkout's instance, a system service), this
@@ -239,5 +241,13 @@ case "${1:-}" in
     pg_running && echo "postgres: running on $pg_port (data in $pg_dir)" || echo "postgres: stopped"
     ;;
   env) print_env ;;
-  *) echo "usage: tools/services.sh up|down|status|env" >&2; exit 2 ;;
+  reset)
+    current_ports
+    redis_running && pg_running || die "not running here (npm run services -- up)"
+    redis-cli -p "$redis_port" flushall >/dev/null
+    as_postgres "$(pg_bin)/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS billing WITH (FORCE)" -c "CREATE DATABASE billing" >/dev/null
+    echo "services: emptied the billing database and Redis" >&2
+    ;;
+  holder) port_holder "${2:?usage: tools/services.sh holder PORT}" ;;
+  *) echo "usage: tools/services.sh up|down|status|env|reset|holder PORT" >&2; exit 2 ;;
 esac

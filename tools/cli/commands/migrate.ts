@@ -1,8 +1,9 @@
-import type { Config } from '../../../shared/config.js';
+import type { DatabaseConfig } from '../../../shared/config.js';
 import { createDb, migrateLatest } from '../../../shared/db.js';
+import { defineCommand } from '../command.js';
 
 /** `migrate`: applies every pending migration. */
-export async function migrate(config: Config): Promise<void> {
+export async function migrate(config: DatabaseConfig): Promise<void> {
   const db = createDb({ url: config.DATABASE_URL, poolMax: 2, applicationName: 'billing-cli' });
   try {
     const applied = await migrateLatest(db);
@@ -11,3 +12,11 @@ export async function migrate(config: Config): Promise<void> {
     await db.destroy();
   }
 }
+
+export const migrateCommand = defineCommand({
+  name: 'migrate',
+  summary: 'Applies every pending database migration.',
+  help: 'Needs only DATABASE_URL.',
+  options: {},
+  run: (_parsed, cli) => migrate(cli.databaseConfig()),
+});
