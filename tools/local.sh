@@ -73,7 +73,8 @@ cleanup_failed_start() {
     rm -f .local/env
   fi
   if [ -n "$own_services" ] && [ -z "$services_were_running" ]; then bash tools/services.sh down 2>/dev/null || true; fi
-  say "start failed (exit $status); stopped what this run had started"
+  if [ -n "$replaced" ]; then say "start failed (exit $status); stopped what this run had started"
+  else say "start failed (exit $status) before replacing anything: what ran before still runs"; fi
   exit "$status"
 }
 trap cleanup_failed_start EXIT
@@ -140,7 +141,7 @@ wait_for "http://127.0.0.1:$PORT/readyz" || { say "the api did not become ready"
 if [ -n "$simulator" ]; then
   wait_for "$STRIPE_API_BASE/_sim/health" || { say "the Stripe simulator did not start"; exit 1; }
 fi
-"$pm2" ls
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then "$pm2" ls; else "$pm2" ls --no-color; fi
 say "started in $(( $(date +%s) - started_at )) s"
 
 node_modules/.bin/tsx tools/demo.ts --key-file .local/demo-admin-key "${demo[@]}"
