@@ -24,6 +24,7 @@ const routes: RouteCase[] = [
       return { path: `/admin/grants/${grant.body.id}?reason=matrix` };
     },
   },
+  { method: 'GET', path: '/admin/customers?q=cus', success: 200, prepare: () => Promise.resolve({}) },
   { method: 'GET', path: '/admin/customers/cus_x', success: 200, prepare: async ({ api }) => ({ path: `/admin/customers/${(await seedCustomer(api.context.db)).stripeId}` }) },
   { method: 'GET', path: '/admin/events', success: 200, prepare: () => Promise.resolve({}) },
   { method: 'POST', path: '/admin/events/evt_x/replay', success: 202, prepare: async ({ api }) => ({ path: `/admin/events/${await seedEvent(api.context.db)}/replay` }) },

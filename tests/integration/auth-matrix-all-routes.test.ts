@@ -41,6 +41,7 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /admin/grants': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/grants': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'DELETE /admin/grants/:id': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'GET /admin/customers': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/customers/:ref': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/events': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'POST /admin/events/:id/replay': { scope: 'admin', readOnlyAdmin: 'refused' },
