@@ -11,6 +11,7 @@ import { entitlementRoutes } from './routes/entitlements.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { pageRoutes } from './routes/pages.js';
 import { portalRoutes } from './routes/portal.js';
 import { webhookRoutes } from './routes/webhook.js';
 
@@ -29,6 +30,8 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   app.use(healthRoutes(context));
   app.use(metricsRoutes(context.metrics));
   app.use(openApiRoutes());
+  // The start page, the API reference and their stylesheet: what a person opens first.
+  app.use(pageRoutes(context));
   // Raw body on this route only: signatures are computed over the exact bytes Stripe sent.
   app.use(webhookRoutes(context));
   app.use(checkoutRoutes(context, verify));

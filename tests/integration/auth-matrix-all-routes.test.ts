@@ -20,6 +20,10 @@ const publicRoutes = new Set([
   'GET /readyz',
   'GET /metrics',
   'GET /openapi.json',
+  // Pages for people: the start page, the API reference and their stylesheet.
+  'GET /',
+  'GET /docs',
+  'GET /assets/pages.css',
   // Authenticated by the Stripe signature, not by an API key.
   'POST /webhooks/stripe',
 ]);
