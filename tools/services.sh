@@ -6,6 +6,7 @@
 #   tools/services.sh status   say what runs, where and on which ports
 #   tools/services.sh env      print export lines for DATABASE_URL / REDIS_URL
 #   tools/services.sh reset    empty both: a new `billing` database and an empty Redis
+#   tools/services.sh purge    stop both and delete their data (and .local/ports)
 #   tools/services.sh holder P say who listens on port P (this project's instance of which checkout)
 #
 # Each checkout has its own instances. Ports default to 55432 (Postgres) and 56379 (Redis); when
@@ -248,6 +249,13 @@ case "${1:-}" in
     as_postgres "$(pg_bin)/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS billing WITH (FORCE)" -c "CREATE DATABASE billing" >/dev/null
     echo "services: emptied the billing database and Redis" >&2
     ;;
+  purge)
+    stop_redis
+    stop_pg
+    rm -rf "$redis_dir" "$ports_file"
+    [ "$pg_home_dir" = "$data" ] && rm -rf "$pg_dir" "$pg_run" || rm -rf "$pg_home_dir"
+    echo "services: stopped and deleted their data" >&2
+    ;;
   holder) port_holder "${2:?usage: tools/services.sh holder PORT}" ;;
-  *) echo "usage: tools/services.sh up|down|status|env|reset|holder PORT" >&2; exit 2 ;;
+  *) echo "usage: tools/services.sh up|down|status|env|reset|purge|holder PORT" >&2; exit 2 ;;
 esac
