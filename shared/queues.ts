@@ -20,6 +20,9 @@ export const queueNames = {
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 
+/** The backoff type of every job: capped exponential with jitter, computed by the workers (see shared/retry-policy.ts). */
+const cappedBackoff = 'capped-exponential';
+
 /**
  * The queues the workers consume (workers/processors/registry.ts has one processor for each).
  * Bull Board shows only these: a queue nobody consumes would sit there saying "No workers".
@@ -31,14 +34,14 @@ export const consumedQueues = ['events', 'sync', 'reconcile', 'maintenance'] as 
 export const completedJobHistory = { age: 3600, count: 1000 } as const;
 
 /**
- * Default options: exponential backoff with jitter; a bounded recent history of completed jobs
- * ({@link completedJobHistory}; the inbox keeps the full history); failed jobs kept, never
+ * Default options: capped exponential backoff with jitter; a bounded recent history of completed
+ * jobs ({@link completedJobHistory}; the inbox keeps the full history); failed jobs kept, never
  * trimmed, so they can be inspected and retried.
  */
 export function defaultJobOptions(config: Config): DefaultJobOptions {
   return {
     attempts: config.JOB_ATTEMPTS,
-    backoff: { type: 'exponential', delay: config.JOB_BACKOFF_MS, jitter: 0.5 },
+    backoff: { type: cappedBackoff, delay: config.JOB_BACKOFF_MS },
     removeOnComplete: completedJobHistory,
     removeOnFail: false,
   };
