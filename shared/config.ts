@@ -66,6 +66,8 @@ const schema = z.object({
   WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
   /** Hard limit for a graceful shutdown, below PM2's kill_timeout. @defaultValue 8000 */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
+  /** How long a stopping api keeps accepting after `/readyz` turned 503, so a balancer that polls readiness stops sending first. @defaultValue 0 */
+  SHUTDOWN_READINESS_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** Cron of the scheduled reconciliation. @defaultValue nightly at 03:17 */
   RECONCILE_CRON: z.string().min(9).default('17 3 * * *'),
   /** Cron of the scheduled events catch-up (events Stripe has that the inbox never received). @defaultValue every 10 minutes */

@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/config.js';
 import { closeContext, createContext, type Context } from '../shared/context.js';
-import { isMainModule, runProcess } from '../shared/lifecycle.js';
+import { isMainModule, runProcess, signalReadyWhen } from '../shared/lifecycle.js';
 import { startMetricsServer } from '../shared/metrics-server.js';
+import { checkDependencies } from '../shared/readiness.js';
 import { startHousekeeping } from './housekeeping.js';
 import { scheduleMaintenance } from './processors/maintenance.js';
 import { scheduleReconciliation } from './processors/reconcile-schedule.js';
@@ -36,4 +37,9 @@ if (isMainModule(import.meta.url)) {
   const config = loadConfigOrExit();
   const worker = await start(config).catch(exitOnConfigError);
   runProcess('worker', worker.context.logger, worker.stop, config.SHUTDOWN_TIMEOUT_MS);
+  // Ready for PM2 (`wait_ready`) once every queue's worker is connected and Postgres answers.
+  await signalReadyWhen(async () => {
+    await Promise.all(worker.workers.map(({ worker: queueWorker }) => queueWorker.waitUntilReady()));
+    return (await checkDependencies(worker.context.db, worker.context.redis)).ready;
+  }, worker.context.logger);
 }
