@@ -8,14 +8,15 @@ import { startHousekeeping } from './housekeeping.js';
 import { scheduleMaintenance } from './processors/maintenance.js';
 import { scheduleReconciliation } from './processors/reconcile-schedule.js';
 import { processorTable } from './processors/registry.js';
-import { startWorkers, stopWorkers, type RunningWorker } from './runner.js';
+import { drainWorkers, trackActiveJobs, type DrainableWorker } from './drain.js';
+import { startWorkers } from './runner.js';
 
-export interface WorkerProcess { context: Context; workers: RunningWorker[]; metricsServer: Server | undefined; stop: () => Promise<void> }
+export interface WorkerProcess { context: Context; workers: DrainableWorker[]; metricsServer: Server | undefined; stop: () => Promise<void> }
 
 /** Starts one worker process: every queue's worker, the schedulers, and the metrics server. */
 export async function start(config: Config, options: { silentLogs?: boolean; metricsPort?: number } = {}): Promise<WorkerProcess> {
   const context = createContext(config, { role: 'worker', redisRole: 'worker', silentLogs: options.silentLogs ?? false });
-  const workers = startWorkers(context, processorTable());
+  const workers = startWorkers(context, processorTable()).map(trackActiveJobs);
   await scheduleMaintenance(context);
   await scheduleReconciliation(context);
   const stopHousekeeping = startHousekeeping(context, { relayEveryMs: config.RELAY_INTERVAL_MS, relayOlderThanSeconds: config.RELAY_AFTER_SECONDS });
@@ -23,10 +24,11 @@ export async function start(config: Config, options: { silentLogs?: boolean; met
   const metricsServer = port > 0 || options.metricsPort === 0 ? await startMetricsServer(context, port) : undefined;
   context.logger.info('worker started', { queues: workers.map(({ worker }) => worker.name), concurrency: config.WORKER_CONCURRENCY });
   const stop = async () => {
-    // Stop taking jobs and let the active ones finish; jobs still running at the hard timeout are
-    // released by BullMQ's stalled-job check and picked up by another worker.
+    // Stop taking jobs and let the active ones finish; those still running shortly before the hard
+    // timeout are released to another worker (see drainWorkers).
+    const timeout = config.SHUTDOWN_TIMEOUT_MS;
     stopHousekeeping();
-    await stopWorkers(workers);
+    await drainWorkers(workers, Date.now() + Math.max(timeout / 2, timeout - 1000));
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await closeContext(context);
   };

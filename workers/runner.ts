@@ -3,7 +3,7 @@ import type { Context } from '../shared/context.js';
 import { withCorrelation } from '../shared/correlation.js';
 import { isTransient } from '../shared/errors.js';
 import { queueNames, type Queues } from '../shared/queues.js';
-import { closeRedis, createRedis, type Redis } from '../shared/redis.js';
+import { createRedis, type Redis } from '../shared/redis.js';
 
 export type QueueKey = keyof Queues;
 
@@ -97,11 +97,4 @@ async function parkDeadLetter(context: Context, queue: string, job: Job, error: 
   );
   context.metrics.deadLetters.inc({ queue });
   context.logger.error('job dead-lettered', { queue, jobId: job.id, job: job.name, error: error.message });
-}
-
-export async function stopWorkers(running: RunningWorker[]): Promise<void> {
-  await Promise.allSettled(running.map(async ({ worker, connection }) => {
-    await worker.close();
-    await closeRedis(connection);
-  }));
 }
