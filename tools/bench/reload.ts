@@ -39,7 +39,7 @@ export interface ReloadBenchmarkResult {
   /** p99 during the reloads ÷ p99 before. */
   p99Ratio: number;
   webhooks: { sent: number; accepted: number; failed: number; p99Ms: number };
-  events: { sent: number; processed: number; lost: number; doubled: number; auditDoubled: number };
+  events: { sent: number; backlogAtWorkerReload: number; processed: number; lost: number; doubled: number; auditDoubled: number };
   reloadSeconds: { api: number; worker: number };
 }
 
@@ -57,16 +57,16 @@ function readLoad(url: string, headers: Record<string, string>, connections: num
   return { stop: async () => { instance.stop(); return readFigures(await done, (performance.now() - started) / 1000); }, done };
 }
 
-/** Posts each event in turn on `lanes` parallel lanes until all are sent or `stop()` is called. */
-function webhookStream(url: string, events: { body: string; signature: string }[], lanes = 2) {
+/** Posts each event in turn on `lanes` parallel lanes, pausing `pauseMs` after each. */
+function webhookStream(url: string, events: { body: string; signature: string }[], options: { lanes: number; pauseMs: number }) {
   let next = 0;
   let accepted = 0;
   let failed = 0;
-  let stopped = false;
   const latencies: number[] = [];
   const lane = async () => {
-    while (!stopped && next < events.length) {
-      const event = events[next++]!;
+    while (next < events.length) {
+      const event = events[next++];
+      if (!event) break;
       const started = performance.now();
       try {
         const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': event.signature }, body: event.body });
@@ -77,15 +77,13 @@ function webhookStream(url: string, events: { body: string; signature: string }[
         failed += 1;
       }
       latencies.push(performance.now() - started);
-      // Spread over the reloads rather than all at once before them.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
   };
-  const running = Promise.all(Array.from({ length: lanes }, lane));
+  const running = Promise.all(Array.from({ length: options.lanes }, lane));
   return {
-    /** Sends what is left and resolves with the figures. */
-    finish: async () => { await running; return { sent: next, accepted, failed, p99Ms: round(percentile(latencies.sort((a, b) => a - b), 99), 1) }; },
-    stop: () => { stopped = true; },
+    /** Resolves with the figures once every event was sent. */
+    finish: async () => { await running; return { sent: next, accepted, failed, latencies }; },
   };
 }
 
@@ -152,23 +150,31 @@ export async function runReloadBenchmark(options: ReloadOptions = {}): Promise<R
     await readLoad(readUrl, headers, connections, 2).done;
     const before = await readLoad(readUrl, headers, connections, options.baselineSeconds ?? 5).done.then((result) => readFigures(result, options.baselineSeconds ?? 5));
 
-    const reads = readLoad(readUrl, headers, connections);
-    const webhooks = webhookStream(`${base}/webhooks/stripe`, events);
-    const api = await timed(() => running.run('reload', 'billing-api'));
-    const worker = await timed(() => running.run('reload', 'billing-worker'));
-    const during = await reads.stop();
-    const sentWebhooks = await webhooks.finish();
-
     const db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 1 } });
     try {
       const processedCount = async () => Number((await db('stripe_events').whereIn('id', eventIds).where({ status: 'processed' }).count<{ n: string }[]>({ n: '*' }))[0]?.n ?? 0);
+      const webhookUrl = `${base}/webhooks/stripe`;
+      // A third of the events trickle in through the api's reload; the rest arrive at once just
+      // before the workers' reload, so it happens under a backlog.
+      const split = Math.floor(events.length / 3);
+      const reads = readLoad(readUrl, headers, connections);
+      const trickle = webhookStream(webhookUrl, events.slice(0, split), { lanes: 2, pauseMs: 20 });
+      const api = await timed(() => running.run('reload', 'billing-api'));
+      const trickled = await trickle.finish();
+      const burst = await webhookStream(webhookUrl, events.slice(split), { lanes: 8, pauseMs: 0 }).finish();
+      const backlogAtWorkerReload = eventIds.length - (await processedCount());
+      const worker = await timed(() => running.run('reload', 'billing-worker'));
+      const during = await reads.stop();
+      const latencies = [...trickled.latencies, ...burst.latencies].sort((a, b) => a - b);
+      const sentWebhooks = { sent: trickled.sent + burst.sent, accepted: trickled.accepted + burst.accepted, failed: trickled.failed + burst.failed, p99Ms: round(percentile(latencies, 99), 1) };
+
       await waitUntil(async () => (await processedCount()) === eventIds.length, 120_000, 'not every event was processed').catch(() => undefined);
       const processed = await processedCount();
       const doubled = Number((await db('stripe_events').whereIn('id', eventIds).where('attempts', '>', 1).count<{ n: string }[]>({ n: '*' }))[0]?.n ?? 0);
       const auditDoubled = (await db('audit_log').select('customer_id').whereNotNull('customer_id').groupBy('customer_id').havingRaw('count(*) > 1')).length;
       return {
         connections, before, during, p99Ratio: round(during.p99Ms / before.p99Ms, 2), webhooks: sentWebhooks,
-        events: { sent: eventIds.length, processed, lost: eventIds.length - processed, doubled, auditDoubled },
+        events: { sent: eventIds.length, backlogAtWorkerReload, processed, lost: eventIds.length - processed, doubled, auditDoubled },
         reloadSeconds: { api, worker },
       };
     } finally {
@@ -191,6 +197,6 @@ export function formatReloadResult(result: ReloadBenchmarkResult): string {
     `reads during pm2 reload (api ${result.reloadSeconds.api} s, then workers ${result.reloadSeconds.worker} s): ${during.requests} requests, ` +
       `${during.errors} errors, ${during.timeouts} timeouts, ${during.non2xx} non-2xx, p99 ${during.p99Ms} ms (× ${result.p99Ratio})`,
     `webhooks: ${result.webhooks.accepted}/${result.webhooks.sent} accepted, ${result.webhooks.failed} failed, p99 ${result.webhooks.p99Ms} ms`,
-    `events: ${result.events.processed}/${result.events.sent} processed, ${result.events.lost} lost, ${result.events.doubled} run twice, ${result.events.auditDoubled} audited twice`,
+    `events: ${result.events.processed}/${result.events.sent} processed (${result.events.backlogAtWorkerReload} waiting when the workers' reload began), ${result.events.lost} lost, ${result.events.doubled} run twice, ${result.events.auditDoubled} audited twice`,
   ].join('\n');
 }
