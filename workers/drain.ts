@@ -2,19 +2,6 @@ import type { Job } from 'bullmq';
 import { closeRedis } from '../shared/redis.js';
 import type { RunningWorker } from './runner.js';
 
-/** A queue's worker and the jobs it is running now. */
-export interface DrainableWorker extends RunningWorker { active: Set<Job> }
-
-/** Follows the jobs a worker is running (BullMQ's `active`, `completed` and `failed` events). */
-export function trackActiveJobs(running: RunningWorker): DrainableWorker {
-  const active = new Set<Job>();
-  const { worker } = running;
-  worker.on('active', (job: Job) => active.add(job));
-  worker.on('completed', (job: Job) => active.delete(job));
-  worker.on('failed', (job: Job | undefined) => { if (job) active.delete(job); });
-  return { ...running, active };
-}
-
 /**
  * Stops every worker without losing or repeating a finished job.
  *
@@ -24,7 +11,7 @@ export function trackActiveJobs(running: RunningWorker): DrainableWorker {
  * or failed. Its processor stops with this process; processing is idempotent, so the next run
  * starts over safely.
  */
-export async function drainWorkers(workers: DrainableWorker[], deadline: number): Promise<void> {
+export async function drainWorkers(workers: RunningWorker[], deadline: number): Promise<void> {
   await Promise.allSettled(workers.map(async (running) => {
     const closed = running.worker.close();
     const finished = await Promise.race([closed.then(() => true), delay(Math.max(0, deadline - Date.now())).then(() => false)]);

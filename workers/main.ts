@@ -8,15 +8,15 @@ import { startHousekeeping } from './housekeeping.js';
 import { scheduleMaintenance } from './processors/maintenance.js';
 import { scheduleReconciliation } from './processors/reconcile-schedule.js';
 import { processorTable } from './processors/registry.js';
-import { drainWorkers, trackActiveJobs, type DrainableWorker } from './drain.js';
-import { startWorkers } from './runner.js';
+import { drainWorkers } from './drain.js';
+import { startWorkers, type RunningWorker } from './runner.js';
 
-export interface WorkerProcess { context: Context; workers: DrainableWorker[]; metricsServer: Server | undefined; stop: () => Promise<void> }
+export interface WorkerProcess { context: Context; workers: RunningWorker[]; metricsServer: Server | undefined; stop: () => Promise<void> }
 
 /** Starts one worker process: every queue's worker, the schedulers, and the metrics server. */
 export async function start(config: Config, options: { silentLogs?: boolean; metricsPort?: number } = {}): Promise<WorkerProcess> {
   const context = createContext(config, { role: 'worker', redisRole: 'worker', silentLogs: options.silentLogs ?? false });
-  const workers = startWorkers(context, processorTable()).map(trackActiveJobs);
+  const workers = startWorkers(context, processorTable());
   await scheduleMaintenance(context);
   await scheduleReconciliation(context);
   const stopHousekeeping = startHousekeeping(context, { relayEveryMs: config.RELAY_INTERVAL_MS, relayOlderThanSeconds: config.RELAY_AFTER_SECONDS });
