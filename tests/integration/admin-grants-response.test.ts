@@ -58,7 +58,8 @@ test('a grant for an unknown user id creates a customer holding only the user id
   t.like(customer, { user_id: 'auth0|new-user', stripe_customer_id: null });
   t.like(await db('audit_log').where({ action: 'customer.created', customer_id: customer.id }).first(), { actor: `key:${admin.id}` });
   const reader = await adminKey(db, { scope: 'read' });
-  t.like((await call<Entitlements>(url, '/v1/customers/auth0|new-user/entitlements', { key: reader.key })).body, { entitlements: [{ feature: 'beta', value: true }] });
+  t.deepEqual((await call<Entitlements>(url, '/v1/customers/auth0|new-user/entitlements', { key: reader.key })).body.entitlements,
+    [{ feature: 'beta', value: true, sources: [{ kind: 'grant', id: created.body.id }], expires_at: null }]);
 
   const unknown = await call(url, '/admin/grants', { method: 'POST', key: admin.key, body: { customer: 'cus_neverseen', feature: 'beta', reason: 'x' } });
   t.is(unknown.status, 404);
@@ -109,13 +110,15 @@ test('the customer mirror shows the customer, subscriptions with items, grants, 
   await db('subscriptions').insert({ id: 'sub_mirror1', customer_id: customer.id, stripe_customer_id: customer.stripeId, status: 'active', synced_at: new Date() });
   await db('subscription_items').insert({ id: 'si_mirror1', subscription_id: 'sub_mirror1', price_id: 'price_1', product_id: 'prod_1', quantity: 3 });
   const grant = await call<Grant>(url, '/admin/grants', { method: 'POST', key: admin.key, body: { customer: customer.stripeId, feature: 'beta', reason: 'x' } });
-  const mirror = await call<{ customer: { id: string }; subscriptions: { id: string; items: { id: string; quantity: number }[] }[]; grants: { id: string }[]; entitlements: { features: unknown[] }; audit: { action: string }[] }>(
+  const mirror = await call<{ customer: { id: string }; subscriptions: { id: string; status: string; items: { id: string; quantity: number }[] }[]; grants: { id: string }[]; entitlements: { features: unknown[] }; audit: { action: string }[] }>(
     url, `/admin/customers/${customer.userId}`, { key: admin.key });
   t.is(mirror.status, 200);
   t.like(mirror.body.customer, { id: customer.id, stripe_customer_id: customer.stripeId, user_id: customer.userId });
-  t.like(mirror.body.subscriptions, [{ id: 'sub_mirror1', status: 'active', items: [{ id: 'si_mirror1', quantity: 3 }] }]);
+  t.deepEqual(mirror.body.subscriptions.map(({ id, status, items }) => ({ id, status, items: items.map((item) => ({ id: item.id, quantity: item.quantity })) })),
+    [{ id: 'sub_mirror1', status: 'active', items: [{ id: 'si_mirror1', quantity: 3 }] }]);
   t.deepEqual(mirror.body.grants.map((row) => row.id), [grant.body.id]);
-  t.like(mirror.body.entitlements, { customer_id: customer.id, features: [{ feature: 'beta', value: true }] });
+  t.like(mirror.body.entitlements, { customer_id: customer.id });
+  t.deepEqual(mirror.body.entitlements.features, [{ feature: 'beta', value: true, sources: [{ kind: 'grant', id: grant.body.id }], expires_at: null }]);
   t.deepEqual(mirror.body.audit.map((row) => row.action), ['entitlements.changed', 'grant.created']);
   t.is((await call(url, '/admin/customers/bad%20ref', { key: admin.key })).status, 400);
 });
