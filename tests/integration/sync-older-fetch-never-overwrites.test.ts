@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
 import { syncCustomer } from '../../shared/sync/customer-sync.js';
 import { catalogFile } from '../support/catalog.js';
 import { eventually } from '../support/processes.js';
@@ -39,8 +40,8 @@ test('a slower sync that fetched before a change never overwrites the newer sync
     { id: subscription, status: 'past_due', cancel_at_period_end: true },
   ]);
   t.deepEqual(await db('subscription_items').where({ subscription_id: subscription }).select('id', 'quantity'), [{ id: sub.items.data[0].id, quantity: 5 }]);
-  const entitlements = await db('entitlements').where({ customer_id: stored.id }).first();
-  t.deepEqual(entitlements.features.map(({ feature, value }: { feature: string; value: unknown }) => ({ feature, value })), [
+  const entitlements = await db('entitlements').where({ customer_id: stored.id }).first<{ features: StoredEntitlement[] }>('features');
+  t.deepEqual(entitlements?.features.map(({ feature, value }) => ({ feature, value })), [
     { feature: 'seats', value: 5 }, { feature: 'team', value: true },
   ]);
 });

@@ -57,7 +57,7 @@ export async function eventually(check: () => Promise<boolean>, ms = 15_000, int
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const detail = lastError === undefined ? '' : `; the last check threw: ${lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError)}`;
+      const detail = lastError === undefined ? '' : `; the last check threw: ${lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : JSON.stringify(lastError)}`;
       throw new Error(`condition not met within ${ms} ms${detail}`, lastError === undefined ? undefined : { cause: lastError });
     }
     await new Promise((resolve) => setTimeout(resolve, interval));
