@@ -9,7 +9,6 @@ export default {
     'tests/integration/sync-writer-mirror-rows.test.ts',
     'tests/integration/sync-older-fetch-never-overwrites.test.ts',
     'tests/integration/inbox-records-each-event-once.test.ts',
-    'tests/integration/webhook-responses.test.ts',
   ],
   workerThreads: false,
   concurrency: 2,
