@@ -38,7 +38,9 @@ test('a first snapshot writes the customer, its subscriptions and their items as
   const stripe = new StripeState();
   const userId = uid('user');
   const customer = stripe.customer(uid('cus'), { email: 'ada@example.com', name: 'Ada', metadata: { user_id: userId, plan: 'team' } });
-  const paid = stripe.subscription(customer, { items: [{ price: 'price_team', product: 'prod_team', quantity: 4 }, { price: 'price_pro', product: 'prod_pro', lookupKey: 'pro_monthly' }] });
+  const paid = stripe.subscription(customer, { created: 1_767_000_000, items: [{ price: 'price_team', product: 'prod_team', quantity: 4 }, { price: 'price_pro', product: 'prod_pro', lookupKey: 'pro_monthly' }] });
+  stripe.update(paid, { trial_end: 1_767_100_000 });
+  const unbilled = stripe.subscription(customer, { id: `sub_${'z'.repeat(12)}`, latestInvoice: null, items: [{ price: 'price_pro', product: 'prod_pro' }] });
   const charge = stripe.latestCharge(paid)!;
   const fetched = at('2026-01-01T00:00:00Z');
 
@@ -47,7 +49,13 @@ test('a first snapshot writes the customer, its subscriptions and their items as
   t.deepEqual(await customerRow(db, customer), { user_id: userId, email: 'ada@example.com', name: 'Ada', metadata: { user_id: userId, plan: 'team' }, deleted: false, synced_at: fetched });
   t.deepEqual(await subscriptionRows(db, customer), [
     { id: paid, status: 'active', cancel_at_period_end: false, past_due_since: null, latest_invoice_status: 'paid', latest_invoice_refunded: true, currency: 'usd', synced_at: fetched },
+    { id: unbilled, status: 'active', cancel_at_period_end: false, past_due_since: null, latest_invoice_status: null, latest_invoice_refunded: false, currency: 'usd', synced_at: fetched },
   ]);
+  t.deepEqual(await db('subscriptions').where({ id: paid }).first('stripe_created', 'trial_end', 'cancel_at', 'canceled_at', 'ended_at', 'latest_invoice_id'), {
+    stripe_created: new Date(1_767_000_000_000), trial_end: new Date(1_767_100_000_000), cancel_at: null, canceled_at: null, ended_at: null,
+    latest_invoice_id: (stripe.subscriptions.get(paid) as { latest_invoice: { id: string } }).latest_invoice.id,
+  });
+  t.is((await db('subscriptions').where({ id: unbilled }).first('latest_invoice_id'))?.latest_invoice_id, null);
   const items = (stripe.subscriptions.get(paid) as { items: { data: Json[] } }).items.data;
   t.deepEqual(await itemRows(db, paid), [
     { id: items[0].id, price_id: 'price_team', product_id: 'prod_team', lookup_key: null, quantity: 4, unit_amount: 1500 },
@@ -85,6 +93,8 @@ test('a newer snapshot replaces items (gone ones deleted), and past_due_since ke
 test('an older snapshot changes no row, not even the items, and still returns the customer', async (t) => {
   const db = await mirror(t);
   const stripe = new StripeState();
+  const bystander = stripe.customer();
+  await write(db, snapshotOf(stripe, bystander, at('2026-01-01T00:00:00Z')));
   const customer = stripe.customer(uid('cus'), { email: 'new@example.com' });
   const subscription = stripe.subscription(customer, { items: [{ price: 'price_a', product: 'prod_a', quantity: 2 }] });
   const newer = snapshotOf(stripe, customer, at('2026-01-02T00:00:00Z'));
@@ -97,6 +107,7 @@ test('an older snapshot changes no row, not even the items, and still returns th
   const first = await write(db, newer);
   const before = { customer: await customerRow(db, customer), subscriptions: await subscriptionRows(db, customer), items: await itemRows(db, subscription) };
   const second = await write(db, older);
+  t.like(first, { stripe_customer_id: customer });
   t.deepEqual(second, first, 'the row the older write locked and returned');
   t.deepEqual({ customer: await customerRow(db, customer), subscriptions: await subscriptionRows(db, customer), items: await itemRows(db, subscription) }, before);
 });
@@ -123,7 +134,11 @@ test('a deleted customer: the row is marked deleted and cleared, and only subscr
   const customer = stripe.customer(uid('cus'), { email: 'gone@example.com', name: 'Gone', metadata: { user_id: 'user_gone' } });
   const older = stripe.subscription(customer, { items: [{ price: 'price_a', product: 'prod_a' }] });
   const newer = stripe.subscription(customer, { items: [{ price: 'price_b', product: 'prod_b' }] });
+  const ended = stripe.subscription(customer, { status: 'canceled', items: [{ price: 'price_c', product: 'prod_c' }] });
+  const neighbour = stripe.customer();
+  const neighbours = stripe.subscription(neighbour, { items: [{ price: 'price_a', product: 'prod_a' }] });
   await write(db, snapshotOf(stripe, customer, at('2026-01-01T00:00:00Z')));
+  await write(db, snapshotOf(stripe, neighbour, at('2026-01-01T00:00:00Z')));
   // A later fetch of the second subscription alone (as reconciliation writes it) stands for a write newer than the deletion fetch.
   await db('subscriptions').where({ id: newer }).update({ synced_at: at('2026-01-03T00:00:00Z') });
 
@@ -135,5 +150,7 @@ test('a deleted customer: the row is marked deleted and cleared, and only subscr
   t.deepEqual((await subscriptionRows(db, customer)).map(({ id, status, synced_at }) => ({ id, status, synced_at })), [
     { id: older, status: 'canceled', synced_at: deletedAt },
     { id: newer, status: 'active', synced_at: at('2026-01-03T00:00:00Z') },
-  ].sort((a, b) => a.id.localeCompare(b.id)));
+    { id: ended, status: 'canceled', synced_at: at('2026-01-01T00:00:00Z') },
+  ].sort((a, b) => a.id.localeCompare(b.id)), 'an already canceled subscription is left as it was');
+  t.like(await db('subscriptions').where({ id: neighbours }).first(), { status: 'active', synced_at: at('2026-01-01T00:00:00Z') }, 'another customer\'s subscription is untouched');
 });

@@ -56,6 +56,9 @@ test('a payment named by its payment intent counts as refunded through the refun
 test('an invoice that is not paid, has no payments, or is not expanded never counts as refunded', (t) => {
   t.false(latestInvoiceRefunded(subscriptionPaidBy([{ status: 'paid', charge: 'ch_1' }], 'open'), refunded('ch_1'), none));
   t.false(latestInvoiceRefunded(subscriptionPaidBy([], 'paid'), refunded('ch_1'), none));
+  const withoutPaymentList = subscriptionPaidBy([]);
+  delete (withoutPaymentList.latest_invoice as { payments?: unknown }).payments;
+  t.false(latestInvoiceRefunded(withoutPaymentList, refunded('ch_1'), none), 'payments not expanded');
   t.false(latestInvoiceRefunded({ ...subscriptionPaidBy([]), latest_invoice: 'in_1' }, refunded('ch_1'), none));
   t.false(latestInvoiceRefunded({ ...subscriptionPaidBy([]), latest_invoice: null }, refunded('ch_1'), none));
 });
