@@ -1,12 +1,12 @@
 import test from 'ava';
-import { StripeState, uid, useStripeState, type Json } from '../support/stripe-state.js';
+import { StripeState, uid, useStripeState, type StripeAnswer } from '../support/stripe-state.js';
 import { startServices } from '../support/services.js';
 import { priceEvents, productEvents } from '../../workers/processors/events/catalog.js';
 
 /** A Stripe that answers 500 for the objects named in `failing`, and from its state otherwise. */
 class FlakyStripe extends StripeState {
   readonly failing = new Set<string>();
-  override answer(method: string, url: string): [number, Json] {
+  override answer(method: string, url: string): StripeAnswer {
     if ([...this.failing].some((id) => url.includes(id))) return [500, { error: { type: 'api_error', message: 'try again' } }];
     return super.answer(method, url);
   }

@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { createDb, type Db } from '../../shared/db.js';
-import { loadEvent, recordEvent, type InboxEvent } from '../../shared/events/inbox.js';
+import { loadEvent, markEventDead, recordEvent, type InboxEvent } from '../../shared/events/inbox.js';
 import { createTestDatabase } from '../support/database.js';
 import { uid } from '../support/stripe-state.js';
 
@@ -56,4 +56,21 @@ test('loadEvent returns the stored event with its payload, and undefined for an 
   t.deepEqual(loaded?.stripe_created, recorded.stripe_created);
   t.true(loaded?.received_at instanceof Date);
   t.is(await loadEvent(db, uid('evt')), undefined);
+});
+
+test('markEventDead marks an unfinished event dead with the error (at most 2,000 characters) and leaves a processed one alone', async (t) => {
+  const db = await inbox(t);
+  const failed = event('received');
+  const refused = event('received');
+  const done = event('received');
+  for (const recorded of [failed, refused, done]) await recordEvent(db, recorded);
+  await db('stripe_events').where({ id: done.id }).update({ status: 'processed' });
+
+  await markEventDead(db, failed.id, new Error('x'.repeat(2500)));
+  await markEventDead(db, refused.id, 'No such customer');
+  await markEventDead(db, done.id, new Error('too late'));
+  const rows = new Map((await db('stripe_events').select('id', 'status', 'last_error')).map((row) => [row.id as string, row]));
+  t.deepEqual(rows.get(failed.id), { id: failed.id, status: 'dead', last_error: 'x'.repeat(2000) });
+  t.deepEqual(rows.get(refused.id), { id: refused.id, status: 'dead', last_error: 'No such customer' });
+  t.deepEqual(rows.get(done.id), { id: done.id, status: 'processed', last_error: null });
 });

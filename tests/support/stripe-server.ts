@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { StripeState } from './stripe-state.js';
+import type { StripeAnswer, StripeState } from './stripe-state.js';
 
 export interface HoldOptions {
   /** Answer with the state as it was when the request arrived (a slow network), not as it is at release. */
@@ -16,8 +16,8 @@ export interface HoldOptions {
 export async function serveStripeState(state: StripeState): Promise<{ url: string; hold: (pattern: RegExp, options?: HoldOptions) => { release: () => void; waiting: () => number }; close: () => Promise<void> }> {
   const holds: { pattern: RegExp; options: HoldOptions; waiting: (() => void)[]; held: number; released: boolean }[] = [];
   const server = http.createServer((req, res) => {
-    const send = ([status, body]: [number, unknown]) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_test' });
+    const send = ([status, body, headers]: StripeAnswer) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_test', ...headers });
       res.end(JSON.stringify(body));
     };
     const answer = () => state.answer(req.method ?? 'GET', req.url ?? '/');
