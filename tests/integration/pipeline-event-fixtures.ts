@@ -80,10 +80,13 @@ export class Scenario {
     return rows[0];
   }
 
-  /** Waits until the sync queue has no job waiting or running: recomputes enqueued by catalog events included. */
+  /**
+   * Waits until the sync queue has no job waiting, running or delayed (a job in backoff is not
+   * done): recomputes enqueued by catalog events included.
+   */
   async jobsDone(): Promise<void> {
     const { sync } = this.pipeline.services.api.context.queues;
-    await eventually(async () => Object.values(await sync.getJobCounts('waiting', 'active', 'prioritized')).every((count) => count === 0), 20_000);
+    await eventually(async () => Object.values(await sync.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'waiting-children')).every((count) => count === 0), 20_000);
   }
 
   private eventRows(id: string): Promise<EventRow[]> {
