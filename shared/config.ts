@@ -64,6 +64,8 @@ const schema = z.object({
   INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Largest accepted webhook body in bytes. @defaultValue 2 MiB */
   WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** A webhook body not fully received within this many ms is answered 408 and its connection closed. @defaultValue 10000 */
+  WEBHOOK_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Hard limit for a graceful shutdown, below PM2's kill_timeout. @defaultValue 8000 */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
   /** Cron of the scheduled reconciliation. @defaultValue nightly at 03:17 */

@@ -42,7 +42,9 @@ export const operationPaths: Record<string, PathItem> = {
       summary: 'Stripe webhook endpoint',
       description:
         'Verifies `Stripe-Signature` over the raw body (every configured secret is tried, for rotation), records the event ' +
-        'durably, queues it and answers 200. Duplicates are answered 200 and ignored. Postgres unreachable → 503, so Stripe retries.',
+        'durably, queues it and answers 200. Duplicates are answered 200 and ignored. Postgres unreachable → 503, so Stripe retries. ' +
+        'A missing or malformed `Stripe-Signature`, or one dated more than 5 minutes from now either way, is refused with 400 before ' +
+        'the body is read, and the connection is closed.',
       tags: ['stripe'],
       security: none,
       parameters: [{ name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' } }],
@@ -50,6 +52,7 @@ export const operationPaths: Record<string, PathItem> = {
       responses: {
         '200': { description: 'Recorded (or a duplicate).', content: { 'application/json': { schema: { type: 'object', required: ['received'], properties: { received: { const: true } } } } } },
         '400': { $ref: '#/components/responses/BadRequest' },
+        '408': { description: 'The body did not arrive within `WEBHOOK_BODY_TIMEOUT_MS`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         '413': { description: 'The body is larger than `WEBHOOK_MAX_BYTES`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         '503': { $ref: '#/components/responses/Unavailable' },
       },
