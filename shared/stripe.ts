@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { currentCorrelation } from './correlation.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { endpointLabel } from './stripe-endpoint-label.js';
 
 export { Stripe };
 
@@ -16,12 +17,6 @@ export interface StripeHooks {
   acquire?: () => Promise<number>;
   metrics?: Metrics;
   logger?: Logger;
-}
-
-/** `/v1/customers/cus_123/subscriptions` → `/v1/customers/:id/subscriptions` (bounded label cardinality). */
-export function endpointLabel(method: string, path: string): string {
-  const bare = path.split('?')[0] ?? path;
-  return `${method} ${bare.replace(/\/[a-z]{2,6}_[A-Za-z0-9_]+/g, '/:id')}`;
 }
 
 /** Wraps the stripe package's Node client: rate limit, per-endpoint metrics and a log line per call with the correlation id. */
