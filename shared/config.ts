@@ -78,6 +78,8 @@ const schema = z.object({
   SYNC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Largest quantity accepted for a checkout. @defaultValue 1000 */
   CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Mark the admin session cookie `Secure` (sent over HTTPS only); behind a TLS proxy the api itself sees plain HTTP. @defaultValue true when NODE_ENV=production, else only for requests that arrived over TLS */
+  COOKIE_SECURE: bool.optional(),
   /** Trust X-Forwarded-* from a proxy in front of the api. @defaultValue false */
   TRUST_PROXY: bool.default(false),
 });

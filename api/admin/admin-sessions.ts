@@ -24,6 +24,13 @@ export class AdminSessions {
     return { token, expiresAt: new Date(Date.now() + sessionTtlSeconds * 1000) };
   }
 
+  /** Ends a session; the key id it belonged to, or undefined when there was no such session. */
+  async end(token: string): Promise<string | undefined> {
+    if (!/^[\w-]{43}$/.test(token)) return undefined;
+    const keyId = await this.redis.getdel(this.keyOf(token));
+    return keyId ?? undefined;
+  }
+
   /** The active key behind a session token, or undefined (expired, unknown, or the key revoked). */
   async resolve(token: string): Promise<AuthenticatedKey | undefined> {
     if (!/^[\w-]{43}$/.test(token)) return undefined;
