@@ -14,7 +14,20 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const schema = z.object({
+/**
+ * A value copied from an example rather than a real secret: the prefix alone, or the prefix and a
+ * placeholder word (`whsec_replace_me`, `sk_test_your_key_here`, `whsec_xxxx`). Anchored, so a
+ * random real secret can never match by chance.
+ */
+const placeholder = /^(whsec|sk_test|sk_live|rk_test|rk_live)_(replace_?me|change_?me|changeit|placeholder|example|dummy|secret|your_[a-z_]*|x{3,}|todo|\.\.\.|…)?$/i;
+
+/** An origin (`https://app.example.com`, no path, query or credentials), normalised by the URL parser. */
+const origin = z.string().refine((value) => {
+  const url = URL.parse(value);
+  return url !== null && /^https?:$/.test(url.protocol) && !url.username && !url.password && `${url.origin}/` === url.href.replace(/\/?$/, '/');
+}, 'each entry must be an origin such as https://app.example.com (no path, query or credentials)').transform((value) => new URL(value).origin);
+
+const fields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** PostgreSQL connection string. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
@@ -30,9 +43,11 @@ const schema = z.object({
   METRICS_PORT: port.default(9464),
   /** Port of an api instance's own /metrics server, beside /metrics on PORT; 0 disables it. PM2 cluster mode sets it per instance. @defaultValue 0 */
   API_METRICS_PORT: port.default(0),
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_… or rk_live_…'),
-  /** One or more webhook signing secrets, comma-separated (rotation). */
-  STRIPE_WEBHOOK_SECRET: csv.pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_'))),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_… or rk_live_…').refine((value) => !placeholder.test(value), 'is a placeholder; set the real key'),
+  /** One or more webhook signing secrets, comma-separated (rotation). A placeholder (`whsec_replace_me`) is refused: with it anyone could sign events. */
+  STRIPE_WEBHOOK_SECRET: csv.pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_').refine((value) => !placeholder.test(value), 'is a placeholder; set the signing secret of your endpoint'))),
+  /** Origins that checkout and portal return URLs may point at, comma-separated; any origin when unset. Required with a live key. */
+  RETURN_URL_ORIGINS: csv.pipe(z.array(origin)).optional(),
   /** Base URL of a Stripe-compatible API (e.g. the local simulator); Stripe itself when absent. */
   STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
   /** Stripe API calls per second allowed across all workers. @defaultValue 25 */
@@ -84,7 +99,19 @@ const schema = z.object({
   TRUST_PROXY: bool.default(false),
 });
 
+/** A live key moves real money: return URLs must then be https and on an allowed origin. */
+const schema = fields.superRefine((config, ctx) => {
+  if (/^(sk|rk)_live_/.test(config.STRIPE_SECRET_KEY) && !config.RETURN_URL_ORIGINS) {
+    ctx.addIssue({ code: 'custom', path: ['RETURN_URL_ORIGINS'], message: 'is required with a live Stripe key: the origins checkout and portal may return to' });
+  }
+});
+
 export type Config = Readonly<z.infer<typeof schema>>;
+
+/** Whether the service talks to Stripe in live mode (a `sk_live_…` or `rk_live_…` key). */
+export function isLiveMode(config: Pick<Config, 'STRIPE_SECRET_KEY'>): boolean {
+  return /^(sk|rk)_live_/.test(config.STRIPE_SECRET_KEY);
+}
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -105,7 +132,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 }
 
 /** Names of every setting, for documentation and tests. */
-export const configKeys = Object.freeze(Object.keys(schema.shape));
+export const configKeys = Object.freeze(Object.keys(fields.shape));
 
 let loaded: Config | undefined;
 

@@ -2,7 +2,7 @@ import express, { Router, type Response } from 'express';
 import type { Context } from '../../shared/context.js';
 import { stripeIdempotencyKey } from '../../shared/checkout/idempotency-key.js';
 import type { Actor } from '../../shared/checkout/customer-for-user.js';
-import { checkoutRequestSchema, parseBody } from '../../shared/checkout/requests.js';
+import { checkoutRequestSchema, parseBody, returnUrlPolicy } from '../../shared/checkout/requests.js';
 import { startCheckout } from '../../shared/checkout/start-checkout.js';
 import { authenticatedKey, requireScope, type KeyVerifier } from '../middleware/authenticate.js';
 import { stripeErrors } from './checkout-stripe-errors.js';
@@ -12,7 +12,7 @@ import { stripeErrors } from './checkout-stripe-errors.js';
  * `201 {id, url}`. An `Idempotency-Key` header makes client retries return the same session.
  */
 export function checkoutRoutes(context: Context, verify: KeyVerifier): Router {
-  const schema = checkoutRequestSchema(context.config.CHECKOUT_MAX_QUANTITY);
+  const schema = checkoutRequestSchema(context.config.CHECKOUT_MAX_QUANTITY, returnUrlPolicy(context.config));
   const router = Router();
   router.post('/v1/checkout/sessions', requireScope(verify, 'write'), express.json({ limit: '100kb' }), async (req, res) => {
     const request = parseBody(schema, req.body);
