@@ -91,6 +91,10 @@ const fields = z.object({
   RECONCILE_SCHEDULES: bool.optional(),
   /** How long `POST /v1/customers/:ref/sync` waits for Stripe before answering 504. @defaultValue 10000 */
   SYNC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** `POST /v1/customers/:ref/sync` calls per API key per minute, sustained (each costs Stripe calls). @defaultValue 60 */
+  SYNC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** `POST /v1/customers/:ref/sync` calls one API key may make at once above the sustained rate. @defaultValue 10 */
+  SYNC_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Largest quantity accepted for a checkout. @defaultValue 1000 */
   CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Mark the admin session cookie `Secure` (sent over HTTPS only); behind a TLS proxy the api itself sees plain HTTP. @defaultValue true when NODE_ENV=production, else only for requests that arrived over TLS */

@@ -83,7 +83,8 @@ export const sessionPaths: Record<string, PathItem> = {
         'Needs a key with scope `write` (or `admin`). What an app calls on its checkout success page: the customer\'s ' +
         'subscriptions are fetched from Stripe and written through the same per-customer sync the webhook pipeline uses, ' +
         'so the user never sees "not paid yet" while the webhook is on its way. Only customers this service knows ' +
-        '(a checkout or a webhook created them) can be synced. Answers within `SYNC_TIMEOUT_MS` (default 10 s), else 504.',
+        '(a checkout or a webhook created them) can be synced. Answers within `SYNC_TIMEOUT_MS` (default 10 s), else 504. ' +
+        'Each key is rate limited (`SYNC_RATE_LIMIT_PER_MINUTE`, `SYNC_RATE_LIMIT_BURST`): over it, 429 with `Retry-After`.',
       tags: ['billing'],
       parameters: [{ $ref: '#/components/parameters/CustomerRef' }],
       responses: {
@@ -103,6 +104,12 @@ export const sessionPaths: Record<string, PathItem> = {
         '404': { description: 'No billing customer for that reference (`customer_not_found`).', content: json({ $ref: '#/components/schemas/Error' }) },
         '504': { description: 'Stripe did not answer in time (`sync_timeout`); the sync goes on in the background.', content: json({ $ref: '#/components/schemas/Error' }) },
         ...errors,
+        '429': {
+          description: 'This key called sync more than `SYNC_RATE_LIMIT_PER_MINUTE` times a minute, bursts of `SYNC_RATE_LIMIT_BURST` (`rate_limited`), ' +
+            'or Stripe rate limits us (`stripe_rate_limited`); `Retry-After` says when to try again.',
+          headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer', minimum: 1 } } },
+          content: json({ $ref: '#/components/schemas/Error' }),
+        },
       },
     },
   },
