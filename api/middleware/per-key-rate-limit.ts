@@ -30,12 +30,7 @@ export function perKeyRateLimit(redis: Redis, prefix: string, route: string, lim
   const tolerance = interval * (limits.burst - 1);
   return async (_req: Request, res: Response, next: NextFunction) => {
     const key = `${prefix}:rate:${route}:${authenticatedKey(res).id}`;
-    let waitMs = 0;
-    try {
-      waitMs = Number(await redis.eval(gcraScript, 1, key, interval, tolerance));
-    } catch {
-      waitMs = 0;
-    }
+    const waitMs = await redis.eval(gcraScript, 1, key, interval, tolerance).then(Number, () => 0);
     if (waitMs > 0) {
       res.set('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
       throw new AppError(429, 'rate_limit', 'rate_limited', `this key may call ${route} ${limits.perMinute} times a minute (bursts of ${limits.burst}); retry after the Retry-After seconds`);
