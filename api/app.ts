@@ -27,7 +27,7 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   // First: entitlement reads are the hot path, and every router before them is matched in vain.
   app.use(entitlementRoutes(verify, options.entitlements ?? new EntitlementCache(context)));
   app.use(healthRoutes(context));
-  app.use(metricsRoutes(context.metrics));
+  app.use(metricsRoutes(context.metrics, context.config));
   app.use(openApiRoutes());
   // Raw body on this route only: signatures are computed over the exact bytes Stripe sent.
   app.use(webhookRoutes(context));

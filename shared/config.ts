@@ -41,6 +41,8 @@ const fields = z.object({
   PORT: port.default(3000),
   /** Port of the workers' /metrics server; 0 disables it. @defaultValue 9464 */
   METRICS_PORT: port.default(9464),
+  /** Bearer token that `/metrics` on PORT requires; without it that endpoint is open in development and test, and off in production (scrape API_METRICS_PORT). */
+  METRICS_TOKEN: z.string().min(16, 'needs at least 16 characters').optional(),
   /** Port of an api instance's own /metrics server, beside /metrics on PORT; 0 disables it. PM2 cluster mode sets it per instance. @defaultValue 0 */
   API_METRICS_PORT: port.default(0),
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_… or rk_live_…').refine((value) => !placeholder.test(value), 'is a placeholder; set the real key'),

@@ -22,6 +22,8 @@ const publicRoutes = new Set([
   'GET /openapi.json',
   // Authenticated by the Stripe signature, not by an API key.
   'POST /webhooks/stripe',
+  // Logging out: the session cookie it ends is the credential; without one it changes nothing.
+  'DELETE /admin/session',
 ]);
 
 interface Protected {

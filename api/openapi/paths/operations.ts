@@ -31,9 +31,15 @@ export const operationPaths: Record<string, PathItem> = {
     get: {
       operationId: 'getMetrics',
       summary: 'Prometheus metrics of this process',
+      description: 'With `METRICS_TOKEN` set, needs `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise). Without it: open in development and test, ' +
+        '404 in production, where each instance serves its metrics on `API_METRICS_PORT` (keep that port private).',
       tags: ['operations'],
       security: none,
-      responses: { '200': { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      responses: {
+        '200': { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        '401': { $ref: '#/components/responses/Unauthorized' },
+        '404': { description: 'Production without `METRICS_TOKEN`: scrape `API_METRICS_PORT`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
     },
   },
   '/webhooks/stripe': {
