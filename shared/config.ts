@@ -101,6 +101,8 @@ const fields = z.object({
   CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Mark the admin session cookie `Secure` (sent over HTTPS only); behind a TLS proxy the api itself sees plain HTTP. @defaultValue true when NODE_ENV=production, else only for requests that arrived over TLS */
   COOKIE_SECURE: bool.optional(),
+  /** When set, checkout and portal act only for the user named by a short-lived `X-User-Token` signed with this secret (HMAC-SHA256). @defaultValue unset: a write key may act for any user */
+  USER_TOKEN_SECRET: z.string().min(32, 'needs at least 32 characters').optional(),
   /** Trust X-Forwarded-* from a proxy in front of the api. @defaultValue false */
   TRUST_PROXY: bool.default(false),
 });

@@ -7,6 +7,15 @@ const idempotencyKey = {
   description: 'Makes client retries return the same session (1–255 printable ASCII characters).',
   schema: { type: 'string' },
 };
+const userTokenHeader = {
+  name: 'X-User-Token',
+  in: 'header' as const,
+  required: false,
+  description: 'Required when `USER_TOKEN_SECRET` is set: `v1.<base64url JSON {sub, exp}>.<base64url HMAC-SHA256(secret, "v1." + payload)>`, ' +
+    'minted by the app for the signed-in user, valid at most 15 minutes. The request may act only for `sub` ' +
+    '(401 `user_token_required` without a valid token, 403 `user_token_mismatch` for another user).',
+  schema: { type: 'string', maxLength: 2048 },
+};
 const errors = {
   '400': { $ref: '#/components/responses/BadRequest' },
   '401': { $ref: '#/components/responses/Unauthorized' },
@@ -26,7 +35,7 @@ export const sessionPaths: Record<string, PathItem> = {
       summary: 'Start a subscription Checkout Session for an app user',
       description: 'Needs a key with scope `write` (or `admin`). Give exactly one of `price` or `lookup_key`.',
       tags: ['billing'],
-      parameters: [idempotencyKey],
+      parameters: [idempotencyKey, userTokenHeader],
       requestBody: {
         required: true,
         content: json({
@@ -58,7 +67,7 @@ export const sessionPaths: Record<string, PathItem> = {
       summary: 'Open a billing portal session for a known customer',
       description: 'Needs a key with scope `write` (or `admin`). Give exactly one of `user_id` or `customer`.',
       tags: ['billing'],
-      parameters: [idempotencyKey],
+      parameters: [idempotencyKey, userTokenHeader],
       requestBody: {
         required: true,
         content: json({
