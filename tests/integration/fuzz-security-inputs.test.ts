@@ -112,7 +112,7 @@ test('cross-origin writes with the session cookie or Basic credentials are refus
   const session = await client.send({ method: 'POST', path: '/admin/session', headers: { authorization: `Bearer ${key}` } });
   const cookie = /billing_admin_session=[\w-]+/.exec(String(session.headers['set-cookie']))?.[0] ?? '';
   const before = await serviceState(api.context);
-  const credentials = fc.constantFrom({ cookie }, { authorization: `Basic ${Buffer.from(`admin:${key}`).toString('base64')}` });
+  const credentials = fc.constantFrom<Record<string, string>>({ cookie }, { authorization: `Basic ${Buffer.from(`admin:${key}`).toString('base64')}` });
   const foreign = fc.oneof(
     fc.constantFrom('cross-site', 'same-site').map((site) => ({ 'sec-fetch-site': site })),
     fc.webUrl().map((address) => ({ origin: new URL(address).origin })).filter(({ origin }) => origin !== url),
