@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, badRequest } from '../../shared/errors.js';
+import type { Metrics } from '../../shared/metrics.js';
 
 /** Seconds a signature's timestamp may be from now, either way (Stripe's default tolerance, applied to the future too). */
 export const signatureToleranceSeconds = 300;
@@ -19,11 +20,13 @@ function signedAt(header: string): number | undefined {
  * not possibly verify: missing, malformed, or dated more than {@link signatureToleranceSeconds}
  * from now in either direction. The connection is closed with the answer, so an unauthenticated
  * sender cannot make the api buffer its body. The signature itself is checked after the body.
+ * Every refusal counts in `webhook_events_received_total{outcome="rejected"}`, like the handler's.
  */
-export function signatureGate(now: () => number = Date.now) {
+export function signatureGate(metrics: Metrics, now: () => number = Date.now) {
   return (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('stripe-signature');
     const refuse = (error: AppError) => {
+      metrics.webhookEvents.inc({ type: 'unknown', outcome: 'rejected' });
       res.set('Connection', 'close');
       next(error);
     };
@@ -41,10 +44,11 @@ export function signatureGate(now: () => number = Date.now) {
  * A per-request deadline for the body: a sender that has not delivered the whole body within
  * `timeoutMs` gets a 408 and its connection closed, so slow bodies cannot hold sockets and buffers.
  */
-export function bodyDeadline(timeoutMs: number) {
+export function bodyDeadline(timeoutMs: number, metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction) => {
     const timer = setTimeout(() => {
       if (req.complete || res.headersSent) return;
+      metrics.webhookEvents.inc({ type: 'unknown', outcome: 'rejected' });
       res.set('Connection', 'close');
       res.status(408).json(new AppError(408, 'invalid_request', 'body_timeout', `the request body did not arrive within ${timeoutMs} ms`).toJSON());
       res.on('finish', () => req.destroy());

@@ -63,7 +63,7 @@ export function webhookRoutes(context: Context): Router {
   const { config, metrics, logger } = context;
   const router = Router();
   // The header is judged before the body is read, and the body must arrive within its deadline.
-  const readBody = [signatureGate(), bodyDeadline(config.WEBHOOK_BODY_TIMEOUT_MS), express.raw({ type: () => true, limit: config.WEBHOOK_MAX_BYTES })];
+  const readBody = [signatureGate(metrics), bodyDeadline(config.WEBHOOK_BODY_TIMEOUT_MS, metrics), express.raw({ type: () => true, limit: config.WEBHOOK_MAX_BYTES })];
   router.post('/webhooks/stripe', ...readBody, async (req: Request, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let parsed: z.infer<typeof envelope>;
