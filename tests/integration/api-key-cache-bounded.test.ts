@@ -23,7 +23,8 @@ const wellFormedUnknown = () => `bk_read_${randomBytes(24).toString('base64url')
 test('strings that are not keys never reach a cache or Postgres, and cannot evict a real key', async (t) => {
   const { db, queries } = await keyDatabase(t);
   const { key } = await createKey(db, { name: 'real', scope: 'read' });
-  const verify = createKeyVerifier(db, 60);
+  // A TTL far longer than the test, so only eviction (never expiry) could make the real key miss.
+  const verify = createKeyVerifier(db, 3600);
   t.truthy(await verify(key));
   const before = queries();
   // Every length up to 15 KB and odd alphabets; 10,001 of them was enough to clear the old cache.
@@ -40,7 +41,7 @@ test('strings that are not keys never reach a cache or Postgres, and cannot evic
 test('a flood of well-formed unknown keys stays in its own small LRU and leaves real keys cached', async (t) => {
   const { db, queries } = await keyDatabase(t);
   const { key } = await createKey(db, { name: 'real', scope: 'write' });
-  const verify = createKeyVerifier(db, 60, { unknown: 100 });
+  const verify = createKeyVerifier(db, 3600, { unknown: 100 });
   t.truthy(await verify(key));
   // 10,001 misses: the old cache cleared itself, real keys included, past 10,000 entries.
   for (let index = 0; index < 10_001; index += 1) t.is(await verify(wellFormedUnknown()), undefined);
