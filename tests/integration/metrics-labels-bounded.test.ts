@@ -24,7 +24,8 @@ async function seriesCount(metrics: Metrics): Promise<Record<string, number>> {
 }
 
 test('1,000 distinct made-up prices, and 200 each of lookup keys, refs, paths and event types, add no series', async (t) => {
-  const { url, api } = await startServices(t);
+  // The api's Stripe calls share a rate limit; lifted here, where only the labels are under test.
+  const { url, api } = await startServices(t, { env: { STRIPE_RATE_LIMIT_PER_SECOND: '1000', STRIPE_API_RATE_SHARE: '0.95' } });
   const { key } = await createKey(api.context.db, { name: 'labels', scope: 'admin' });
   nock(stripeApi).persist().get(/^\/v1\/prices\/[^/?]+/).reply(404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such price' } });
   nock(stripeApi).persist().get('/v1/prices').query(true).reply(200, { object: 'list', data: [], has_more: false, url: '/v1/prices' });
