@@ -13,6 +13,9 @@ module.exports = {
       exec_mode: 'cluster',
       instances: process.env.API_INSTANCES ?? 'max',
       kill_timeout: 10_000,
+      // A reload stops an old instance only once its replacement said `ready` (Postgres, Redis and
+      // the cache subscription up), or after listen_timeout.
+      wait_ready: true,
       listen_timeout: 15_000,
       max_memory_restart: '512M',
       // A scrape of PORT reaches one instance chosen by PM2's balancer, so each instance also
@@ -28,6 +31,8 @@ module.exports = {
       // Each worker instance needs its own metrics port: METRICS_PORT + instance index.
       increment_var: 'METRICS_PORT',
       kill_timeout: 10_000,
+      wait_ready: true,
+      listen_timeout: 15_000,
       max_memory_restart: '512M',
       env: { NODE_ENV: 'production', METRICS_PORT: Number.parseInt(process.env.METRICS_PORT ?? '9464', 10) },
     },

@@ -17,8 +17,9 @@ import { webhookRoutes } from './routes/webhook.js';
 /**
  * The Express application: routes and middleware over a context; no listening, no process wiring.
  * `entitlements` is the process's started cache; without one, reads use Redis and Postgres only.
+ * `isDraining` says when the process is stopping (readiness then answers 503).
  */
-export function createApp(context: Context, options: { entitlements?: EntitlementCache } = {}): Express {
+export function createApp(context: Context, options: { entitlements?: EntitlementCache; isDraining?: () => boolean } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', context.config.TRUST_PROXY);
@@ -26,7 +27,7 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   const verify = createKeyVerifier(context.db, context.config.API_KEY_CACHE_TTL_SECONDS);
   // First: entitlement reads are the hot path, and every router before them is matched in vain.
   app.use(entitlementRoutes(verify, options.entitlements ?? new EntitlementCache(context)));
-  app.use(healthRoutes(context));
+  app.use(healthRoutes(context, options.isDraining));
   app.use(metricsRoutes(context.metrics, context.config));
   app.use(openApiRoutes());
   // Raw body on this route only: signatures are computed over the exact bytes Stripe sent.

@@ -97,6 +97,10 @@ const fields = z.object({
   WEBHOOK_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Hard limit for a graceful shutdown, below PM2's kill_timeout. @defaultValue 8000 */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
+  /** How long a stopping api keeps accepting after `/readyz` turned 503, so a balancer that polls readiness stops sending first. @defaultValue 0 */
+  SHUTDOWN_READINESS_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** `migrate` refuses a migration that would hold a table lock longer than this (estimated from the table's size), unless `--allow-long-locks`. @defaultValue 5000 */
+  MIGRATION_MAX_LOCK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   /** Cron of the scheduled reconciliation. @defaultValue nightly at 03:17 */
   RECONCILE_CRON: z.string().min(9).default('17 3 * * *'),
   /** Cron of the scheduled events catch-up (events Stripe has that the inbox never received). @defaultValue every 10 minutes */

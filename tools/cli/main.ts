@@ -6,14 +6,15 @@ import { trigger } from './commands/trigger.js';
 import { UsageError } from './usage-error.js';
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
-  migrate: () => migrate(loadConfigOrExit()),
+  migrate: (args) => migrate(loadConfigOrExit(), args),
   keys: (args) => keys(loadConfigOrExit(), args),
   reconcile: (args) => reconcile(loadConfigOrExit(), args),
   trigger: (args) => trigger(args),
 };
 
 const help = `usage: npm run billing -- <command>
-  migrate                                   apply pending database migrations
+  migrate [--dry-run] [--allow-long-locks]  apply pending database migrations (--dry-run: print what they
+                                            would do and lock); refuses long table locks unless allowed
   keys create --name N --scope read|write|admin [--read-only]
                                             create an API key (printed once on stdout)
   keys list                                 list keys (never the secrets)

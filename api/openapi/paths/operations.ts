@@ -23,7 +23,7 @@ export const operationPaths: Record<string, PathItem> = {
       security: none,
       responses: {
         '200': { description: 'Both dependencies answer.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
-        '503': { description: 'A dependency does not answer; `checks` names it.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+        '503': { description: 'A dependency does not answer (`checks` names it), or the instance is stopping (`draining`).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
       },
     },
   },
