@@ -29,7 +29,7 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   // First: entitlement reads are the hot path, and every router before them is matched in vain.
   app.use(entitlementRoutes(verify, options.entitlements ?? new EntitlementCache(context)));
   app.use(healthRoutes(context, options.isDraining));
-  app.use(metricsRoutes(context.metrics));
+  app.use(metricsRoutes(context.metrics, context.config));
   app.use(openApiRoutes());
   // The start page, the API reference and their stylesheet: what a person opens first.
   app.use(pageRoutes(context));

@@ -49,10 +49,14 @@ export async function revokeKey(db: Db, id: string): Promise<boolean> {
 /** The active key with this secret, or undefined. */
 export async function findActiveKey(db: Db, key: string): Promise<ApiKeyRecord | undefined> {
   if (!looksLikeKey(key)) return undefined;
-  const row = (await db('api_keys')
+  return findActiveKeyByHash(db, hashKey(key));
+}
+
+/** The active key whose secret hashes to `hash` (see {@link hashKey}), or undefined. */
+export async function findActiveKeyByHash(db: Db, hash: string): Promise<ApiKeyRecord | undefined> {
+  return (await db('api_keys')
     .select('id', 'name', 'prefix', 'scope', 'read_only', 'created_at', 'revoked_at')
-    .where('hash', hashKey(key))
+    .where('hash', hash)
     .whereNull('revoked_at')
     .first()) as ApiKeyRecord | undefined;
-  return row;
 }

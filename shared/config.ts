@@ -16,7 +16,20 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const schema = z.object({
+/**
+ * A value copied from an example rather than a real secret: the prefix alone, or the prefix and a
+ * placeholder word (`whsec_replace_me`, `sk_test_your_key_here`, `whsec_xxxx`). Anchored, so a
+ * random real secret can never match by chance.
+ */
+const placeholder = /^(whsec|sk_test|sk_live|rk_test|rk_live)_(replace_?me|change_?me|changeit|placeholder|example|dummy|secret|your_[a-z_]*|x{3,}|todo|\.\.\.|…)?$/i;
+
+/** An origin (`https://app.example.com`, no path, query or credentials), normalised by the URL parser. */
+const origin = z.string().refine((value) => {
+  const url = URL.parse(value);
+  return url !== null && /^https?:$/.test(url.protocol) && !url.username && !url.password && `${url.origin}/` === url.href.replace(/\/?$/, '/');
+}, 'each entry must be an origin such as https://app.example.com (no path, query or credentials)').transform((value) => new URL(value).origin);
+
+const fields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** PostgreSQL connection string. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
@@ -30,11 +43,15 @@ const schema = z.object({
   PORT: port.default(3000),
   /** Port of the workers' /metrics server; 0 disables it. @defaultValue 9464 */
   METRICS_PORT: port.default(9464),
+  /** Bearer token that `/metrics` on PORT requires; without it that endpoint is open in development and test, and off in production (scrape API_METRICS_PORT). */
+  METRICS_TOKEN: z.string().min(16, 'needs at least 16 characters').optional(),
   /** Port of an api instance's own /metrics server, beside /metrics on PORT; 0 disables it. PM2 cluster mode sets it per instance. @defaultValue 0 */
   API_METRICS_PORT: port.default(0),
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_… or rk_live_…'),
-  /** One or more webhook signing secrets, comma-separated (rotation). */
-  STRIPE_WEBHOOK_SECRET: csv.pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_'))),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_… or rk_live_…').refine((value) => !placeholder.test(value), 'is a placeholder; set the real key'),
+  /** One or more webhook signing secrets, comma-separated (rotation). A placeholder (`whsec_replace_me`) is refused: with it anyone could sign events. */
+  STRIPE_WEBHOOK_SECRET: csv.pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_').refine((value) => !placeholder.test(value), 'is a placeholder; set the signing secret of your endpoint'))),
+  /** Origins that checkout and portal return URLs may point at, comma-separated; any origin when unset. Required with a live key. */
+  RETURN_URL_ORIGINS: csv.pipe(z.array(origin)).optional(),
   /** Base URL of a Stripe-compatible API (e.g. the local simulator); Stripe itself when absent. */
   STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
   /** Stripe API calls per second allowed across every process (workers and api together). @defaultValue 25 */
@@ -78,6 +95,8 @@ const schema = z.object({
   INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Largest accepted webhook body in bytes. @defaultValue 2 MiB */
   WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** A webhook body not fully received within this many ms is answered 408 and its connection closed. @defaultValue 10000 */
+  WEBHOOK_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Hard limit for a graceful shutdown, below PM2's kill_timeout. @defaultValue 8000 */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
   /** How long a stopping api keeps accepting after `/readyz` turned 503, so a balancer that polls readiness stops sending first. @defaultValue 0 */
@@ -92,13 +111,33 @@ const schema = z.object({
   RECONCILE_SCHEDULES: bool.optional(),
   /** How long `POST /v1/customers/:ref/sync` waits for Stripe before answering 504. @defaultValue 10000 */
   SYNC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** `POST /v1/customers/:ref/sync` calls per API key per minute, sustained (each costs Stripe calls). @defaultValue 60 */
+  SYNC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** `POST /v1/customers/:ref/sync` calls one API key may make at once above the sustained rate. @defaultValue 10 */
+  SYNC_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Largest quantity accepted for a checkout. @defaultValue 1000 */
   CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Mark the admin session cookie `Secure` (sent over HTTPS only); behind a TLS proxy the api itself sees plain HTTP. @defaultValue true when NODE_ENV=production, else only for requests that arrived over TLS */
+  COOKIE_SECURE: bool.optional(),
+  /** When set, checkout and portal act only for the user named by a short-lived `X-User-Token` signed with this secret (HMAC-SHA256). @defaultValue unset: a write key may act for any user */
+  USER_TOKEN_SECRET: z.string().min(32, 'needs at least 32 characters').optional(),
   /** Trust X-Forwarded-* from a proxy in front of the api. @defaultValue false */
   TRUST_PROXY: bool.default(false),
 });
 
+/** A live key moves real money: return URLs must then be https and on an allowed origin. */
+const schema = fields.superRefine((config, ctx) => {
+  if (/^(sk|rk)_live_/.test(config.STRIPE_SECRET_KEY) && !config.RETURN_URL_ORIGINS) {
+    ctx.addIssue({ code: 'custom', path: ['RETURN_URL_ORIGINS'], message: 'is required with a live Stripe key: the origins checkout and portal may return to' });
+  }
+});
+
 export type Config = Readonly<z.infer<typeof schema>>;
+
+/** Whether the service talks to Stripe in live mode (a `sk_live_…` or `rk_live_…` key). */
+export function isLiveMode(config: Pick<Config, 'STRIPE_SECRET_KEY'>): boolean {
+  return /^(sk|rk)_live_/.test(config.STRIPE_SECRET_KEY);
+}
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -119,7 +158,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 }
 
 /** Names of every setting, for documentation and tests. */
-export const configKeys = Object.freeze(Object.keys(schema.shape));
+export const configKeys = Object.freeze(Object.keys(fields.shape));
 
 /** The settings a command needs when it only talks to the database (`keys`, `migrate`). */
 export type DatabaseConfig = Readonly<Pick<Config, 'NODE_ENV' | 'DATABASE_URL' | 'MIGRATION_MAX_LOCK_MS'>>;

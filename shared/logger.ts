@@ -1,16 +1,19 @@
 import winston from 'winston';
 import { currentCorrelation } from './correlation.js';
+import { secretTextPattern } from './secret-text.js';
 
 export type Logger = winston.Logger;
 
 /** Keys whose values never reach a log line, wherever they appear. */
 const secretKeys = /^(authorization|cookie|password|secret|api_?key|key|token|stripe-signature|card|number|cvc)$/i;
-const secretValues = /\b(sk|rk)_(live|test)_\w+|\bwhsec_\w+|\bbk_\w{8,}|\b\d{13,19}\b/g;
+/** Secrets inside values (keys, signing secrets, card-like digit runs), wherever they appear, stack traces included. */
+const secretValues = secretTextPattern(/\b\d{13,19}\b/);
 
-function redact(value: unknown, depth = 0): unknown {
+/** A copy of a log value with every secret replaced by `[redacted]`; exported for its tests. */
+export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(secretValues, '[redacted]');
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: redact(value.message), stack: value.stack };
+  if (value instanceof Error) return { name: value.name, message: redact(value.message), stack: redact(value.stack) };
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(
     Object.entries(value).map(([key, item]) => [key, secretKeys.test(key) ? '[redacted]' : redact(item, depth + 1)]),

@@ -13,7 +13,7 @@ export function startMetricsServer(context: Context, port: number): Promise<http
       if (req.url === '/metrics') return send(200, context.metrics.registry.contentType, await context.metrics.registry.metrics());
       if (req.url === '/healthz') return send(200, 'application/json', '{"status":"ok"}');
       if (req.url === '/readyz') {
-        const { ready, checks } = await checkDependencies(context.db, context.redis);
+        const { ready, checks } = await checkDependencies(context.db, context.redis, context.logger);
         return send(ready ? 200 : 503, 'application/json', JSON.stringify({ status: ready ? 'ready' : 'unavailable', checks }));
       }
       return send(404, 'application/json', '{"error":{"type":"not_found","code":"route_not_found","message":"not found"}}');

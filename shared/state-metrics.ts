@@ -9,24 +9,58 @@ import type { Redis } from './redis.js';
 /** The queue states the depth gauge reports; completed jobs are removed at once, so they are not. */
 export const queueStates = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'] as const;
 
+export interface StateMetricsOptions {
+  /** How long one reading of the shared state serves scrapes, in ms. @defaultValue 5000 */
+  cacheMs?: number;
+  /** The clock the cache reads; tests inject one. @defaultValue Date.now */
+  now?: () => number;
+}
+
+interface StateReading {
+  /** Job counts by queue name; a queue whose counts could not be read is absent. */
+  depth: Map<string, Record<string, number>>;
+  /** Jobs in the dead-letter queue, or undefined when it could not be read. */
+  deadLetters: number | undefined;
+  ready: Record<'postgres' | 'redis', boolean>;
+}
+
 /**
- * Gauges read at scrape time from the shared state rather than counted by this process: queue depth
- * by state, dead-letter size, and dependency readiness. Every process reads the same Redis, so rules
- * combine these with `max`, never `sum`. A scrape that cannot reach Redis leaves the depth gauges
- * empty (no stale figures) and reports readiness 0; it never fails the scrape.
+ * Gauges read from the shared state rather than counted by this process: queue depth by state,
+ * dead-letter size, and dependency readiness. Every process reads the same Redis, so rules
+ * combine these with `max`, never `sum`. One reading (about 60 Redis commands) serves every scrape
+ * for `cacheMs`, so scraping often, or by many, costs Redis nothing more. A reading that cannot
+ * reach Redis leaves the depth gauges empty (no stale figures) and reports readiness 0; it never
+ * fails the scrape.
  */
-export function registerStateMetrics(metrics: Metrics, state: { db: Db; redis: Redis; queues: Queues }): void {
+export function registerStateMetrics(metrics: Metrics, state: { db: Db; redis: Redis; queues: Queues }, options: StateMetricsOptions = {}): void {
   const registers = [metrics.registry];
   const { queues } = state;
+  const cacheMs = options.cacheMs ?? 5000;
+  const now = options.now ?? Date.now;
+  let cached: { at: number; reading: Promise<StateReading> } | undefined;
+
+  const read = async (): Promise<StateReading> => {
+    const counts = await Promise.allSettled(Object.values(queues).map(async (queue) => [queue.name, await withTimeout(queue.getJobCounts(...queueStates), 2000, `${queue.name} job counts`)] as const));
+    const depth = new Map(counts.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
+    const deadLetter = depth.get(queues.deadLetter.name);
+    const { checks } = await checkDependencies(state.db, state.redis);
+    return {
+      depth,
+      deadLetters: deadLetter ? Object.values(deadLetter).reduce((sum, count) => sum + count, 0) : undefined,
+      ready: { postgres: checks.postgres === 'ok', redis: checks.redis === 'ok' },
+    };
+  };
+  const reading = (): Promise<StateReading> => {
+    if (!cached || now() - cached.at >= cacheMs) cached = { at: now(), reading: read() };
+    return cached.reading;
+  };
+
   new client.Gauge({
-    name: 'bullmq_queue_jobs', help: 'Jobs in each BullMQ queue by state, read from Redis at scrape time.',
+    name: 'bullmq_queue_jobs', help: 'Jobs in each BullMQ queue by state, read from Redis (one reading serves scrapes for a few seconds).',
     labelNames: ['queue', 'state'], registers,
     async collect() {
       this.reset();
-      const counts = await Promise.allSettled(Object.values(queues).map(async (queue) => [queue.name, await withTimeout(queue.getJobCounts(...queueStates), 2000, `${queue.name} job counts`)] as const));
-      for (const result of counts) {
-        if (result.status !== 'fulfilled') continue;
-        const [queue, byState] = result.value;
+      for (const [queue, byState] of (await reading()).depth) {
         for (const jobState of queueStates) this.set({ queue, state: jobState }, byState[jobState] ?? 0);
       }
     },
@@ -36,20 +70,16 @@ export function registerStateMetrics(metrics: Metrics, state: { db: Db; redis: R
     registers,
     async collect() {
       this.reset();
-      try {
-        const counts = await withTimeout(queues.deadLetter.getJobCounts(...queueStates), 2000, 'dead-letter job counts');
-        this.set(Object.values(counts).reduce((sum, count) => sum + count, 0));
-      } catch {
-        // No figure rather than a wrong one: the readiness gauge says why.
-      }
+      const { deadLetters } = await reading();
+      // No figure rather than a wrong one: the readiness gauge says why.
+      if (deadLetters !== undefined) this.set(deadLetters);
     },
   });
   new client.Gauge({
-    name: 'readiness_status', help: 'Whether each dependency answered at scrape time (1) or not (0).',
+    name: 'readiness_status', help: 'Whether each dependency answered at the last reading (1) or not (0).',
     labelNames: ['dependency'], registers,
     async collect() {
-      const { checks } = await checkDependencies(state.db, state.redis);
-      for (const [dependency, result] of Object.entries(checks)) this.set({ dependency }, result === 'ok' ? 1 : 0);
+      for (const [dependency, up] of Object.entries((await reading()).ready)) this.set({ dependency }, up ? 1 : 0);
     },
   });
 }

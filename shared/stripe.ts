@@ -6,6 +6,7 @@ import { currentCorrelation } from './correlation.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { backoffDelayMs, stripeRetryWaitMs, stripeStatusIsTransient, type Backoff } from './retry-policy.js';
+import { endpointLabel } from './stripe-endpoint-label.js';
 
 export { Stripe };
 
@@ -20,12 +21,6 @@ export interface StripeHooks {
   backoff?: Backoff;
   metrics?: Metrics;
   logger?: Logger;
-}
-
-/** `/v1/customers/cus_123/subscriptions` → `/v1/customers/:id/subscriptions` (bounded label cardinality). */
-export function endpointLabel(method: string, path: string): string {
-  const bare = path.split('?')[0] ?? path;
-  return `${method} ${bare.replace(/\/[a-z]{2,6}_[A-Za-z0-9_]+/g, '/:id')}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

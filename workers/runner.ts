@@ -1,7 +1,8 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Context } from '../shared/context.js';
 import { withCorrelation } from '../shared/correlation.js';
-import { isTransient } from '../shared/errors.js';
+import { isTransient, PermanentError } from '../shared/errors.js';
+import { hasJobSchema, jobDataProblem } from '../shared/job-data.js';
 import { queueNames, type Queues } from '../shared/queues.js';
 import { createRedis, type Redis } from '../shared/redis.js';
 import { backoffDelayMs, decideJobFailure, jobRetryPolicy, retryAfterMs } from '../shared/retry-policy.js';
@@ -49,6 +50,10 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
   return Object.entries(table).map(([key, processor]) => {
     const name = queueNames[key as QueueKey];
     const connection = createRedis(config.REDIS_URL, 'worker', `billing-worker-${name}`);
+    // Policy: a job whose data its processor cannot run fails permanently and is parked at once,
+    // without the processor's hooks (they would need the very data that is missing).
+    const checked = hasJobSchema(name);
+    const hooksFor = (job: Job): QueueProcessor => (checked && jobDataProblem(name, job.name, job.data) ? { run: processor.run } : processor);
     /**
      * Past its attempts, a job whose failure is still transient is not failed: it is moved back to
      * delayed at the capped backoff (its attempt count unchanged) until the retry horizon, so an
@@ -72,6 +77,8 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
           const started = process.hrtime.bigint();
           const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
           try {
+            const problem = checked ? jobDataProblem(name, job.name, job.data) : undefined;
+            if (problem) throw new PermanentError(problem, 'invalid_job_data');
             const result = await processor.run(context, job);
             metrics.jobDuration.observe({ queue: name, processor: job.name, outcome: 'completed' }, seconds());
             logger.info('job completed', { job: job.name, attempt: job.attemptsMade + 1, durationMs: Math.round(seconds() * 1000) });
@@ -110,10 +117,10 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
       if (!job) return;
       const exhausted = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
       if (!exhausted) {
-        void processor.onFailedAttempt?.(context, job, error).catch((hookError: unknown) => logger.warn('failed-attempt hook failed', { queue: name, error: hookError }));
+        void hooksFor(job).onFailedAttempt?.(context, job, error).catch((hookError: unknown) => logger.warn('failed-attempt hook failed', { queue: name, error: hookError }));
         return;
       }
-      void parkDeadLetter(context, name, job, error, processor).catch((parkError: unknown) => {
+      void parkDeadLetter(context, name, job, error, hooksFor(job)).catch((parkError: unknown) => {
         logger.error('could not park a dead letter', { queue: name, jobId: job.id, error: parkError });
       });
     });

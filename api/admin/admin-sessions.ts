@@ -1,10 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Request } from 'express';
+import type { Config } from '../../shared/config.js';
 import type { Db } from '../../shared/db.js';
 import type { Redis } from '../../shared/redis.js';
 import type { AuthenticatedKey } from '../middleware/authenticate.js';
 
 export const sessionCookie = 'billing_admin_session';
 export const sessionTtlSeconds = 3600;
+
+/**
+ * The session cookie's options: HttpOnly, SameSite=Strict, Path=/admin, and Secure per
+ * `COOKIE_SECURE` when set, otherwise on in production (a TLS proxy hides HTTPS from the api), else
+ * when the request came over TLS.
+ */
+export function sessionCookieOptions(config: Pick<Config, 'COOKIE_SECURE' | 'NODE_ENV'>, req: Request) {
+  return { httpOnly: true, sameSite: 'strict' as const, path: '/admin', secure: config.COOKIE_SECURE ?? (config.NODE_ENV === 'production' || req.secure) };
+}
 
 /**
  * Browser sessions for the admin pages: a random 256-bit token in an HttpOnly cookie; Redis keeps
@@ -22,6 +33,13 @@ export class AdminSessions {
     const token = randomBytes(32).toString('base64url');
     await this.redis.set(this.keyOf(token), key.id, 'EX', sessionTtlSeconds);
     return { token, expiresAt: new Date(Date.now() + sessionTtlSeconds * 1000) };
+  }
+
+  /** Ends a session; the key id it belonged to, or undefined when there was no such session. */
+  async end(token: string): Promise<string | undefined> {
+    if (!/^[\w-]{43}$/.test(token)) return undefined;
+    const keyId = await this.redis.getdel(this.keyOf(token));
+    return keyId ?? undefined;
   }
 
   /** The active key behind a session token, or undefined (expired, unknown, or the key revoked). */

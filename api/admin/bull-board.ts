@@ -46,6 +46,12 @@ const credentialsScript = `(function () {
 
 /** Bull Board's Express adapter, rendering its page without references to other origins. */
 class SelfContainedExpressAdapter extends ExpressAdapter {
+  constructor() {
+    super();
+    // The board is an Express app of its own: it would otherwise name its framework on every answer.
+    this.app.disable('x-powered-by');
+  }
+
   override setEntryRoute(routeDef: AppViewRoute): ExpressAdapter {
     const render = (_req: Request, res: Response, next: NextFunction) => {
       const { name, params } = routeDef.handler({ basePath: this.basePath, uiConfig: this.uiConfig });

@@ -1,29 +1,49 @@
 import type { NextFunction, Request, Response } from 'express';
-import { findActiveKey, type ApiKeyRecord, type KeyScope } from '../../shared/api-keys.js';
+import { LRUCache } from 'lru-cache';
+import { findActiveKeyByHash, hashKey, looksLikeKey, type ApiKeyRecord, type KeyScope } from '../../shared/api-keys.js';
 import type { Db } from '../../shared/db.js';
 import { forbidden, unauthorized } from '../../shared/errors.js';
 
 /** The key that authenticated a request, on `res.locals.apiKey`. */
 export type AuthenticatedKey = Pick<ApiKeyRecord, 'id' | 'name' | 'scope' | 'read_only'>;
 
-interface CachedKey { key: AuthenticatedKey | undefined; until: number }
+/** Bounds of the two caches: every active key of a deployment fits in the first; the second only shields Postgres. */
+export interface KeyCacheLimits {
+  /** Keys that verified. @defaultValue 10000 */
+  known?: number;
+  /** Well-formed secrets that matched no active key. @defaultValue 1000 */
+  unknown?: number;
+}
 
 /**
- * Looks keys up by hash and caches the answer in-process for `ttlSeconds` (also a miss, so a flood
- * of bad keys costs one query each per TTL at most). A revoked key therefore stops working within
- * `API_KEY_CACHE_TTL_SECONDS`.
+ * Verifies API keys, cached in-process for `ttlSeconds` (0: no cache). Policy, in order: a string
+ * that does not have the key format is refused without touching any cache or Postgres; caches
+ * are keyed by the SHA-256 of the secret (never the secret, whose length the caller chooses);
+ * verified keys and misses live in separate bounded LRUs, so a flood of made-up keys evicts
+ * only other made-up keys, never a real one. A revoked key stops working within the TTL.
  */
-export function createKeyVerifier(db: Db, ttlSeconds: number, now: () => number = Date.now) {
-  const cache = new Map<string, CachedKey>();
-  return async (secret: string): Promise<AuthenticatedKey | undefined> => {
-    const cached = cache.get(secret);
-    if (cached && cached.until > now()) return cached.key;
-    const record = await findActiveKey(db, secret);
-    const key = record && { id: record.id, name: record.name, scope: record.scope, read_only: record.read_only };
-    if (cache.size > 10_000) cache.clear();
-    cache.set(secret, { key, until: now() + ttlSeconds * 1000 });
+export function createKeyVerifier(db: Db, ttlSeconds: number, limits: KeyCacheLimits = {}) {
+  const ttl = ttlSeconds * 1000;
+  const known = ttl > 0 ? new LRUCache<string, AuthenticatedKey>({ max: limits.known ?? 10_000, ttl }) : undefined;
+  const unknown = ttl > 0 ? new LRUCache<string, true>({ max: limits.unknown ?? 1000, ttl }) : undefined;
+  const verify = async (secret: string): Promise<AuthenticatedKey | undefined> => {
+    if (!looksLikeKey(secret)) return undefined;
+    const hash = hashKey(secret);
+    const cached = known?.get(hash);
+    if (cached) return cached;
+    if (unknown?.has(hash)) return undefined;
+    const record = await findActiveKeyByHash(db, hash);
+    if (!record) {
+      unknown?.set(hash, true);
+      return undefined;
+    }
+    const key = { id: record.id, name: record.name, scope: record.scope, read_only: record.read_only };
+    known?.set(hash, key);
     return key;
   };
+  /** Entries held by the caches, for tests and the fuzz suite. */
+  verify.cached = () => ({ known: known?.size ?? 0, unknown: unknown?.size ?? 0 });
+  return verify;
 }
 
 export type KeyVerifier = ReturnType<typeof createKeyVerifier>;

@@ -54,7 +54,7 @@ export const components: OpenApiDocument['components'] = {
         checks: {
           type: 'object',
           required: ['postgres', 'redis'],
-          properties: { postgres: { type: 'string', description: '`ok` or `down: <reason>`' }, redis: { type: 'string', description: '`ok` or `down: <reason>`' } },
+          properties: { postgres: { type: 'string', enum: ['ok', 'down'] }, redis: { type: 'string', enum: ['ok', 'down'] } },
         },
       },
     },

@@ -8,6 +8,7 @@ import { eventFamily } from '../../shared/events/event-types.js';
 import { recordEvent } from '../../shared/events/inbox.js';
 import { withTimeout } from '../../shared/lifecycle.js';
 import type { Stripe } from '../../shared/stripe.js';
+import { bodyDeadline, signatureGate, signatureToleranceSeconds } from '../middleware/webhook-guards.js';
 
 /** Snapshot events (`object: "event"`) and thin events (`object: "v2.core.event"`, event destinations). */
 const envelope = z.union([
@@ -32,7 +33,7 @@ const envelope = z.union([
 
 /**
  * Verifies the signature over the exact bytes against every configured secret (rotation), with the
- * stripe package's default tolerance, then parses. The same check serves snapshot and thin events.
+ * same tolerance as the header gate (which also refuses timestamps from the future), then parses. The same check serves snapshot and thin events.
  */
 function verify(stripe: Stripe, body: Buffer, signature: string | undefined, secrets: readonly string[]): unknown {
   if (!signature) throw badRequest('missing_signature', 'the Stripe-Signature header is missing');
@@ -40,7 +41,7 @@ function verify(stripe: Stripe, body: Buffer, signature: string | undefined, sec
   if (!signatures) throw new Error('the stripe package offers no signature verification');
   const verified = secrets.some((secret) => {
     try {
-      return signatures.verifyHeader(body, signature, secret);
+      return signatures.verifyHeader(body, signature, secret, signatureToleranceSeconds);
     } catch {
       return false;
     }
@@ -61,7 +62,9 @@ function verify(stripe: Stripe, body: Buffer, signature: string | undefined, sec
 export function webhookRoutes(context: Context): Router {
   const { config, metrics, logger } = context;
   const router = Router();
-  router.post('/webhooks/stripe', express.raw({ type: () => true, limit: config.WEBHOOK_MAX_BYTES }), async (req: Request, res) => {
+  // The header is judged before the body is read, and the body must arrive within its deadline.
+  const readBody = [signatureGate(metrics), bodyDeadline(config.WEBHOOK_BODY_TIMEOUT_MS, metrics), express.raw({ type: () => true, limit: config.WEBHOOK_MAX_BYTES })];
+  router.post('/webhooks/stripe', ...readBody, async (req: Request, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let parsed: z.infer<typeof envelope>;
     let payload: unknown;

@@ -1,11 +1,39 @@
 import { z } from 'zod';
+import { isLiveMode, type Config } from '../config.js';
 import { badRequest } from '../errors.js';
 
 /** App user ids: 1–200 characters that are safe in logs, URLs and Stripe metadata (`auth0|abc`, `user_42`, `a.b@c`). */
 export const userId = z.string().regex(/^[\w.:@|+-]{1,200}$/, 'must be 1-200 characters of letters, digits and _ . : @ | + -');
 
-/** Absolute http(s) URLs; `{CHECKOUT_SESSION_ID}` in a success URL is kept as Stripe expects it. */
-const returnUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2048);
+/** Where checkout and portal may send a customer back to: from `RETURN_URL_ORIGINS` and the Stripe mode. */
+export interface ReturnUrlPolicy {
+  /** Allowed origins (`https://app.example.com`); any origin when undefined. */
+  origins?: readonly string[] | undefined;
+  /** Live mode: https only. */
+  httpsOnly: boolean;
+}
+
+export function returnUrlPolicy(config: Pick<Config, 'RETURN_URL_ORIGINS' | 'STRIPE_SECRET_KEY'>): ReturnUrlPolicy {
+  return { origins: config.RETURN_URL_ORIGINS, httpsOnly: isLiveMode(config) };
+}
+
+/**
+ * Absolute http(s) URLs, never with a user name or password (`https://user:pass@…` hides the real
+ * host from a reader); https only in live mode; on an allowed origin when a list is configured.
+ * `{CHECKOUT_SESSION_ID}` in a success URL is kept as Stripe expects it.
+ */
+function returnUrl(policy: ReturnUrlPolicy) {
+  return z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2048).superRefine((value, ctx) => {
+    const url = URL.parse(value);
+    if (!url) return;
+    if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry a user name or password' });
+    else if (policy.httpsOnly && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be an https URL in live mode' });
+    else if (policy.origins && !policy.origins.includes(url.origin)) ctx.addIssue({ code: 'custom', message: `must be on an origin listed in RETURN_URL_ORIGINS, not ${url.origin}` });
+  });
+}
+
+/** No restriction beyond the URL shape and credentials: test mode without `RETURN_URL_ORIGINS`. */
+const anyOrigin: ReturnUrlPolicy = { httpsOnly: false };
 
 /** Price ids (`price_…`, or a legacy plan's custom id) and lookup keys, as Stripe accepts them. */
 const priceId = z.string().regex(/^[\w.-]{1,255}$/, 'must be a Stripe price id such as price_123');
@@ -20,15 +48,16 @@ function exactlyOne(first: string, second: string) {
   };
 }
 
-export function checkoutRequestSchema(maxQuantity: number) {
+export function checkoutRequestSchema(maxQuantity: number, policy: ReturnUrlPolicy = anyOrigin) {
+  const returnTo = returnUrl(policy);
   return z
     .strictObject({
       user_id: userId,
       price: priceId.optional(),
       lookup_key: lookupKey.optional(),
       quantity: z.int().min(1).max(maxQuantity).default(1),
-      success_url: returnUrl,
-      cancel_url: returnUrl,
+      success_url: returnTo,
+      cancel_url: returnTo,
       email: z.email().max(512).optional(),
       /** Stripe accepts 1–730 trial days. */
       trial_days: z.int().min(1).max(730).optional(),
@@ -39,15 +68,17 @@ export function checkoutRequestSchema(maxQuantity: number) {
 
 export type CheckoutRequest = z.infer<ReturnType<typeof checkoutRequestSchema>>;
 
-export const portalRequestSchema = z
-  .strictObject({
-    user_id: userId.optional(),
-    customer: z.string().regex(/^cus_[A-Za-z0-9]{1,250}$/, 'must be a Stripe customer id such as cus_123').optional(),
-    return_url: returnUrl,
-  })
-  .superRefine(exactlyOne('user_id', 'customer'));
+export function portalRequestSchema(policy: ReturnUrlPolicy = anyOrigin) {
+  return z
+    .strictObject({
+      user_id: userId.optional(),
+      customer: z.string().regex(/^cus_[A-Za-z0-9]{1,250}$/, 'must be a Stripe customer id such as cus_123').optional(),
+      return_url: returnUrl(policy),
+    })
+    .superRefine(exactlyOne('user_id', 'customer'));
+}
 
-export type PortalRequest = z.infer<typeof portalRequestSchema>;
+export type PortalRequest = z.infer<ReturnType<typeof portalRequestSchema>>;
 
 /**
  * Parses a request body; a bad one is a 400 `invalid_request_body` whose message names every bad

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { LRUCache } from 'lru-cache';
 import type { Context } from '../context.js';
 import { closeRedis, createRedis, type Redis } from '../redis.js';
 import { cacheKeys } from './cache-keys.js';
@@ -11,6 +12,8 @@ export interface EntitlementCacheOptions {
   maxMemoryEntries?: number;
   /** Longest life of an in-process entry, in seconds (also capped by `ENTITLEMENT_CACHE_TTL_SECONDS`). @defaultValue 30 */
   memoryTtlSeconds?: number;
+  /** Most unknown references the in-process tier remembers, apart from known customers; the least recently read goes first. @defaultValue 10_000 */
+  maxUnknownEntries?: number;
 }
 
 type CacheInputs = Pick<Context, 'config' | 'db' | 'redis' | 'metrics' | 'logger' | 'catalogFile' | 'policy'>;
@@ -39,6 +42,9 @@ return 0`;
  * - the in-process tier is used only while this process's subscriber is subscribed to the
  *   invalidation channel; any disconnect clears it, since messages may have been missed;
  * - concurrent misses for one reference share one fill (single flight);
+ * - an unknown reference never becomes a Redis key (anyone with a read key could otherwise create
+ *   one per made-up reference, under `noeviction`); it is remembered in-process only, in a
+ *   bounded LRU of its own, so made-up references cannot push known customers out of memory;
  * - Redis trouble never fails a read: the answer then comes from Postgres.
  *
  * A cache that was never `start()`ed works with Redis and Postgres only.
@@ -46,6 +52,7 @@ return 0`;
 export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[]]; subscribed: [] }> {
   readonly now: () => Date;
   private readonly memory = new Map<string, MemoryEntry>();
+  private readonly unknown: LRUCache<string, MemoryEntry>;
   private readonly flights = new Map<string, Flight>();
   private readonly maxMemoryEntries: number;
   private readonly memoryTtlMs: number;
@@ -61,6 +68,7 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     super();
     this.now = options.now ?? (() => new Date());
     this.maxMemoryEntries = options.maxMemoryEntries ?? 50_000;
+    this.unknown = new LRUCache({ max: options.maxUnknownEntries ?? 10_000 });
     this.redisTtlMs = inputs.config.ENTITLEMENT_CACHE_TTL_SECONDS * 1000;
     this.memoryTtlMs = Math.min(inputs.config.ENTITLEMENT_CACHE_TTL_SECONDS, options.memoryTtlSeconds ?? 30) * 1000;
     const requests = inputs.metrics.cacheRequests;
@@ -115,12 +123,12 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
   /** The answer for a reference (already validated by the caller). */
   get(ref: string): Promise<PreparedView> {
     if (this.live) {
-      const entry = this.memory.get(ref);
+      const entry = this.memory.get(ref) ?? this.unknown.get(ref);
       if (entry && entry.until > this.now().getTime()) {
         this.counters.memoryHit.inc();
         return Promise.resolve(entry.prepared);
       }
-      if (entry) this.memory.delete(ref);
+      if (entry) this.forget(ref);
     }
     this.counters.memoryMiss.inc();
     const running = this.flights.get(ref);
@@ -156,6 +164,10 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     const now = this.now();
     const view = await readEntitlements(this.inputs, ref, now);
     const prepared = prepareView(view);
+    if (view.customer === null) {
+      this.remember(ref, prepared, state, generation);
+      return prepared;
+    }
     const stored = epoch === undefined ? false : await this.storeInRedis(entryKey, epochKey, epoch, view, now.getTime());
     if (stored) this.remember(ref, prepared, state, generation);
     return prepared;
@@ -179,6 +191,10 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     const now = this.now().getTime();
     const until = Math.min(now + this.memoryTtlMs, prepared.view.nextChangeAt ?? Infinity);
     if (until <= now) return;
+    if (prepared.view.customer === null) {
+      this.unknown.set(ref, { prepared, until });
+      return;
+    }
     if (this.memory.size >= this.maxMemoryEntries) {
       const oldest = this.memory.keys().next();
       if (!oldest.done) this.memory.delete(oldest.value);
@@ -199,7 +215,7 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
       return;
     }
     for (const ref of refs) {
-      this.memory.delete(ref);
+      this.forget(ref);
       const flight = this.flights.get(ref);
       if (flight) {
         flight.state.stale = true;
@@ -209,9 +225,15 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     this.emit('invalidated', refs);
   }
 
+  private forget(ref: string): void {
+    this.memory.delete(ref);
+    this.unknown.delete(ref);
+  }
+
   private clearMemory(): void {
     this.generation += 1;
     this.memory.clear();
+    this.unknown.clear();
     for (const flight of this.flights.values()) flight.state.stale = true;
     this.flights.clear();
   }

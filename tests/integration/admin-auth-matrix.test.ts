@@ -86,6 +86,7 @@ test('Bull Board asks browsers for HTTP Basic and accepts the admin key as its p
   t.is(page.status, 200);
   t.regex(page.headers.get('content-type') ?? '', /text\/html/);
   t.regex(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  t.is(page.headers.get('x-powered-by'), null, 'the board does not name its framework');
   t.is((await fetch(`${url}/admin/queues/api/queues`, { headers: { authorization: basic(key) } })).status, 200);
   t.is((await fetch(`${url}/admin/grants`)).headers.get('www-authenticate'), null, 'JSON routes do not ask for Basic');
 });

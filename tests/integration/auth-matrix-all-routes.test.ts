@@ -26,6 +26,8 @@ const publicRoutes = new Set([
   'GET /assets/pages.css',
   // Authenticated by the Stripe signature, not by an API key.
   'POST /webhooks/stripe',
+  // Logging out: the session cookie it ends is the credential; without one it changes nothing.
+  'DELETE /admin/session',
 ]);
 
 interface Protected {
@@ -59,7 +61,9 @@ const protectedRoutes: Record<string, Protected> = {
     probes: [
       { method: 'GET', path: '/admin/queues' },
       { method: 'GET', path: '/admin/queues/api/queues' },
+      { method: 'GET', path: '/admin/queues/static/favicon.ico' },
       { method: 'PUT', path: '/admin/queues/api/queues/events/pause' },
+      { method: 'POST', path: '/admin/queues/api/queues/events/add' },
     ],
   },
 };
@@ -170,4 +174,49 @@ test('public endpoints answer without a key; every other one refuses none, a wro
   const expected = served.reduce((sum, endpoint) => sum + (publicRoutes.has(endpoint) ? 1 : probesOf(endpoint, protectedRoutes[endpoint]).length), 0);
   t.is(checks, expected, 'every endpoint was probed');
   t.true(checks >= 20, `${checks} probes`);
+});
+
+test('Bull Board: every probe with HTTP Basic and the session cookie as well as Bearer; a write with those needs the same origin', async (t) => {
+  const { api, url } = await startServices(t, { env: { API_KEY_CACHE_TTL_SECONDS: '0' } });
+  const { db } = api.context;
+  const client = rawClient(url, { maxSockets: 4 });
+  t.teardown(() => client.close());
+  const admin = (await createKey(db, { name: 'matrix-admin', scope: 'admin' })).key;
+  const read = (await createKey(db, { name: 'matrix-read', scope: 'read' })).key;
+  const session = await client.send({ method: 'POST', path: '/admin/session', headers: { authorization: `Bearer ${admin}` } });
+  const cookie = /billing_admin_session=[\w-]+/.exec(String(session.headers['set-cookie']))?.[0] ?? '';
+  t.not(cookie, '');
+  const basic = (secret: string) => `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}`;
+  const credentials: [string, Record<string, string>, 'admitted' | 401 | 403][] = [
+    ['Basic admin', { authorization: basic(admin) }, 'admitted'],
+    ['Basic read', { authorization: basic(read) }, 403],
+    ['Basic unknown', { authorization: basic('bk_admin_unknownunknownunknownunknownunknown') }, 401],
+    ['session cookie', { cookie }, 'admitted'],
+    ['made-up session cookie', { cookie: 'billing_admin_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, 401],
+  ];
+  const origins: [string, Record<string, string>, boolean][] = [
+    ['same origin (Origin)', { origin: url }, true],
+    ['same origin (Sec-Fetch-Site)', { 'sec-fetch-site': 'same-origin' }, true],
+    ['no Origin, no Sec-Fetch-Site', {}, false],
+    ['cross-site', { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' }, false],
+    ['foreign Origin', { origin: 'https://evil.example' }, false],
+  ];
+  let checks = 0;
+  for (const probe of protectedRoutes['USE /admin/queues'].probes ?? []) {
+    const write = probe.method !== 'GET';
+    for (const [name, headers, expected] of credentials) {
+      for (const [where, originHeaders, sameOrigin] of write ? origins : origins.slice(0, 1)) {
+        const response = await client.send({
+          method: probe.method, path: probe.path, headers: { 'content-type': 'application/json', ...headers, ...originHeaders },
+          ...(write && { body: JSON.stringify({ name: 'x', data: { eventId: 'evt_matrix' } }) }),
+        });
+        const label = `${probe.method} ${probe.path} with ${name}, ${where}: ${response.status} ${response.body.slice(0, 120)}`;
+        if (expected !== 'admitted') t.is(response.status, expected, label);
+        else if (write && !sameOrigin) t.like(JSON.parse(response.body) as object, { error: { code: 'cross_origin_request' } }, label);
+        else t.true(!denied(response) && response.status < 500, label);
+        checks += 1;
+      }
+    }
+  }
+  t.true(checks >= 60, `${checks} probes`);
 });

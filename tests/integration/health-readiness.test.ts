@@ -13,27 +13,27 @@ test('healthz and readyz answer 200 when Postgres and Redis are reachable', asyn
   t.deepEqual(await ready.json(), { status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
 });
 
-test('readyz is 503 and names Postgres when Postgres is unreachable', async (t) => {
+test('readyz is 503 and names Postgres as down, without the reason, when Postgres is unreachable', async (t) => {
   const api = await start(testConfig('postgres://postgres@127.0.0.1:1/none'), { silentLogs: true });
   t.teardown(api.stop);
   const response = await fetch(`http://127.0.0.1:${api.port}/readyz`);
   t.is(response.status, 503);
   const body = (await response.json()) as { status: string; checks: Record<string, string> };
   t.is(body.status, 'unavailable');
-  t.regex(body.checks.postgres, /^down: /);
-  t.is(body.checks.redis, 'ok');
+  t.deepEqual(body.checks, { postgres: 'down', redis: 'ok' });
+  t.false(JSON.stringify(body).includes('127.0.0.1'), 'no host, port or driver message to an unauthenticated caller');
   t.is((await fetch(`http://127.0.0.1:${api.port}/healthz`)).status, 200, 'the process itself is alive');
 });
 
-test('readyz is 503 and names Redis when Redis is unreachable', async (t) => {
+test('readyz is 503 and names Redis as down, without the reason, when Redis is unreachable', async (t) => {
   const { config } = await startServices(t);
   const api = await start({ ...config, REDIS_URL: 'redis://127.0.0.1:1' }, { silentLogs: true });
   t.teardown(api.stop);
   const response = await fetch(`http://127.0.0.1:${api.port}/readyz`);
   t.is(response.status, 503);
   const body = (await response.json()) as { checks: Record<string, string> };
-  t.is(body.checks.postgres, 'ok');
-  t.regex(body.checks.redis, /^down: /);
+  t.deepEqual(body.checks, { postgres: 'ok', redis: 'down' });
+  t.false(JSON.stringify(body).includes('127.0.0.1'), 'no host, port or driver message to an unauthenticated caller');
 });
 
 test('metrics are exposed in Prometheus text format with the instance label', async (t) => {

@@ -18,7 +18,7 @@ function lifecycle() {
   const sub = (id: string) => stripe.subscriptions.get(id) as Json;
   const events: Json[] = [
     makeEvent('customer.created', stripe.customers.get(customer) as Json),
-    makeEvent('checkout.session.completed', { id: uid('cs'), object: 'checkout.session', customer, client_reference_id: userId, mode: 'subscription', metadata: {} }),
+    makeEvent('checkout.session.completed', stripe.checkoutSession(customer, { client_reference_id: userId })),
   ];
   const types = ['customer.subscription.created', 'customer.subscription.updated', 'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed',
     'customer.subscription.updated', 'invoice.payment_action_required', 'customer.updated', 'customer.subscription.trial_will_end', 'charge.refunded'];

@@ -183,10 +183,18 @@ export const adminPaths: Record<string, PathItem> = {
       operationId: 'createAdminSession',
       summary: 'A browser session for the queue dashboard',
       description:
-        'Sets the cookie `billing_admin_session` (HttpOnly, SameSite=Strict, Path=/admin, one hour) that opens Bull Board at `/admin/queues`. ' +
+        'Sets the cookie `billing_admin_session` (HttpOnly, SameSite=Strict, Path=/admin, one hour; Secure per `COOKIE_SECURE`) that opens Bull Board at `/admin/queues`. ' +
         'The dashboard also accepts the admin key as Bearer or as the password of HTTP Basic (it answers 401 with `WWW-Authenticate: Basic`); ' +
         'a `read_only` key gets a read-only dashboard. Revoking the key ends its sessions.',
       responses: { '201': { description: 'The cookie is set.', content: json({ type: 'object', required: ['expires_at', 'read_only'], properties: { expires_at: { type: 'string', format: 'date-time' }, read_only: { type: 'boolean' } } }) }, ...auth },
+    }),
+    delete: admin({
+      operationId: 'endAdminSession',
+      summary: 'Log out of the queue dashboard',
+      description: 'Ends the session named by the cookie `billing_admin_session` and clears the cookie. Needs no key; without a session cookie it changes nothing. ' +
+        'A browser request must be same-origin (`Origin` or `Sec-Fetch-Site`), like every write under `/admin`.',
+      security: [],
+      responses: { '204': { description: 'The session is ended (or there was none) and the cookie cleared.' }, '403': error('A cross-origin browser request (`cross_origin_request`).') },
     }),
   },
 };

@@ -58,9 +58,15 @@ export const operationPaths: Record<string, PathItem> = {
     get: {
       operationId: 'getMetrics',
       summary: 'Prometheus metrics of this process',
+      description: 'With `METRICS_TOKEN` set, needs `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise). Without it: open in development and test, ' +
+        '404 in production, where each instance serves its metrics on `API_METRICS_PORT` (keep that port private).',
       tags: ['operations'],
       security: none,
-      responses: { '200': { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      responses: {
+        '200': { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        '401': { $ref: '#/components/responses/Unauthorized' },
+        '404': { description: 'Production without `METRICS_TOKEN`: scrape `API_METRICS_PORT`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
     },
   },
   '/webhooks/stripe': {
@@ -69,7 +75,9 @@ export const operationPaths: Record<string, PathItem> = {
       summary: 'Stripe webhook endpoint',
       description:
         'Verifies `Stripe-Signature` over the raw body (every configured secret is tried, for rotation), records the event ' +
-        'durably, queues it and answers 200. Duplicates are answered 200 and ignored. Postgres unreachable → 503, so Stripe retries.',
+        'durably, queues it and answers 200. Duplicates are answered 200 and ignored. Postgres unreachable → 503, so Stripe retries. ' +
+        'A missing or malformed `Stripe-Signature`, or one dated more than 5 minutes from now either way, is refused with 400 before ' +
+        'the body is read, and the connection is closed.',
       tags: ['stripe'],
       security: none,
       parameters: [{ name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' } }],
@@ -77,6 +85,7 @@ export const operationPaths: Record<string, PathItem> = {
       responses: {
         '200': { description: 'Recorded (or a duplicate).', content: { 'application/json': { schema: { type: 'object', required: ['received'], properties: { received: { const: true } } } } } },
         '400': { $ref: '#/components/responses/BadRequest' },
+        '408': { description: 'The body did not arrive within `WEBHOOK_BODY_TIMEOUT_MS`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         '413': { description: 'The body is larger than `WEBHOOK_MAX_BYTES`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         '503': { $ref: '#/components/responses/Unavailable' },
       },

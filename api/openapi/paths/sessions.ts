@@ -7,6 +7,15 @@ const idempotencyKey = {
   description: 'Makes client retries return the same session (1–255 printable ASCII characters).',
   schema: { type: 'string' },
 };
+const userTokenHeader = {
+  name: 'X-User-Token',
+  in: 'header' as const,
+  required: false,
+  description: 'Required when `USER_TOKEN_SECRET` is set: `v1.<base64url JSON {sub, exp}>.<base64url HMAC-SHA256(secret, "v1." + payload)>`, ' +
+    'minted by the app for the signed-in user, valid at most 15 minutes. The request may act only for `sub` ' +
+    '(401 `user_token_required` without a valid token, 403 `user_token_mismatch` for another user).',
+  schema: { type: 'string', maxLength: 2048 },
+};
 const errors = {
   '400': { $ref: '#/components/responses/BadRequest' },
   '401': { $ref: '#/components/responses/Unauthorized' },
@@ -26,7 +35,7 @@ export const sessionPaths: Record<string, PathItem> = {
       summary: 'Start a subscription Checkout Session for an app user',
       description: 'Needs a key with scope `write` (or `admin`). Give exactly one of `price` or `lookup_key`.',
       tags: ['billing'],
-      parameters: [idempotencyKey],
+      parameters: [idempotencyKey, userTokenHeader],
       requestBody: {
         required: true,
         content: json({
@@ -58,7 +67,7 @@ export const sessionPaths: Record<string, PathItem> = {
       summary: 'Open a billing portal session for a known customer',
       description: 'Needs a key with scope `write` (or `admin`). Give exactly one of `user_id` or `customer`.',
       tags: ['billing'],
-      parameters: [idempotencyKey],
+      parameters: [idempotencyKey, userTokenHeader],
       requestBody: {
         required: true,
         content: json({
@@ -83,7 +92,8 @@ export const sessionPaths: Record<string, PathItem> = {
         'Needs a key with scope `write` (or `admin`). What an app calls on its checkout success page: the customer\'s ' +
         'subscriptions are fetched from Stripe and written through the same per-customer sync the webhook pipeline uses, ' +
         'so the user never sees "not paid yet" while the webhook is on its way. Only customers this service knows ' +
-        '(a checkout or a webhook created them) can be synced. Answers within `SYNC_TIMEOUT_MS` (default 10 s), else 504.',
+        '(a checkout or a webhook created them) can be synced. Answers within `SYNC_TIMEOUT_MS` (default 10 s), else 504. ' +
+        'Each key is rate limited (`SYNC_RATE_LIMIT_PER_MINUTE`, `SYNC_RATE_LIMIT_BURST`): over it, 429 with `Retry-After`.',
       tags: ['billing'],
       parameters: [{ $ref: '#/components/parameters/CustomerRef' }],
       responses: {
@@ -103,6 +113,12 @@ export const sessionPaths: Record<string, PathItem> = {
         '404': { description: 'No billing customer for that reference (`customer_not_found`).', content: json({ $ref: '#/components/schemas/Error' }) },
         '504': { description: 'Stripe did not answer in time (`sync_timeout`); the sync goes on in the background.', content: json({ $ref: '#/components/schemas/Error' }) },
         ...errors,
+        '429': {
+          description: 'This key called sync more than `SYNC_RATE_LIMIT_PER_MINUTE` times a minute, bursts of `SYNC_RATE_LIMIT_BURST` (`rate_limited`), ' +
+            'or Stripe rate limits us (`stripe_rate_limited`); `Retry-After` says when to try again.',
+          headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer', minimum: 1 } } },
+          content: json({ $ref: '#/components/schemas/Error' }),
+        },
       },
     },
   },

@@ -3,6 +3,7 @@ import type { Context } from '../../../shared/context.js';
 import { AdminSessions } from '../../admin/admin-sessions.js';
 import { boardAudit } from '../../admin/board-audit.js';
 import { boardAuthentication } from '../../admin/board-authentication.js';
+import { boardJobGuard } from '../../admin/board-job-guard.js';
 import { boardBasePath, bullBoard } from '../../admin/bull-board.js';
 import { requireAdmin } from '../../admin/require-admin.js';
 import type { KeyVerifier } from '../../middleware/authenticate.js';
@@ -16,13 +17,14 @@ import { sessionRoutes } from './session.js';
 /**
  * Everything under `/admin`: the JSON routes (Bearer key with scope `admin`; a `read_only` key may
  * only read) and Bull Board at `/admin/queues` (admin key as Bearer, HTTP Basic password or session
- * cookie; read-only board for a `read_only` key; every write through it audited).
+ * cookie; read-only board for a `read_only` key; writes same-origin only, jobs with valid data
+ * only, every write audited).
  */
 export function adminRoutes(context: Context, verify: KeyVerifier): Router {
   const admin = requireAdmin(verify);
   const sessions = new AdminSessions(context.redis, context.db, context.config.REDIS_PREFIX);
   const router = Router();
-  router.use(boardBasePath, boardAuthentication(verify, sessions), boardAudit(context), bullBoard(context.queues));
+  router.use(boardBasePath, boardAuthentication(verify, sessions, context.config), boardJobGuard(context.queues), boardAudit(context), bullBoard(context.queues));
   for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes]) router.use(routes(context, admin));
   router.use(sessionRoutes(context, requireAdmin(verify, { allowReadOnly: true }), sessions));
   return router;

@@ -1,21 +1,36 @@
-import { Router, type RequestHandler } from 'express';
-import { sessionCookie, sessionTtlSeconds, type AdminSessions } from '../../admin/admin-sessions.js';
+import { Router, type Request, type RequestHandler } from 'express';
+import { readCookie, sessionCookie, sessionCookieOptions, sessionTtlSeconds, type AdminSessions } from '../../admin/admin-sessions.js';
 import { adminActor, writeAudit } from '../../admin/audit.js';
+import { crossOriginProblem, crossOriginRefused } from '../../admin/same-origin.js';
 import type { Context } from '../../../shared/context.js';
 import { authenticatedKey } from '../../middleware/authenticate.js';
 
 /**
  * `POST /admin/session` (Bearer admin key) → 201 and a session cookie for the browser pages under
- * `/admin` (HttpOnly, SameSite=Strict, Path=/admin, one hour; Secure when the request came over TLS).
+ * `/admin` (HttpOnly, SameSite=Strict, Path=/admin, one hour; Secure per `COOKIE_SECURE`).
+ * `DELETE /admin/session` (the cookie) → 204: ends the session in Redis and clears the cookie.
  */
 export function sessionRoutes(context: Context, admin: RequestHandler, sessions: AdminSessions): Router {
   const router = Router();
+  const cookieOptions = (req: Request) => sessionCookieOptions(context.config, req);
   router.post('/admin/session', admin, async (req, res) => {
     const key = authenticatedKey(res);
     const { token, expiresAt } = await sessions.create(key);
     await writeAudit(context.db, adminActor(res), { action: 'admin_session.created', subjectType: 'api_key', subjectId: key.id, after: { expires_at: expiresAt } });
-    res.cookie(sessionCookie, token, { httpOnly: true, sameSite: 'strict', path: '/admin', maxAge: sessionTtlSeconds * 1000, secure: req.secure });
+    res.cookie(sessionCookie, token, { ...cookieOptions(req), maxAge: sessionTtlSeconds * 1000 });
     res.status(201).json({ expires_at: expiresAt, read_only: key.read_only });
+  });
+  // Logging out needs no key: whoever holds the cookie may end its session. Without one it is a no-op.
+  router.delete('/admin/session', async (req, res) => {
+    const token = readCookie(req.get('cookie'), sessionCookie);
+    const crossOrigin = crossOriginProblem(req, token !== undefined);
+    if (crossOrigin) throw crossOriginRefused(crossOrigin);
+    const keyId = token ? await sessions.end(token) : undefined;
+    if (keyId) {
+      await writeAudit(context.db, { actor: `key:${keyId}`, requestId: res.locals.requestId as string | undefined }, { action: 'admin_session.ended', subjectType: 'api_key', subjectId: keyId });
+    }
+    res.clearCookie(sessionCookie, cookieOptions(req));
+    res.status(204).end();
   });
   return router;
 }
