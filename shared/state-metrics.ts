@@ -45,6 +45,20 @@ export function registerStateMetrics(metrics: Metrics, state: { db: Db; redis: R
     },
   });
   new client.Gauge({
+    name: 'webhook_endpoint_pending_deliveries', help: 'Outbound webhook deliveries not yet succeeded nor dead, per endpoint, read from Postgres at scrape time.',
+    labelNames: ['endpoint'], registers,
+    async collect() {
+      this.reset();
+      try {
+        const rows = await withTimeout(state.db('webhook_deliveries').where({ status: 'pending' }).groupBy('endpoint_id')
+          .select<{ endpoint_id: string; count: number }[]>('endpoint_id', state.db.raw('count(*)::int as count')), 2000, 'webhook delivery counts');
+        for (const row of rows) this.set({ endpoint: row.endpoint_id }, row.count);
+      } catch {
+        // No figure rather than a wrong one: the readiness gauge says why.
+      }
+    },
+  });
+  new client.Gauge({
     name: 'readiness_status', help: 'Whether each dependency answered at scrape time (1) or not (0).',
     labelNames: ['dependency'], registers,
     async collect() {

@@ -4,7 +4,7 @@ import type { CustomerRef, RefKind } from '../entitlements/read.js';
 import { AppError, notFound } from '../errors.js';
 import { syncCustomer } from './customer-sync.js';
 
-export interface SyncNowResult { customer: CustomerRef; entitlements: StoredEntitlement[]; changed: boolean }
+export interface SyncNowResult { customer: CustomerRef; entitlements: StoredEntitlement[]; version: number; changed: boolean }
 
 /**
  * The sync an app asks for on its checkout success page: the customer's current state fetched
@@ -27,8 +27,8 @@ export async function syncNow(context: Context, ref: string, kind: RefKind, caus
   // A sync that ends after the deadline must not surface as an unhandled rejection.
   sync.catch(() => undefined);
   try {
-    const { customer, entitlements, changed } = await Promise.race([sync, deadline]);
-    return { customer, entitlements, changed };
+    const { customer, entitlements, version, changed } = await Promise.race([sync, deadline]);
+    return { customer, entitlements, version, changed };
   } finally {
     clearTimeout(timer);
   }

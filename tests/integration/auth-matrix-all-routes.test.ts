@@ -117,10 +117,12 @@ test('public endpoints answer without a key; every other one refuses none, a wro
     if (options.revoked) t.true(await revokeKey(db, record.id));
     return secret;
   };
-  const keys = { read: await key('read'), write: await key('write'), admin: await key('admin') };
-  const revoked = { read: await key('read', { revoked: true }), write: await key('write', { revoked: true }), admin: await key('admin', { revoked: true }) };
+  const keys = { read: await key('read'), write: await key('write'), admin: await key('admin'), stream: await key('stream') };
+  const revoked = {
+    read: await key('read', { revoked: true }), write: await key('write', { revoked: true }), admin: await key('admin', { revoked: true }), stream: await key('stream', { revoked: true }),
+  };
   const readOnlyAdmin = await key('admin', { readOnly: true });
-  const wrongScopes: Record<KeyScope, KeyScope[]> = { read: ['write'], write: ['read'], admin: ['read', 'write'] };
+  const wrongScopes: Record<KeyScope, KeyScope[]> = { read: ['write', 'stream'], write: ['read', 'stream'], admin: ['read', 'write', 'stream'], stream: ['read', 'write'] };
 
   const send = (probe: { method: string; path: string }, secret?: string) => client.send({
     method: probe.method, path: probe.path,

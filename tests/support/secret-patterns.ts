@@ -6,7 +6,7 @@ export const minimumLines = 1000;
 const patterns: [string, RegExp][] = [
   ['Stripe secret key', /\b(sk|rk)_(test|live)_[A-Za-z0-9]+/],
   ['webhook signing secret', /\bwhsec_[A-Za-z0-9_]+/],
-  ['API key', /\bbk_(read|write|admin)_[A-Za-z0-9_-]{32,}/],
+  ['API key', /\bbk_(read|write|admin|stream)_[A-Za-z0-9_-]{32,}/],
   ['Stripe-Signature header', /\bv1=[0-9a-f]{64}\b/],
   ['HTTP Basic credentials', /\bBasic [A-Za-z0-9+/]{20,}={0,2}/],
 ];
