@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Context } from '../shared/context.js';
 import { EntitlementCache } from '../shared/entitlements/cache.js';
+import { ChangeFeed } from '../shared/notify/change-feed.js';
 import { createKeyVerifier } from './middleware/authenticate.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
@@ -12,13 +13,15 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { portalRoutes } from './routes/portal.js';
+import { streamRoutes } from './routes/stream.js';
 import { webhookRoutes } from './routes/webhook.js';
 
 /**
  * The Express application: routes and middleware over a context; no listening, no process wiring.
  * `entitlements` is the process's started cache; without one, reads use Redis and Postgres only.
+ * `feed` is the process's change-log reader that event streams share (stopped with the process).
  */
-export function createApp(context: Context, options: { entitlements?: EntitlementCache } = {}): Express {
+export function createApp(context: Context, options: { entitlements?: EntitlementCache; feed?: ChangeFeed } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', context.config.TRUST_PROXY);
@@ -34,6 +37,7 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   app.use(checkoutRoutes(context, verify));
   app.use(portalRoutes(context, verify));
   app.use(customerSyncRoutes(context, verify));
+  app.use(streamRoutes(context, verify, options.feed ?? new ChangeFeed(context)));
   // Admin JSON routes (scope admin) and Bull Board at /admin/queues behind the same keys.
   app.use(adminRoutes(context, verify));
   app.use(notFoundHandler);

@@ -14,7 +14,7 @@ export const queueNames = {
   reconcile: 'reconcile',
   /** Housekeeping: inbox relay, pruning, grant expiry sweep. */
   maintenance: 'maintenance',
-  /** Outbound webhooks: one fan-out job per entitlement event, one delivery job per endpoint and event. */
+  /** Outbound webhooks: one delivery job per endpoint and event. */
   webhooks: 'webhooks',
   /** Parked permanent failures; each job names the original queue and job. */
   deadLetter: 'dead-letter',

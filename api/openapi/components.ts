@@ -104,6 +104,46 @@ export const components: OpenApiDocument['components'] = {
         as_of: { type: 'string', format: 'date-time', description: 'The instant this answer describes.' },
       },
     },
+    EntitlementsUpdatedEvent: {
+      type: 'object',
+      description: 'An `entitlements.updated` event, as the stream and outbound webhooks carry it. Apps keep the highest `version` per customer and ignore older ones: delivery order is not promised.',
+      required: ['id', 'type', 'created', 'data'],
+      properties: {
+        id: { type: 'string', description: 'Stable per customer and version: a redelivery or replay has the same id.', examples: ['evt_ent_4f7c1a523d0e4c389a570b6f1f0c2d11_3'] },
+        type: { type: 'string', const: 'entitlements.updated' },
+        created: { type: 'string', format: 'date-time' },
+        data: {
+          type: 'object',
+          required: ['customer', 'version', 'entitlements', 'diff', 'cause'],
+          properties: {
+            customer: { $ref: '#/components/schemas/Customer' },
+            version: { type: 'integer', minimum: 1 },
+            entitlements: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' }, description: 'The whole list after the change.' },
+            diff: {
+              type: 'object',
+              required: ['added', 'removed', 'changed'],
+              properties: {
+                added: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' } },
+                removed: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' } },
+                changed: {
+                  type: 'array',
+                  items: {
+                    type: 'object', required: ['feature', 'before', 'after'],
+                    properties: { feature: { type: 'string' }, before: { $ref: '#/components/schemas/Entitlement' }, after: { $ref: '#/components/schemas/Entitlement' } },
+                  },
+                },
+              },
+            },
+            cause: {
+              type: 'object',
+              required: ['type', 'id'],
+              description: 'What caused the change: a Stripe event (its id), a grant (its id), a reconciliation run (its id), an API request (its request id) or the service itself.',
+              properties: { type: { type: 'string', enum: ['event', 'grant', 'reconciliation', 'request', 'system'] }, id: { type: ['string', 'null'] } },
+            },
+          },
+        },
+      },
+    },
     FeatureEntitlement: {
       type: 'object',
       required: ['feature', 'entitled', 'value', 'expires_at'],

@@ -3,6 +3,7 @@ import { adminPaths } from './paths/admin.js';
 import { entitlementPaths } from './paths/entitlements.js';
 import { operationPaths } from './paths/operations.js';
 import { sessionPaths } from './paths/sessions.js';
+import { streamPaths } from './paths/stream.js';
 import type { OpenApiDocument } from './types.js';
 
 /**
@@ -39,6 +40,7 @@ export const openApiDocument: OpenApiDocument = {
     ...operationPaths,
     ...entitlementPaths,
     ...sessionPaths,
+    ...streamPaths,
     ...adminPaths,
   },
   components,

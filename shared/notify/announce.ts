@@ -3,12 +3,12 @@ import { invalidateEntitlements } from '../entitlements/cache-keys.js';
 import type { RecomputeResult } from '../entitlements/recompute.js';
 import { appendToLog } from './change-log.js';
 import { entitlementsUpdated, type NotifyEvent } from './entitlement-event.js';
-import { enqueueFanOut } from './webhook-jobs.js';
+import { fanOutToEndpoints } from './webhook-fan-out.js';
 
 /**
  * What every writer of entitlements does after its transaction committed: invalidate the cache
  * (so a read after the event sees the new version), then tell apps: append each change to the
- * change log (the event stream) and queue its outbound webhook fan-out.
+ * change log (the event stream) and record and queue its outbound webhook deliveries.
  *
  * Policy: the invalidation's failure propagates (the caller's job retries, as before); a failure to
  * announce is logged and counted, never retried by recomputing, because a second recompute finds
@@ -21,7 +21,7 @@ export async function afterEntitlementsStored(context: Context, results: readonl
   const { config, logger, metrics } = context;
   const outcomes = await Promise.allSettled([
     appendToLog(context.redis, config.REDIS_PREFIX, config.STREAM_RETENTION_HOURS, events, now.getTime()),
-    enqueueFanOut(context, events),
+    fanOutToEndpoints(context, events),
   ]);
   outcomes.forEach((outcome, index) => {
     const channel = index === 0 ? 'stream' : 'webhooks';

@@ -9,7 +9,16 @@ import type { NotifyEvent } from './entitlement-event.js';
  */
 export const changeLogKey = (prefix: string) => `${prefix}:notify:log`;
 
-export interface LogEntry { id: string; event: NotifyEvent; json: string }
+export interface LogEntry {
+  id: string;
+  event: NotifyEvent;
+  /** The Server-Sent Events frame of this entry, built once and written to every client. */
+  frame: string;
+}
+
+export function sseFrame(id: string, type: string, json: string): string {
+  return `id: ${id}\nevent: ${type}\ndata: ${json}\n\n`;
+}
 
 /** Appends events in one round trip; returns their entry ids. */
 export async function appendToLog(redis: Redis, prefix: string, retentionHours: number, events: readonly NotifyEvent[], now = Date.now()): Promise<string[]> {
@@ -24,7 +33,7 @@ export async function appendToLog(redis: Redis, prefix: string, retentionHours: 
   });
 }
 
-type RawEntry = [id: string, fields: string[]];
+export type RawEntry = [id: string, fields: string[]];
 
 /** Parses stream entries; an entry that is not ours is skipped, never a crash. */
 export function parseEntries(raw: readonly RawEntry[]): LogEntry[] {
@@ -33,7 +42,8 @@ export function parseEntries(raw: readonly RawEntry[]): LogEntry[] {
     const json = fields[fields.indexOf('e') + 1];
     if (!json) continue;
     try {
-      entries.push({ id, event: JSON.parse(json) as NotifyEvent, json });
+      const event = JSON.parse(json) as NotifyEvent;
+      entries.push({ id, event, frame: sseFrame(id, event.type, json) });
     } catch {
       // not an entry this service wrote
     }
@@ -68,25 +78,23 @@ export interface LogPosition {
 }
 
 /**
- * Where the log stands relative to a client's last seen id. Redis 7 reports the highest trimmed id;
- * on older servers the first retained entry stands in for it (a gap is then assumed whenever the
- * client's id precedes it).
+ * Where the log stands relative to a client's last seen id. Trimming removes the oldest entries
+ * first, so nothing after the client's id is missing exactly when its own entry is still there (or
+ * it is the newest id ever appended). A log that is gone or restarted behind the id is a gap too.
  */
 export async function logPosition(redis: Redis, prefix: string, afterId: string): Promise<LogPosition> {
+  const key = changeLogKey(prefix);
   let info: unknown[];
   try {
-    info = (await redis.call('XINFO', 'STREAM', changeLogKey(prefix))) as unknown[];
+    info = (await redis.call('XINFO', 'STREAM', key)) as unknown[];
   } catch {
     // No stream: nothing was ever appended, or Redis lost it. A client that saw an entry has a gap.
     return { last: '0-0', gap: afterId !== '0-0' };
   }
-  const field = (name: string): unknown => info[info.indexOf(name) + 1];
-  const lastGenerated = field('last-generated-id');
+  const lastGenerated = info[info.indexOf('last-generated-id') + 1];
   const last = typeof lastGenerated === 'string' ? lastGenerated : '0-0';
-  const maxDeleted = field('max-deleted-entry-id');
-  const first = field('first-entry') as RawEntry | null | undefined;
-  const trimmedPast = typeof maxDeleted === 'string'
-    ? compareLogIds(maxDeleted, afterId) > 0
-    : first ? compareLogIds(first[0], afterId) > 0 && afterId !== '0-0' : false;
-  return { last, gap: trimmedPast || compareLogIds(afterId, last) > 0 };
+  if (afterId === last) return { last, gap: false };
+  if (compareLogIds(afterId, last) > 0) return { last, gap: true };
+  const own = await redis.xrange(key, afterId, afterId);
+  return { last, gap: own.length === 0 };
 }

@@ -38,13 +38,14 @@ function decoded(text: string): string | undefined {
     return undefined;
   }
 }
-const query = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?[\]]{0,80}$/).map((text) => `?${text}`));
+// The read-your-writes parameters have cases of their own (a valid min_version may wait 5 s).
+const query = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?[\]]{0,80}$/).filter((text) => !/min_version|wait_ms/.test(text)).map((text) => `?${text}`));
 
 // The documented contract of references and feature names (OpenAPI document and 400 messages).
 const isRef = (ref: string) => /^cus_[A-Za-z0-9]+$/.test(ref) || /^[\w.:@|+-]{1,200}$/.test(ref);
 const isFeature = (feature: string) => /^[\w.:@+-]{1,200}$/.test(feature);
 
-interface Keys { read: string; write: string; admin: string }
+interface Keys { read: string; write: string; admin: string; stream: string }
 interface Auth { headers: Record<string, string>; refused?: 401 | 403 }
 
 /** Mostly the right key; otherwise none, a garbage header, an unknown key, or a key of another scope. */
@@ -138,6 +139,50 @@ function entitlementCases(keys: Keys): fc.Arbitrary<Case> {
       : refusedOr(given, !isRef(decodedRef) ? error(400, 'invalid_ref') : byFeature && !isFeature(decodedFeature) ? error(400, 'invalid_feature') : status(ifNoneMatch === '*' ? 304 : 200));
     return { category: 'GET entitlements', request: { method: 'GET', path, headers: { ...given.headers, ...(ifNoneMatch && { 'if-none-match': ifNoneMatch }) } }, expect };
   });
+}
+
+/** Text that is not a whole number of at most 16 digits (what min_version and wait_ms accept). */
+const notWholeNumber = fc.oneof(fc.constantFrom('-1', 'x', '1.5', '', '1e3', '0x10', '99999999999999999', '%20', '1%00'), printable(12).map(encodeURIComponent))
+  .filter((text) => !/^\d{1,16}$/.test(decoded(text) ?? ''));
+
+function versionWaitCases(keys: Keys, ref: string): fc.Arbitrary<Case> {
+  return fc.tuple(auth(keys.read, [keys.write, keys.stream]), fc.oneof(
+    notWholeNumber.map((bad) => ({ search: `min_version=${bad}`, expect: error(400, 'invalid_query') })),
+    fc.tuple(fc.nat(), notWholeNumber).map(([version, bad]) => ({ search: `min_version=${version}&wait_ms=${bad}`, expect: error(400, 'invalid_query') })),
+    fc.integer({ min: 5001, max: 10_000_000 }).map((wait) => ({ search: `min_version=0&wait_ms=${wait}`, expect: error(400, 'invalid_query') })),
+    fc.integer({ min: 0, max: 5000 }).map((wait) => ({ search: `min_version=0&wait_ms=${wait}`, expect: status(200) })),
+  )).map(([given, item]): Case => ({
+    category: 'GET entitlements with min_version',
+    request: { method: 'GET', path: `/v1/customers/${ref}/entitlements?${item.search}`, headers: given.headers },
+    expect: refusedOr(given, item.expect),
+  }));
+}
+
+/** Stream requests that must be refused before a stream opens (a valid one would stay open). */
+function streamCases(keys: Keys, ref: string): fc.Arbitrary<Case> {
+  const badId = fc.oneof(fc.constantFrom('', '0', '1-', '-1', '1-2-3', 'x-1', '1796104753045-0 ', `${'9'.repeat(16)}-0`), printable(30)).filter((text) => !/^\d{1,15}-\d{1,15}$/.test(text));
+  const badRef = fc.oneof(fc.constantFrom('', 'a b', 'x/y', 'cus_', `u${'x'.repeat(200)}`), printable(40)).filter((text) => !isRef(text));
+  return fc.oneof(
+    fc.tuple(auth(keys.read, [keys.write]), badRef).map(([given, bad]): Case => ({
+      category: 'GET stream, bad customer',
+      request: { method: 'GET', path: `/v1/stream?customer=${encodeURIComponent(bad)}`, headers: given.headers },
+      expect: refusedOr(given, error(400, 'invalid_query')),
+    })),
+    // A header value is trimmed by HTTP and must be visible ASCII; the query parameter takes anything.
+    fc.tuple(auth(keys.read, [keys.write]), badId, fc.boolean()).map(([given, bad, header]) => [given, bad, header && /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(bad)] as const).map(([given, bad, inHeader]): Case => ({
+      category: 'GET stream, bad resume id',
+      request: {
+        method: 'GET', path: `/v1/stream?customer=${ref}${inHeader ? '' : `&last_event_id=${encodeURIComponent(bad)}`}`,
+        headers: { ...given.headers, ...(inHeader && { 'last-event-id': bad }) },
+      },
+      expect: refusedOr(given, error(400, 'invalid_last_event_id')),
+    })),
+    fc.tuple(auth(keys.stream, [keys.read, keys.write]), badId).map(([given, bad]): Case => ({
+      category: 'GET stream of every customer, bad resume id',
+      request: { method: 'GET', path: `/v1/stream?last_event_id=${encodeURIComponent(bad)}`, headers: given.headers },
+      expect: refusedOr(given, error(400, 'invalid_last_event_id')),
+    })),
+  );
 }
 
 const pair = (keys: fc.Arbitrary<string>) => fc.tuple(keys, fc.oneof(printable(30).map(encodeURIComponent), fc.stringMatching(/^[A-Za-z0-9%.:+-]{0,20}$/))).map(([key, value]) => `${key}=${value}`);
@@ -249,6 +294,7 @@ test('hostile requests to the keyed api get the expected 4xx, never a 5xx, and c
     read: (await createKey(db, { name: 'fuzz-read', scope: 'read' })).key,
     write: (await createKey(db, { name: 'fuzz-write', scope: 'write' })).key,
     admin: (await createKey(db, { name: 'fuzz-admin', scope: 'admin' })).key,
+    stream: (await createKey(db, { name: 'fuzz-stream', scope: 'stream' })).key,
   };
   // Something for the requests to miss: a customer with entitlements, a grant, a dead event.
   const customer = await seedCustomer(db);
@@ -284,6 +330,8 @@ test('hostile requests to the keyed api get the expected 4xx, never a 5xx, and c
     { weight: 6, arbitrary: adminCases(keys) },
     { weight: 2, arbitrary: adminAuthCases(keys) },
     { weight: 1, arbitrary: unknownRoutes },
+    { weight: 2, arbitrary: versionWaitCases(keys, customer.stripeId) },
+    { weight: 3, arbitrary: streamCases(keys, customer.stripeId) },
   );
   const statuses = new Map<number, number>();
   const categories = await sendCases(client, cases, {
