@@ -85,7 +85,7 @@ export class ChangeFeed {
     while (!this.stopped) {
       try {
         if (this.checkLog) await this.checkForReset(reader, key);
-        const result = (await reader.xread('COUNT', 1000, 'BLOCK', this.blockMs, 'STREAMS', key, this.cursor)) as [string, RawEntry[]][] | null;
+        const result = (await reader.xread('COUNT', 1000, 'BLOCK', this.blockMs, 'STREAMS', key, this.cursor));
         const raw = result?.[0]?.[1];
         if (!raw || raw.length === 0) continue;
         this.cursor = raw[raw.length - 1]?.[0] ?? this.cursor;
