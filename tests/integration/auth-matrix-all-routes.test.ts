@@ -50,6 +50,14 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /admin/reconciliations': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/reconciliations/:id': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/audit': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'POST /admin/webhook-endpoints': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'GET /admin/webhook-endpoints': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'GET /admin/webhook-endpoints/:id': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'PATCH /admin/webhook-endpoints/:id': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'DELETE /admin/webhook-endpoints/:id': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'POST /admin/webhook-endpoints/:id/rotate-secret': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'GET /admin/webhook-endpoints/:id/deliveries': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'POST /admin/webhook-deliveries/:id/replay': { scope: 'admin', readOnlyAdmin: 'refused' },
   // Opening a session is how a read-only key looks at the dashboard.
   'POST /admin/session': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'USE /admin/queues': {

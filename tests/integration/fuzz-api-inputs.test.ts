@@ -248,6 +248,14 @@ function adminCases(keys: Keys): fc.Arbitrary<Case> {
     fc.tuple(grantBody, breakGrant).map(([body, change]): Case => ({
       category: 'POST admin grants, invalid body', request: { method: 'POST', path: '/admin/grants', headers: json, body: JSON.stringify(change(body)) }, expect: error(400, 'invalid_request_body'),
     })),
+    fc.oneof(
+      fc.constantFrom('http://127.0.0.1/x', 'http://localhost:3000/', 'https://10.0.0.1/', 'https://[::1]/', 'https://[::ffff:127.0.0.1]/', 'https://169.254.169.254/', 'gopher://x', 'https://u:p@app.example/', '')
+        .map((target) => ({ url: target })),
+      fc.record({ url: fc.constant('https://app.example/hooks'), events: fc.oneof(fc.constant([]), fc.array(fc.stringMatching(/^[a-z.]{1,20}$/).filter((type) => type !== 'entitlements.updated'), { minLength: 1, maxLength: 3 })) }),
+      unknownField(['url', 'events', 'description']).map((change) => change({ url: 'https://app.example/hooks' })),
+    ).map((body): Case => ({
+      category: 'POST admin webhook endpoints, invalid body', request: { method: 'POST', path: '/admin/webhook-endpoints', headers: json, body: JSON.stringify(body) }, expect: error(400, 'invalid_request_body'),
+    })),
     fc.oneof(breakReconciliation.map((body) => JSON.stringify(body)), fc.constantFrom('[]', '"x"', '1', '{"customer":', 'null')).map((body): Case => ({
       category: 'POST admin reconciliations, invalid body', request: { method: 'POST', path: '/admin/reconciliations', headers: json, body }, expect: status(400),
     })),
@@ -259,6 +267,9 @@ function adminAuthCases(keys: Keys): fc.Arbitrary<Case> {
   const endpoints = [
     ['GET', '/admin/events'], ['GET', '/admin/audit'], ['GET', '/admin/grants?customer=cus_x'], ['POST', '/admin/grants'], ['DELETE', `/admin/grants/${randomUUID()}?reason=x`],
     ['GET', '/admin/customers/cus_x'], ['POST', '/admin/events/evt_x/replay'], ['POST', '/admin/reconciliations'], ['GET', `/admin/reconciliations/${randomUUID()}`],
+    ['POST', '/admin/webhook-endpoints'], ['GET', '/admin/webhook-endpoints'], ['PATCH', `/admin/webhook-endpoints/${randomUUID()}`],
+    ['POST', `/admin/webhook-endpoints/${randomUUID()}/rotate-secret`], ['DELETE', `/admin/webhook-endpoints/${randomUUID()}`],
+    ['GET', `/admin/webhook-endpoints/${randomUUID()}/deliveries`], ['POST', `/admin/webhook-deliveries/${randomUUID()}/replay`],
     ['POST', '/admin/session'], ['GET', '/admin/queues'], ['GET', '/admin/queues/api/queues'], ['PUT', '/admin/queues/api/queues/events/pause'],
   ] as const;
   const refused = fc.oneof(

@@ -3,6 +3,7 @@ import { eventsProcessor } from './events-processor.js';
 import { maintenanceProcessor } from './maintenance.js';
 import { reconcileProcessor } from './reconcile.js';
 import { syncProcessor } from './sync-processor.js';
+import { webhooksProcessor } from './deliver-webhook.js';
 
 /** Which processor runs each queue. */
 export function processorTable(): ProcessorTable {
@@ -11,5 +12,6 @@ export function processorTable(): ProcessorTable {
     sync: syncProcessor,
     maintenance: maintenanceProcessor,
     reconcile: reconcileProcessor,
+    webhooks: webhooksProcessor,
   };
 }
