@@ -30,7 +30,7 @@ export async function webhookReceiver(answer: (received: Received, index: number
     url,
     received,
     next(): Promise<Received> {
-      if (consumed < received.length) return Promise.resolve(received[consumed++]!);
+      if (consumed < received.length) return Promise.resolve(received[consumed++]);
       return new Promise((resolve) => waiters.push((item) => { consumed += 1; resolve(item); }));
     },
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
