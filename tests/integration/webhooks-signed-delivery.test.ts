@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import test from 'ava';
+import type { Knex } from 'knex';
 import type { HttpMethod } from '../../api/openapi/types.js';
 import { queueNames } from '../../shared/queues.js';
 import { documentedSchema, schemaProblems } from '../support/openapi-schema.js';
@@ -19,6 +20,18 @@ function validSignatures(received: Received, secret: string): number {
   const t = /(?:^|,)t=(\d+)/.exec(header)?.[1];
   const expected = createHmac('sha256', secret).update(`${t}.${received.body}`).digest('hex');
   return header.split(',').filter((part) => part === `v1=${expected}`).length;
+}
+
+/** Resolves with the first delivery matching `where` whose row reaches `status` (read again every 20 ms until then). */
+function deliveryReaching(db: Knex, where: Record<string, string>, status: string): Promise<Delivery> {
+  return new Promise((resolve) => {
+    const poll = async () => {
+      const row = await db('webhook_deliveries').where({ ...where, status }).first<Delivery | undefined>('id', 'status', 'attempts', 'last_status_code');
+      if (row) return resolve(row);
+      setTimeout(() => void poll(), 20);
+    };
+    void poll();
+  });
 }
 
 const fastRetries = { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_BACKOFF_MS: '20' };
@@ -74,15 +87,7 @@ test('a failing endpoint is retried; after the last attempt the delivery is dead
   await grant(url, key, customer.stripeId, 'pro');
   for (let attempt = 0; attempt < 3; attempt += 1) await receiver.next();
 
-  const deadLetter = await new Promise<boolean>((resolve) => {
-    const poll = async () => {
-      const rows = await api.context.db('webhook_deliveries').where({ endpoint_id: endpoint.body.id, status: 'dead' }).select('id');
-      if (rows.length > 0) return resolve(true);
-      setTimeout(() => void poll(), 20);
-    };
-    void poll();
-  });
-  t.true(deadLetter);
+  await deliveryReaching(api.context.db, { endpoint_id: endpoint.body.id }, 'dead');
   const [dead] = (await call<{ data: Delivery[] }>(url, `/admin/webhook-endpoints/${endpoint.body.id}/deliveries?status=dead`, { key })).body.data;
   t.is(dead?.attempts, 3);
   t.is(dead?.last_status_code, 500);
@@ -94,14 +99,7 @@ test('a failing endpoint is retried; after the last attempt the delivery is dead
   t.is(replay.status, 202);
   const again = await receiver.next();
   t.is(JSON.parse(again.body).data.version, 1);
-  const delivered = await new Promise<Delivery>((resolve) => {
-    const poll = async () => {
-      const row = await api.context.db('webhook_deliveries').where({ id: dead.id }).first<Delivery>('id', 'status', 'attempts', 'last_status_code');
-      if (row?.status === 'succeeded') return resolve(row);
-      setTimeout(() => void poll(), 20);
-    };
-    void poll();
-  });
+  const delivered = await deliveryReaching(api.context.db, { id: dead.id }, 'succeeded');
   t.is(delivered.last_status_code, 200);
 });
 
@@ -132,14 +130,7 @@ test('a redirect is recorded as a failure and never followed', async (t) => {
   const customer = await seedCustomer(api.context.db);
   await grant(url, key, customer.stripeId, 'pro');
   await redirecting.next();
-  const dead = await new Promise<Delivery>((resolve) => {
-    const poll = async () => {
-      const row = await api.context.db('webhook_deliveries').where({ endpoint_id: endpoint.body.id }).first<Delivery>('id', 'status', 'attempts', 'last_status_code');
-      if (row?.status === 'dead') return resolve(row);
-      setTimeout(() => void poll(), 20);
-    };
-    void poll();
-  });
+  const dead = await deliveryReaching(api.context.db, { endpoint_id: endpoint.body.id }, 'dead');
   t.is(dead.last_status_code, 302);
   t.is(target.received.length, 0, 'the redirect target was never called');
 });
