@@ -1,4 +1,4 @@
-// `npm run bench -- [reads|ingest|processing|reconcile …]`: each benchmark runs beside its bare
+// `npm run bench -- [reads|ingest|processing|reconcile|stream …]`: each benchmark runs beside its bare
 // ceiling in the same run; the figures go to stdout, bench/results/latest.json and latest.md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -7,6 +7,7 @@ import { formatIngestResult, runIngestBenchmark, type IngestBenchmarkResult } fr
 import { formatProcessingResult, runProcessingBenchmark, type ProcessingBenchmarkResult } from './processing.js';
 import { formatReadsResult, runReadsBenchmark, type ReadsBenchmarkResult } from './reads.js';
 import { runReconcileBenchmark } from './reconcile.js';
+import { formatStreamResult, runStreamBenchmark, type StreamBenchmarkResult } from './stream.js';
 import { projectRoot } from './support/processes.js';
 
 /** What every version of the reconcile benchmark reports; a bare listing of the same subscriptions when it measures one. */
@@ -50,6 +51,15 @@ const benchmarks = {
       ratio: r.ceilingSeconds === undefined ? '' : String(Math.round((r.ceilingSeconds / r.seconds) * 100) / 100),
       target: `≤ ${reconcileTargetSeconds}`, met: yes(r.seconds <= reconcileTargetSeconds),
     }],
+  },
+  stream: {
+    run: runStreamBenchmark,
+    print: formatStreamResult,
+    rows: (r: StreamBenchmarkResult): Row[] => [
+      { benchmark: `${r.clients} idle streams, one api process (extra MiB)`, figure: String(r.idle.extraMiB), ceiling: '', ratio: '', target: `< ${r.targets.extraMiB}`, met: yes(r.idle.extraMiB < r.targets.extraMiB) },
+      { benchmark: `${r.clients} streams reconnecting at once, all at the latest (ms)`, figure: `${r.reconnect.allReachedLatestMs} (p99 ${r.reconnect.p99Ms}, ${r.reconnect.reached} reached)`, ceiling: '', ratio: '', target: `≤ ${r.targets.reconnectMs}`, met: yes(r.reconnect.reached === r.clients && r.reconnect.allReachedLatestMs <= r.targets.reconnectMs) },
+      { benchmark: 'has() on a watched customer, p99 (ns)', figure: String(r.has.p99Ns), ceiling: '', ratio: '', target: `< ${r.targets.hasP99Ns}`, met: yes(r.has.p99Ns < r.targets.hasP99Ns) },
+    ],
   },
 } as const;
 
