@@ -123,7 +123,7 @@ test('a read_only admin key sees the read-only board and cannot act through it',
   const queues = async (key: string) => (await call<{ queues: { name: string; readOnlyMode: boolean }[] }>(url, '/admin/queues/api/queues', { key })).body.queues;
 
   const seen = await queues(readOnly.key);
-  t.deepEqual(seen.map((queue) => queue.name).sort(), ['catalog', 'dead-letter', 'events', 'maintenance', 'reconcile', 'sync']);
+  t.deepEqual(seen.map((queue) => queue.name).sort(), ['catalog', 'dead-letter', 'events', 'maintenance', 'reconcile', 'sync', 'webhooks']);
   t.true(seen.every((queue) => queue.readOnlyMode));
   t.true((await queues(full.key)).every((queue) => !queue.readOnlyMode));
 

@@ -6,7 +6,7 @@ import { projectRoot } from '../support/processes.js';
 import { startServices } from '../support/services.js';
 import { adminKey, basic, call } from './admin-fixtures.js';
 
-const queueNames = ['events', 'sync', 'catalog', 'reconcile', 'maintenance', 'dead-letter'];
+const queueNames = ['events', 'sync', 'catalog', 'reconcile', 'maintenance', 'webhooks', 'dead-letter'];
 
 /** Every URL in the HTML or an asset that the browser would load: src/href attributes, CSS url() and @import. */
 function loadedUrls(text: string): string[] {
