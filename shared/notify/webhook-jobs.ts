@@ -4,8 +4,9 @@ export interface DeliverJobData { deliveryId: string; correlationId?: string }
 
 /**
  * One delivery job per (endpoint, event): exponential backoff with jitter from
- * `WEBHOOK_BACKOFF_MS` over `WEBHOOK_DELIVERY_ATTEMPTS` attempts (about 68 hours by default), then
- * the dead-letter queue. A replay adds a new job under a new id.
+ * `WEBHOOK_BACKOFF_MS` over `WEBHOOK_DELIVERY_ATTEMPTS` attempts (about 68 hours by default); the
+ * runner keeps retrying a delivery that still fails until `JOB_RETRY_HORIZON_HOURS` after it was
+ * queued (72 h), then parks it in the dead-letter queue. A replay adds a new job under a new id.
  */
 export async function enqueueDeliveries(context: Context, deliveryIds: readonly string[], replay = false): Promise<void> {
   if (deliveryIds.length === 0) return;

@@ -80,7 +80,7 @@ test('a failing endpoint is retried; after the last attempt the delivery is dead
   let healthy = false;
   const receiver = await webhookReceiver((_item, index) => ({ status: index === 0 ? 503 : healthy ? 200 : 500 }));
   t.teardown(receiver.close);
-  const { url, api } = await startServices(t, { worker: true, env: { ...fastRetries, WEBHOOK_DELIVERY_ATTEMPTS: '3' } });
+  const { url, api } = await startServices(t, { worker: true, env: { ...fastRetries, WEBHOOK_DELIVERY_ATTEMPTS: '3', JOB_RETRY_HORIZON_HOURS: '0' } });
   const { key } = await adminKey(api.context.db);
   const endpoint = await call<Endpoint>(url, '/admin/webhook-endpoints', { method: 'POST', key, body: { url: receiver.url } });
   const customer = await seedCustomer(api.context.db);
@@ -124,7 +124,7 @@ test('a redirect is recorded as a failure and never followed', async (t) => {
   t.teardown(target.close);
   const redirecting = await webhookReceiver(() => ({ status: 302, headers: { location: `${target.url}/elsewhere` } }));
   t.teardown(redirecting.close);
-  const { url, api } = await startServices(t, { worker: true, env: { ...fastRetries, WEBHOOK_DELIVERY_ATTEMPTS: '1' } });
+  const { url, api } = await startServices(t, { worker: true, env: { ...fastRetries, WEBHOOK_DELIVERY_ATTEMPTS: '1', JOB_RETRY_HORIZON_HOURS: '0' } });
   const { key } = await adminKey(api.context.db);
   const endpoint = await call<Endpoint>(url, '/admin/webhook-endpoints', { method: 'POST', key, body: { url: redirecting.url } });
   const customer = await seedCustomer(api.context.db);
