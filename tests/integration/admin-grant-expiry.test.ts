@@ -31,9 +31,10 @@ test('a grant with an expiry stops counting at its expiry in the read API, witho
   t.is(grant.status, 201);
   t.is(grant.body.expires_at, expiresAt.toISOString());
   const read = async () => (await call<Entitlements>(url, `/v1/customers/${customer.stripeId}/entitlements`, { key: reader.key })).body.entitlements;
-  t.like(await read(), [{ feature: 'beta', value: 3 }]);
+  const beta = [{ feature: 'beta', value: 3, sources: [{ kind: 'grant', id: grant.body.id }], expires_at: expiresAt.toISOString() }];
+  t.deepEqual(await read(), beta);
   clock = new Date(expiresAt.getTime() - 1);
-  t.like(await read(), [{ feature: 'beta', value: 3 }], 'still counts just before the expiry');
+  t.deepEqual(await read(), beta, 'still counts just before the expiry');
   clock = new Date(expiresAt.getTime() + 1);
   t.deepEqual(await read(), [], 'gone right after the expiry');
   t.is((await db('grants').where({ id: grant.body.id }).first()).expiry_recorded_at, null, 'no job ran');

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { startServices } from '../support/services.js';
 import { adminKey, call, seedCustomer } from './admin-fixtures.js';
+import { invalidationSeen } from './entitlements-fixtures.js';
 
 interface Grant { id: string; customer_id: string; feature: string; value: true | number; reason: string; expires_at: string | null; revoked_at: string | null; revoked_reason: string | null; created_by: string }
 interface Entitlements { customer: { id: string } | null; entitlements: { feature: string; value: unknown; sources: { kind: string; id: string }[] }[] }
@@ -14,12 +15,15 @@ test('a grant counts in the read API at once, is audited with actor, request id 
   const read = async () => (await call<Entitlements>(url, `/v1/customers/${customer.stripeId}/entitlements`, { key: reader.key })).body.entitlements;
   t.deepEqual(await read(), [], 'warm the cache with the empty answer');
 
+  // The write answers after its commit; this process's memory tier drops the entry when the invalidation message arrives.
+  const grantSeen = invalidationSeen(api, customer.stripeId);
   const created = await call<Grant>(url, '/admin/grants', {
     method: 'POST', key: admin.key, headers: { 'x-request-id': 'req-grant-1' },
     body: { customer: customer.stripeId, feature: 'api_calls', value: 500, reason: 'support ticket 42' },
   });
   t.is(created.status, 201);
   t.like(created.body, { customer_id: customer.id, feature: 'api_calls', value: 500, reason: 'support ticket 42', expires_at: null, revoked_at: null, created_by: `key:${admin.id}` });
+  await grantSeen;
   t.deepEqual(await read(), [{ feature: 'api_calls', value: 500, sources: [{ kind: 'grant', id: created.body.id }], expires_at: null }]);
 
   const audit = await db('audit_log').where({ grant_id: created.body.id }).orderBy('id').select<{ action: string; before: unknown; after: unknown }[]>('*');
@@ -33,10 +37,12 @@ test('a grant counts in the read API at once, is audited with actor, request id 
   const listed = await call<{ data: Grant[] }>(url, `/admin/grants?customer=${customer.userId}`, { key: admin.key });
   t.deepEqual(listed.body.data.map((grant) => grant.id), [second.body.id, created.body.id]);
 
+  const revokeSeen = invalidationSeen(api, customer.stripeId);
   const revoked = await call<Grant>(url, `/admin/grants/${created.body.id}`, { method: 'DELETE', key: admin.key, body: { reason: 'ticket closed' }, headers: { 'x-request-id': 'req-revoke-1' } });
   t.is(revoked.status, 200);
   t.like(revoked.body, { id: created.body.id, revoked_reason: 'ticket closed' });
   t.truthy(revoked.body.revoked_at);
+  await revokeSeen;
   t.deepEqual((await read()).map((entry) => entry.feature), ['beta']);
   const revocation = await db('audit_log').where({ grant_id: created.body.id, action: 'grant.revoked' }).first();
   t.like(revocation, { actor: `key:${admin.id}`, request_id: 'req-revoke-1', reason: 'ticket closed', before: { revoked_at: null }, after: { revoked_reason: 'ticket closed' } });
@@ -58,7 +64,8 @@ test('a grant for an unknown user id creates a customer holding only the user id
   t.like(customer, { user_id: 'auth0|new-user', stripe_customer_id: null });
   t.like(await db('audit_log').where({ action: 'customer.created', customer_id: customer.id }).first(), { actor: `key:${admin.id}` });
   const reader = await adminKey(db, { scope: 'read' });
-  t.like((await call<Entitlements>(url, '/v1/customers/auth0|new-user/entitlements', { key: reader.key })).body, { entitlements: [{ feature: 'beta', value: true }] });
+  t.deepEqual((await call<Entitlements>(url, '/v1/customers/auth0|new-user/entitlements', { key: reader.key })).body.entitlements,
+    [{ feature: 'beta', value: true, sources: [{ kind: 'grant', id: created.body.id }], expires_at: null }]);
 
   const unknown = await call(url, '/admin/grants', { method: 'POST', key: admin.key, body: { customer: 'cus_neverseen', feature: 'beta', reason: 'x' } });
   t.is(unknown.status, 404);
@@ -109,13 +116,15 @@ test('the customer mirror shows the customer, subscriptions with items, grants, 
   await db('subscriptions').insert({ id: 'sub_mirror1', customer_id: customer.id, stripe_customer_id: customer.stripeId, status: 'active', synced_at: new Date() });
   await db('subscription_items').insert({ id: 'si_mirror1', subscription_id: 'sub_mirror1', price_id: 'price_1', product_id: 'prod_1', quantity: 3 });
   const grant = await call<Grant>(url, '/admin/grants', { method: 'POST', key: admin.key, body: { customer: customer.stripeId, feature: 'beta', reason: 'x' } });
-  const mirror = await call<{ customer: { id: string }; subscriptions: { id: string; items: { id: string; quantity: number }[] }[]; grants: { id: string }[]; entitlements: { features: unknown[] }; audit: { action: string }[] }>(
+  const mirror = await call<{ customer: { id: string }; subscriptions: { id: string; status: string; items: { id: string; quantity: number }[] }[]; grants: { id: string }[]; entitlements: { features: unknown[] }; audit: { action: string }[] }>(
     url, `/admin/customers/${customer.userId}`, { key: admin.key });
   t.is(mirror.status, 200);
   t.like(mirror.body.customer, { id: customer.id, stripe_customer_id: customer.stripeId, user_id: customer.userId });
-  t.like(mirror.body.subscriptions, [{ id: 'sub_mirror1', status: 'active', items: [{ id: 'si_mirror1', quantity: 3 }] }]);
+  t.deepEqual(mirror.body.subscriptions.map(({ id, status, items }) => ({ id, status, items: items.map((item) => ({ id: item.id, quantity: item.quantity })) })),
+    [{ id: 'sub_mirror1', status: 'active', items: [{ id: 'si_mirror1', quantity: 3 }] }]);
   t.deepEqual(mirror.body.grants.map((row) => row.id), [grant.body.id]);
-  t.like(mirror.body.entitlements, { customer_id: customer.id, features: [{ feature: 'beta', value: true }] });
+  t.like(mirror.body.entitlements, { customer_id: customer.id });
+  t.deepEqual(mirror.body.entitlements.features, [{ feature: 'beta', value: true, sources: [{ kind: 'grant', id: grant.body.id }], expires_at: null }]);
   t.deepEqual(mirror.body.audit.map((row) => row.action), ['entitlements.changed', 'grant.created']);
   t.is((await call(url, '/admin/customers/bad%20ref', { key: admin.key })).status, 400);
 });

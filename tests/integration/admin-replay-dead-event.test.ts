@@ -1,5 +1,6 @@
 import test from 'ava';
 import { UnrecoverableError, Worker } from 'bullmq';
+import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
 import { closeRedis, createRedis } from '../../shared/redis.js';
 import { eventually } from '../support/processes.js';
@@ -57,7 +58,7 @@ test('a dead event replayed from the admin API ends processed, with the customer
   t.is(processed.last_error, null);
   t.true(processed.attempts >= dead.attempts, 'attempts are kept across a replay');
   const mirror = await mirrorOf(services, customer);
-  t.like(mirror?.features, [{ feature: 'api_calls', value: 10000 }, { feature: 'basic', value: true }, { feature: 'pro', value: true }]);
+  t.deepEqual((mirror?.features as StoredEntitlement[] | undefined)?.map(({ feature, value }) => ({ feature, value })), [{ feature: 'api_calls', value: 10000 }, { feature: 'basic', value: true }, { feature: 'pro', value: true }]);
   const audit = await db('audit_log').where({ action: 'event.replayed', subject_id: event.id }).first();
   t.like(audit, { actor: `key:${admin.id}`, request_id: 'req-replay-1', event_id: event.id, before: { status: 'dead' }, after: { status: 'received' } });
 });

@@ -3,6 +3,7 @@ import { createKey, type KeyScope } from '../../shared/api-keys.js';
 import { catalogFile } from '../support/catalog.js';
 import { startServices } from '../support/services.js';
 import { StripeState, uid, useStripeState } from '../support/stripe-state.js';
+import { invalidationSeen } from './entitlements-fixtures.js';
 
 const pro = { basic: true, pro: true, api_calls: 10000 };
 type Entitlement = { feature: string; value: unknown };
@@ -17,17 +18,19 @@ async function setup(t: ExecutionContext) {
   const keys = Object.fromEntries(await Promise.all((['read', 'write'] as KeyScope[]).map(async (scope) => [scope, (await createKey(db, { name: `sync-${scope}`, scope })).key]))) as Record<'read' | 'write', string>;
   const sync = (ref: string, key = keys.write) => fetch(`${services.url}/v1/customers/${encodeURIComponent(ref)}/sync`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
   const read = async (ref: string) => (await (await fetch(`${services.url}/v1/customers/${encodeURIComponent(ref)}/entitlements`, { headers: { authorization: `Bearer ${keys.read}` } })).json()) as { entitlements: Entitlement[] };
-  return { stripe, db, sync, read, keys };
+  return { stripe, db, sync, read, keys, api: services.api };
 }
 
 test('a sync by user id fetches the customer from Stripe now and answers its fresh entitlements, which reads then serve', async (t) => {
-  const { stripe, db, sync, read } = await setup(t);
+  const { stripe, db, sync, read, api } = await setup(t);
   const userId = uid('user');
   const customer = stripe.customer(uid('cus'), { metadata: { user_id: userId } });
   await db('customers').insert({ user_id: userId, stripe_customer_id: customer });
   t.deepEqual((await read(userId)).entitlements, [], 'before: checkout done at Stripe, no webhook yet');
   const subscription = stripe.subscription(customer, { items: [{ price: uid('price'), product: 'prod_pro', lookupKey: 'pro_monthly' }] });
 
+  // The cached empty answer leaves this process's memory tier when the invalidation message arrives.
+  const invalidated = invalidationSeen(api, userId);
   const answer = await sync(userId);
   t.is(answer.status, 200);
   const body = (await answer.json()) as SyncAnswer;
@@ -35,6 +38,7 @@ test('a sync by user id fetches the customer from Stripe now and answers its fre
   t.deepEqual(featureMap(body.entitlements), pro);
   t.false(stripe.calls.includes(`GET /v1/customers/${customer}`), 'the customer came expanded on its subscriptions: no call of its own');
   t.true(Math.abs(Date.parse(body.as_of) - Date.now()) < 60_000);
+  await invalidated;
   t.deepEqual(featureMap((await read(userId)).entitlements), pro, 'the cached empty answer was invalidated');
   t.is((await db('subscriptions').where({ id: subscription }).first<{ status: string }>('status'))?.status, 'active', 'the mirror holds the subscription');
   const audit = await db('audit_log').where({ action: 'entitlements.changed', customer_id: body.customer.id }).select<{ actor: string; reason: string; request_id: string | null }[]>('actor', 'reason', 'request_id');

@@ -86,3 +86,31 @@ test('entitlements recomputed from grants are served, and a recompute invalidate
   const full = (await (await read(url, `/v1/customers/${customer.stripeId}/entitlements`, key)).json()) as Body;
   t.deepEqual(full.entitlements, [{ feature: 'beta', value: true, sources: [{ kind: 'grant', id: grant.id }], expires_at: null }]);
 });
+
+test('If-None-Match never hides a change: after a grant and its recompute, the old tag gets a 200 with a new tag', async (t) => {
+  const { url, api } = await startServices(t);
+  const { db } = api.context;
+  const customer = await seedCustomer(db, [pro]);
+  const key = await keyFor(db);
+  const paths = [`/v1/customers/${customer.stripeId}/entitlements`, `/v1/customers/${customer.stripeId}/entitlements/beta`];
+  const oldTags: string[] = [];
+  for (const path of paths) {
+    const before = await read(url, path, key);
+    t.is(before.status, 200);
+    oldTags.push(before.headers.get('etag')!);
+    t.is((await read(url, path, key, { 'if-none-match': oldTags.at(-1)! })).status, 304, 'unchanged: the tag still matches');
+  }
+  const [grant] = await db('grants').insert({ customer_id: customer.id, feature: 'beta', value: JSON.stringify(true), reason: 'test', created_by: 'test' }).returning<{ id: string }[]>('id');
+  const seen = invalidationSeen(api, customer.stripeId);
+  await recomputeCustomer(api.context, customer.id, { actor: 'system' });
+  await seen;
+
+  const full = await read(url, paths[0], key, { 'if-none-match': oldTags[0] });
+  t.is(full.status, 200);
+  t.not(full.headers.get('etag'), oldTags[0]);
+  t.deepEqual(((await full.json()) as Body).entitlements, [{ feature: 'beta', value: true, sources: [{ kind: 'grant', id: grant.id }], expires_at: null }]);
+  const feature = await read(url, paths[1], key, { 'if-none-match': oldTags[1] });
+  t.is(feature.status, 200);
+  t.not(feature.headers.get('etag'), oldTags[1]);
+  t.deepEqual(await feature.json(), { feature: 'beta', entitled: true, value: true, expires_at: null });
+});

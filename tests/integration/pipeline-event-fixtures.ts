@@ -26,7 +26,8 @@ export function sharedPipeline(): { get: () => Promise<Pipeline>; stop: () => Pr
     const stripe = new StripeState();
     teardowns.push(useStripeState(stripe));
     const lifetime = { teardown: (fn: () => unknown) => { teardowns.push(fn); } } as unknown as ExecutionContext;
-    const services = await startPipeline(lifetime);
+    // Fifty tests share this pipeline and its Stripe rate limit: the limit is not what they test.
+    const services = await startPipeline(lifetime, { STRIPE_RATE_LIMIT_PER_SECOND: '1000' });
     const { key } = await createKey(services.api.context.db, { name: 'every-event-type', scope: 'read' });
     return { services, stripe, readKey: key };
   };
@@ -79,10 +80,13 @@ export class Scenario {
     return rows[0];
   }
 
-  /** Waits until the sync queue has no job waiting or running: recomputes enqueued by catalog events included. */
+  /**
+   * Waits until the sync queue has no job waiting, running or delayed (a job in backoff is not
+   * done): recomputes enqueued by catalog events included.
+   */
   async jobsDone(): Promise<void> {
     const { sync } = this.pipeline.services.api.context.queues;
-    await eventually(async () => Object.values(await sync.getJobCounts('waiting', 'active', 'prioritized')).every((count) => count === 0), 20_000);
+    await eventually(async () => Object.values(await sync.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'waiting-children')).every((count) => count === 0), 20_000);
   }
 
   private eventRows(id: string): Promise<EventRow[]> {

@@ -331,7 +331,9 @@ const cases: Record<string, Case> = {
     const { customer, product } = await productHolder(s, t);
     s.stripe.product(product, ['sso', 'export']);
     await s.deliver(makeEvent('product.created', productObject(s, product)));
-    t.like(await catalogProduct(s, product), { active: true, deleted: false, features: ['export', 'sso'] });
+    const stored = await catalogProduct(s, product);
+    t.like(stored, { active: true, deleted: false });
+    t.deepEqual(stored.features, ['export', 'sso']);
     t.deepEqual(await s.featuresEventually(customer, { export: true, sso: true }), { export: true, sso: true }, 'the holder gains the product features');
   },
   'product.updated': async (s, t) => {
@@ -341,7 +343,9 @@ const cases: Record<string, Case> = {
     t.deepEqual(await s.featuresEventually(customer, { export: true }), { export: true });
     s.stripe.product(product, ['audit_log', 'export'], { name: 'Renamed' });
     await s.deliver(makeEvent('product.updated', productObject(s, product)));
-    t.like(await catalogProduct(s, product), { name: 'Renamed', features: ['audit_log', 'export'] });
+    const stored = await catalogProduct(s, product);
+    t.like(stored, { name: 'Renamed' });
+    t.deepEqual(stored.features, ['audit_log', 'export']);
     t.deepEqual(await s.featuresEventually(customer, { audit_log: true, export: true }), { audit_log: true, export: true }, 'a feature attached to the product reaches its holders');
   },
   'product.deleted': async (s, t) => {
@@ -352,7 +356,9 @@ const cases: Record<string, Case> = {
     const last = productObject(s, product);
     s.stripe.products.delete(product);
     await s.deliver(makeEvent('product.deleted', last));
-    t.like(await catalogProduct(s, product), { deleted: true, active: false, features: [] });
+    const stored = await catalogProduct(s, product);
+    t.like(stored, { deleted: true, active: false });
+    t.deepEqual(stored.features, []);
     t.deepEqual(await s.featuresEventually(customer, {}), {}, 'a deleted product grants nothing');
   },
 

@@ -4,6 +4,23 @@ import { closeRedis, createRedis } from '../../shared/redis.js';
 import { createStripeRateLimiter } from '../../shared/stripe-rate-limit.js';
 import { testEnvironment } from '../support/environment.js';
 
+/**
+ * A clock whose seconds change only between macrotasks (a timer steps it): a grant and the line
+ * right after `await limiter()` run in one macrotask, so they always see the same second, however
+ * loaded the machine. The limiter reads `Date.now()`; its sleeps stay real.
+ */
+const realNow = Date.now;
+let steps: NodeJS.Timeout | undefined;
+test.before(() => {
+  let now = Math.floor(realNow() / 1000) * 1000;
+  Date.now = () => now;
+  steps = setInterval(() => { now += 1000; }, 1000);
+});
+test.after.always(() => {
+  clearInterval(steps);
+  Date.now = realNow;
+});
+
 /** Three limiters on one prefix stand for three worker processes sharing one Stripe account. */
 async function spend(t: { teardown: (fn: () => Promise<void>) => void }, perSecond: number, batch: number | undefined, calls: number) {
   const redis = createRedis(testEnvironment.redisUrl, 'worker', 'test-rate-limit');

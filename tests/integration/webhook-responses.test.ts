@@ -34,7 +34,13 @@ test('a duplicate delivery is a 200 and creates nothing', async (t) => {
   const rows = await api.context.db('stripe_events').where({ id: event.id });
   t.is(rows.length, 1);
   t.is(rows[0].status, 'processed', 'the duplicate did not reset the row');
-  t.is(await api.context.queues.events.count(), 1);
+  const jobs = await api.context.queues.events.getJobCounts();
+  t.is(Object.values(jobs).reduce((sum, count) => sum + count, 0), 1, 'exactly one job, in any state');
+  const outcomes = (await api.context.metrics.webhookEvents.get()).values.map(({ labels, value }) => ({ type: labels.type, outcome: labels.outcome, value }));
+  t.deepEqual(outcomes.filter(({ value }) => value > 0), [
+    { type: 'customer.subscription.updated', outcome: 'accepted', value: 1 },
+    { type: 'customer.subscription.updated', outcome: 'duplicate', value: 1 },
+  ]);
 });
 
 test('bad signature, missing header, wrong secret and expired timestamp are 400 and write nothing', async (t) => {

@@ -43,14 +43,23 @@ export function startScript(script: string, env: NodeJS.ProcessEnv): { child: Ch
   return { child, output: () => output };
 }
 
-/** Polls until `check` resolves true, or fails after `ms`. */
+/**
+ * Polls until `check` resolves true, or fails after `ms`. A check that throws counts as "not yet";
+ * when the last one threw, the timeout's message carries that error (and `cause` the error itself).
+ */
 export async function eventually(check: () => Promise<boolean>, ms = 15_000, interval = 50): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
+    let lastError: unknown;
     try {
       if (await check()) return;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError === undefined ? '' : `; the last check threw: ${lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : JSON.stringify(lastError)}`;
+      throw new Error(`condition not met within ${ms} ms${detail}`, lastError === undefined ? undefined : { cause: lastError });
+    }
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
