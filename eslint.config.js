@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', '.local/**', 'node_modules/**', 'ecosystem.config.cjs', '.stryker-tmp/**', 'reports/**'] },
+  { ignores: ['dist/**', 'sdk/dist/**', 'coverage/**', '.local/**', 'node_modules/**', 'ecosystem.config.cjs', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Context } from '../shared/context.js';
 import { EntitlementCache } from '../shared/entitlements/cache.js';
+import { ChangeFeed } from '../shared/notify/change-feed.js';
 import { createKeyVerifier } from './middleware/authenticate.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
@@ -13,14 +14,16 @@ import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { pageRoutes } from './routes/pages.js';
 import { portalRoutes } from './routes/portal.js';
+import { streamRoutes } from './routes/stream.js';
 import { webhookRoutes } from './routes/webhook.js';
 
 /**
  * The Express application: routes and middleware over a context; no listening, no process wiring.
  * `entitlements` is the process's started cache; without one, reads use Redis and Postgres only.
+ * `feed` is the process's change-log reader that event streams share (stopped with the process).
  * `isDraining` says when the process is stopping (readiness then answers 503).
  */
-export function createApp(context: Context, options: { entitlements?: EntitlementCache; isDraining?: () => boolean } = {}): Express {
+export function createApp(context: Context, options: { entitlements?: EntitlementCache; feed?: ChangeFeed; isDraining?: () => boolean } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', context.config.TRUST_PROXY);
@@ -38,6 +41,7 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   app.use(checkoutRoutes(context, verify));
   app.use(portalRoutes(context, verify));
   app.use(customerSyncRoutes(context, verify));
+  app.use(streamRoutes(context, verify, options.feed ?? new ChangeFeed(context)));
   // Admin JSON routes (scope admin) and Bull Board at /admin/queues behind the same keys.
   app.use(adminRoutes(context, verify));
   app.use(notFoundHandler);

@@ -3,6 +3,7 @@ import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/conf
 import { closeContext, createContext, type Context } from '../shared/context.js';
 import { EntitlementCache } from '../shared/entitlements/cache.js';
 import { isMainModule, runProcess, signalReadyWhen } from '../shared/lifecycle.js';
+import { ChangeFeed } from '../shared/notify/change-feed.js';
 import { startMetricsServer } from '../shared/metrics-server.js';
 import { checkDependencies } from '../shared/readiness.js';
 import { waitForRedis } from '../shared/redis.js';
@@ -23,7 +24,8 @@ export async function start(config: Config, options: { silentLogs?: boolean } = 
   // Redis being down must not stop the api (webhooks still land in Postgres), so this wait is bounded.
   const entitlements = new EntitlementCache(context);
   await Promise.all([waitForRedis(context.redis, 3000), entitlements.start(3000)]);
-  const server = await listen(createApp(context, { entitlements, isDraining: () => graceful.draining }), config.PORT);
+  const feed = new ChangeFeed(context);
+  const server = await listen(createApp(context, { entitlements, feed, isDraining: () => graceful.draining }), config.PORT);
   const graceful = new GracefulClose(server);
   const port = portOf(server);
   // Under PM2 cluster mode a scrape of PORT reaches one instance at random: each instance also
@@ -38,6 +40,8 @@ export async function start(config: Config, options: { silentLogs?: boolean } = 
     const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS - 500;
     graceful.begin();
     if (config.SHUTDOWN_READINESS_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_READINESS_DELAY_MS));
+    // Open event streams would hold the server open until the deadline: end them first (clients resume elsewhere).
+    await feed.stop();
     await graceful.close(deadline);
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await entitlements.stop();

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 
-export type KeyScope = 'read' | 'write' | 'admin';
-export const keyScopes: readonly KeyScope[] = ['read', 'write', 'admin'];
+/** `stream`: the event stream of every customer (`GET /v1/stream`), nothing else. */
+export type KeyScope = 'read' | 'write' | 'admin' | 'stream';
+export const keyScopes: readonly KeyScope[] = ['read', 'write', 'admin', 'stream'];
 
 export interface ApiKeyRecord {
   id: string;
@@ -14,7 +15,7 @@ export interface ApiKeyRecord {
   revoked_at: Date | null;
 }
 
-const keyPattern = /^bk_(read|write|admin)_[A-Za-z0-9_-]{32,64}$/;
+const keyPattern = /^bk_(read|write|admin|stream)_[A-Za-z0-9_-]{32,64}$/;
 
 /** Keys are stored as SHA-256: they are 192 random bits, so a slow hash adds nothing. */
 export function hashKey(key: string): string {

@@ -123,6 +123,20 @@ const fields = z.object({
   USER_TOKEN_SECRET: z.string().min(32, 'needs at least 32 characters').optional(),
   /** Trust X-Forwarded-* from a proxy in front of the api. @defaultValue false */
   TRUST_PROXY: bool.default(false),
+  /** Hours the change log keeps events for stream clients resuming with Last-Event-ID (at least 24). @defaultValue 24 */
+  STREAM_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 30).default(24),
+  /** Seconds between heartbeat comments on an idle event stream. @defaultValue 15 */
+  STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
+  /** Bytes a stream client may leave unread before it is cut off (it resumes with Last-Event-ID). @defaultValue 1 MiB */
+  STREAM_MAX_BUFFER_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Allow webhook endpoints on loopback and private addresses (development only). @defaultValue false */
+  WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
+  /** Attempts of one outbound webhook delivery before it is dead-lettered. @defaultValue 13 (about 68 hours with the default backoff) */
+  WEBHOOK_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(13),
+  /** First retry delay of an outbound webhook delivery in ms; doubles each attempt, with jitter. @defaultValue 60000 */
+  WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
+  /** How long one outbound webhook request may take. @defaultValue 10000 */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
 /** A live key moves real money: return URLs must then be https and on an allowed origin. */

@@ -56,6 +56,28 @@ export function createMetrics(labels: { role: string; instance: string }) {
       name: 'stripe_rate_limit_wait_seconds', help: 'Time jobs waited for the Stripe rate limit.',
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: r,
     }),
+    notifyEvents: new client.Counter({
+      name: 'notify_events_total', help: 'Entitlement events handed to the event stream and the webhook fan-out, by channel and outcome (announced, failed).',
+      labelNames: ['channel', 'outcome'], registers: r,
+    }),
+    streamClients: new client.Gauge({
+      name: 'stream_clients', help: 'Event stream clients connected to this process.', registers: r,
+    }),
+    streamCutOff: new client.Counter({
+      name: 'stream_clients_cut_off_total', help: 'Event stream clients disconnected because they read too slowly.', registers: r,
+    }),
+    webhookDeliveries: new client.Counter({
+      name: 'webhook_deliveries_total', help: 'Outbound webhook delivery attempts by outcome (succeeded, failed, blocked, dead).',
+      labelNames: ['outcome'], registers: r,
+    }),
+    webhookDeliveryDuration: new client.Histogram({
+      name: 'webhook_delivery_duration_seconds', help: 'Duration of one outbound webhook request, by outcome.',
+      labelNames: ['outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r,
+    }),
+    webhookDeliveryLatency: new client.Histogram({
+      name: 'webhook_delivery_latency_seconds', help: 'From an event to its successful delivery (retries included).',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86_400], registers: r,
+    }),
     reconciliationDrift: new client.Counter({
       name: 'reconciliation_drift_total', help: 'Drift found and repaired by kind.',
       labelNames: ['kind', 'outcome'], registers: r,

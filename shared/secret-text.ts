@@ -5,7 +5,7 @@
  */
 
 /** An API key of this service: `bk_<scope>_` and 32–64 base64url characters (`A–Z a–z 0–9 _ -`). */
-export const apiKeyText = /\bbk_(?:read|write|admin)_[A-Za-z0-9_-]{32,}/;
+export const apiKeyText = /\bbk_(?:read|write|admin|stream)_[A-Za-z0-9_-]{32,}/;
 
 /** A Stripe secret or restricted key. */
 export const stripeKeyText = /\b(?:sk|rk)_(?:test|live)_\w+/;

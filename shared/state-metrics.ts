@@ -21,6 +21,8 @@ interface StateReading {
   depth: Map<string, Record<string, number>>;
   /** Jobs in the dead-letter queue, or undefined when it could not be read. */
   deadLetters: number | undefined;
+  /** Outbound webhook deliveries pending per endpoint id, or undefined when Postgres could not be read. */
+  pendingDeliveries: Map<string, number> | undefined;
   ready: Record<'postgres' | 'redis', boolean>;
 }
 
@@ -44,9 +46,13 @@ export function registerStateMetrics(metrics: Metrics, state: { db: Db; redis: R
     const depth = new Map(counts.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
     const deadLetter = depth.get(queues.deadLetter.name);
     const { checks } = await checkDependencies(state.db, state.redis);
+    const pending = await withTimeout(state.db('webhook_deliveries').where({ status: 'pending' }).groupBy('endpoint_id')
+      .select<{ endpoint_id: string; count: number }[]>('endpoint_id', state.db.raw('count(*)::int as count')), 2000, 'webhook delivery counts')
+      .then((rows) => new Map(rows.map((row) => [row.endpoint_id, row.count])), () => undefined);
     return {
       depth,
       deadLetters: deadLetter ? Object.values(deadLetter).reduce((sum, count) => sum + count, 0) : undefined,
+      pendingDeliveries: pending,
       ready: { postgres: checks.postgres === 'ok', redis: checks.redis === 'ok' },
     };
   };
@@ -73,6 +79,15 @@ export function registerStateMetrics(metrics: Metrics, state: { db: Db; redis: R
       const { deadLetters } = await reading();
       // No figure rather than a wrong one: the readiness gauge says why.
       if (deadLetters !== undefined) this.set(deadLetters);
+    },
+  });
+  new client.Gauge({
+    name: 'webhook_endpoint_pending_deliveries', help: 'Outbound webhook deliveries not yet succeeded nor dead, per endpoint, read from Postgres (one reading serves scrapes for a few seconds).',
+    labelNames: ['endpoint'], registers,
+    async collect() {
+      this.reset();
+      // No figure rather than a wrong one: the readiness gauge says why.
+      for (const [endpoint, count] of (await reading()).pendingDeliveries ?? []) this.set({ endpoint }, count);
     },
   });
   new client.Gauge({

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createClient } from '../sdk/src/index.js';
 import { createKey, listKeys, revokeKey } from '../shared/api-keys.js';
 import { loadConfigOrExit } from '../shared/config.js';
 import { createDb } from '../shared/db.js';
@@ -129,6 +130,15 @@ async function main(): Promise<void> {
   await until(`the Stripe simulator at ${simUrl}`, () => callControl<{ ok: boolean }>(simUrl, 'GET', '/_sim/health'));
   const userId = `demo_${Date.now().toString(36)}`;
   console.log(`\nScenario subscription.lifecycle for user ${userId} (simulator ${simUrl} → ${apiUrl}/webhooks/stripe):`);
+  // The event stream, as an app would hold it: every change the scenario causes, as it lands.
+  const stream = createClient({ baseUrl: apiUrl, apiKey: key }).watchAll();
+  stream.onChange(({ data }) => {
+    if (data.customer.user_id !== userId) return;
+    const names = (list: { feature: string }[]) => list.map((entry) => entry.feature).join(',');
+    const parts = [data.diff.added.length > 0 && `+${names(data.diff.added)}`, data.diff.removed.length > 0 && `-${names(data.diff.removed)}`, data.diff.changed.length > 0 && `~${names(data.diff.changed)}`];
+    console.log(`      stream: entitlements.updated v${data.version} ${parts.filter(Boolean).join(' ')} (cause ${data.cause.type}${data.cause.id ? ` ${data.cause.id}` : ''})`);
+  });
+  await stream.ready;
   const gate = pausingDriver(createHttpDriver(simUrl));
   const print = entitlementPrinter(simUrl, apiClient(apiUrl, key), userId);
   let n = 0;
@@ -137,6 +147,7 @@ async function main(): Promise<void> {
     gate.after(print);
   });
   await gate.drain();
+  stream.close();
   // The README's examples read the demo's user from here.
   writeFileSync(path.join(path.dirname(values['key-file']), 'demo-user'), `${userId}\n`);
   console.log(`  The demo user (saved in .local/demo-user) has no subscription left; grant it a feature and read it:`);

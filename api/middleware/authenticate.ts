@@ -53,6 +53,7 @@ const satisfies: Record<KeyScope, readonly KeyScope[]> = {
   read: ['read', 'admin'],
   write: ['write', 'admin'],
   admin: ['admin'],
+  stream: ['stream', 'admin'],
 };
 
 /** Reads `Authorization: Bearer <key>`; 401 when missing or unknown, 403 when the scope is too small. */

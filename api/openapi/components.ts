@@ -13,8 +13,8 @@ export const components: OpenApiDocument['components'] = {
       scheme: 'bearer',
       bearerFormat: 'bk_<scope>_<random>',
       description:
-        'An API key created with `billing keys create --scope read|write|admin`, sent as `Authorization: Bearer <key>`. ' +
-        'Scopes: `read` (entitlement reads), `write`, `admin` (everything). A missing or unknown key is a 401, a key with ' +
+        'An API key created with `billing keys create --scope read|write|stream|admin`, sent as `Authorization: Bearer <key>`. ' +
+        'Scopes: `read` (entitlement reads and the event stream of one customer), `write`, `stream` (the event stream of every customer), `admin` (everything). A missing or unknown key is a 401, a key with ' +
         'too small a scope a 403. Verified keys are cached in each api process, so a revoked key stops working within ' +
         '`API_KEY_CACHE_TTL_SECONDS` (default 30 s).',
     },
@@ -90,14 +90,58 @@ export const components: OpenApiDocument['components'] = {
     },
     CustomerEntitlements: {
       type: 'object',
-      required: ['customer', 'entitlements', 'as_of'],
+      required: ['customer', 'entitlements', 'version', 'as_of'],
       properties: {
         customer: {
           description: 'The customer the reference names, or null when the service knows no such customer.',
           oneOf: [{ $ref: '#/components/schemas/Customer' }, { type: 'null' }],
         },
         entitlements: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' }, description: 'Sorted by feature; empty for an unknown customer.' },
+        version: {
+          type: 'integer', minimum: 0,
+          description: "The customer's entitlement version: moves by one with every stored change (0 for an unknown or never computed customer). Stream events and outbound webhooks carry it too.",
+        },
         as_of: { type: 'string', format: 'date-time', description: 'The instant this answer describes.' },
+      },
+    },
+    EntitlementsUpdatedEvent: {
+      type: 'object',
+      description: 'An `entitlements.updated` event, as the stream and outbound webhooks carry it. Apps keep the highest `version` per customer and ignore older ones: delivery order is not promised.',
+      required: ['id', 'type', 'created', 'data'],
+      properties: {
+        id: { type: 'string', description: 'Stable per customer and version: a redelivery or replay has the same id.', examples: ['evt_ent_4f7c1a523d0e4c389a570b6f1f0c2d11_3'] },
+        type: { type: 'string', const: 'entitlements.updated' },
+        created: { type: 'string', format: 'date-time' },
+        data: {
+          type: 'object',
+          required: ['customer', 'version', 'entitlements', 'diff', 'cause'],
+          properties: {
+            customer: { $ref: '#/components/schemas/Customer' },
+            version: { type: 'integer', minimum: 1 },
+            entitlements: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' }, description: 'The whole list after the change.' },
+            diff: {
+              type: 'object',
+              required: ['added', 'removed', 'changed'],
+              properties: {
+                added: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' } },
+                removed: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' } },
+                changed: {
+                  type: 'array',
+                  items: {
+                    type: 'object', required: ['feature', 'before', 'after'],
+                    properties: { feature: { type: 'string' }, before: { $ref: '#/components/schemas/Entitlement' }, after: { $ref: '#/components/schemas/Entitlement' } },
+                  },
+                },
+              },
+            },
+            cause: {
+              type: 'object',
+              required: ['type', 'id'],
+              description: 'What caused the change: a Stripe event (its id), a grant (its id), a reconciliation run (its id), an API request (its request id) or the service itself.',
+              properties: { type: { type: 'string', enum: ['event', 'grant', 'reconciliation', 'request', 'system'] }, id: { type: ['string', 'null'] } },
+            },
+          },
+        },
       },
     },
     FeatureEntitlement: {
@@ -124,6 +168,18 @@ export const components: OpenApiDocument['components'] = {
       in: 'path',
       required: true,
       schema: { type: 'string', pattern: '^[\\w.:@+-]{1,200}$' },
+    },
+    MinVersion: {
+      name: 'min_version',
+      in: 'query',
+      description: 'Read-your-writes: wait until the customer\'s `version` is at least this (e.g. the `version` a sync returned).',
+      schema: { type: 'integer', minimum: 0 },
+    },
+    WaitMs: {
+      name: 'wait_ms',
+      in: 'query',
+      description: 'With `min_version`: the longest wait in ms (default and maximum 5000). Past it the answer is what there is, with `Min-Version-Timed-Out: true`.',
+      schema: { type: 'integer', minimum: 0, maximum: 5000 },
     },
     IfNoneMatch: {
       name: 'If-None-Match',

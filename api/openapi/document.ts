@@ -3,6 +3,8 @@ import { adminPaths } from './paths/admin.js';
 import { entitlementPaths } from './paths/entitlements.js';
 import { operationPaths } from './paths/operations.js';
 import { sessionPaths } from './paths/sessions.js';
+import { streamPaths } from './paths/stream.js';
+import { webhookEndpointPaths } from './paths/webhook-endpoints.js';
 import type { OpenApiDocument } from './types.js';
 
 /**
@@ -27,6 +29,7 @@ export const openApiDocument: OpenApiDocument = {
     { name: 'entitlements', description: 'What a customer may do now.' },
     { name: 'billing', description: 'Checkout and billing portal sessions (these call Stripe).' },
     { name: 'stripe', description: 'Stripe calls these.' },
+    { name: 'webhooks', description: 'Outbound webhooks to apps: endpoints, deliveries, replay (scope admin; a read_only admin key may only read).' },
     { name: 'operations', description: 'Health, readiness, metrics and this document.' },
     {
       name: 'admin',
@@ -39,7 +42,9 @@ export const openApiDocument: OpenApiDocument = {
     ...operationPaths,
     ...entitlementPaths,
     ...sessionPaths,
+    ...streamPaths,
     ...adminPaths,
+    ...webhookEndpointPaths,
   },
   components,
 };

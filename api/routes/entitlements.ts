@@ -3,7 +3,9 @@ import { isEntitled } from '../../shared/domain/index.js';
 import { badRequest } from '../../shared/errors.js';
 import type { EntitlementCache } from '../../shared/entitlements/cache.js';
 import { isFeatureName, refKind, weakEtag } from '../../shared/entitlements/read.js';
+import { readAtLeast } from '../../shared/entitlements/wait-for-version.js';
 import { requireScope, type KeyVerifier } from '../middleware/authenticate.js';
+import { versionTimeoutHeader, versionWait } from './version-wait.js';
 
 function refParam(req: Request): string {
   const ref = String(req.params.ref);
@@ -35,14 +37,25 @@ function sendTagged(req: Request, res: Response, etag: string, body: () => strin
 
 /**
  * `GET /v1/customers/:ref/entitlements[/:feature]` (scope read). An unknown customer is a 200 with
- * `customer: null` and no entitlements, so apps need no special case.
+ * `customer: null`, no entitlements and version 0, so apps need no special case. With
+ * `min_version` the list read waits (up to `wait_ms`) for that version: read-your-writes.
  */
 export function entitlementRoutes(verify: KeyVerifier, cache: EntitlementCache): Router {
   const router = Router();
   const readScope = requireScope(verify, 'read');
 
   router.get('/v1/customers/:ref/entitlements', readScope, async (req, res) => {
-    const prepared = await cache.get(refParam(req));
+    const ref = refParam(req);
+    // The hot path: no query string, one cache lookup.
+    const wait = req.url.includes('?') ? versionWait(req.query) : undefined;
+    let prepared;
+    if (wait) {
+      const read = await readAtLeast(cache, ref, wait.minVersion, wait.waitMs);
+      if (read.timedOut) res.set(versionTimeoutHeader, 'true');
+      prepared = read.prepared;
+    } else {
+      prepared = await cache.get(ref);
+    }
     sendTagged(req, res, prepared.etag, () => `${prepared.bodyPrefix},"as_of":"${cache.now().toISOString()}"}`);
   });
 

@@ -22,3 +22,4 @@ export {
 export { CatalogFileError, parseCatalogFile, type CatalogFile, type CatalogFileIssue } from './catalog-file.js';
 export { combineContributions, combineValues, type Contribution } from './combine.js';
 export { computeEntitlements, isEntitled } from './compute-entitlements.js';
+export { diffEntitlements, type EntitlementDiff, type NamedFeature } from './entitlement-diff.js';

@@ -243,7 +243,7 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
 function parseEntry(text: string): EntitlementView | undefined {
   try {
     const value = JSON.parse(text) as Partial<EntitlementView> | null;
-    if (value && Array.isArray(value.entitlements) && 'customer' in value && (typeof value.nextChangeAt === 'number' || value.nextChangeAt === null)) {
+    if (value && Array.isArray(value.entitlements) && 'customer' in value && typeof value.version === 'number' && (typeof value.nextChangeAt === 'number' || value.nextChangeAt === null)) {
       return value as EntitlementView;
     }
   } catch {

@@ -28,6 +28,8 @@ export interface CustomerRef { id: string; stripe_customer_id: string | null; us
 export interface EntitlementView {
   customer: CustomerRef | null;
   entitlements: StoredEntitlement[];
+  /** The customer's entitlement version: moves by one with every stored change; 0 for an unknown customer. */
+  version: number;
   /** Epoch ms at which this answer stops being true by itself (an expiry); null when never. */
   nextChangeAt: number | null;
 }
@@ -46,7 +48,7 @@ export function weakEtag(payload: string): string {
 }
 
 export function prepareView(view: EntitlementView): PreparedView {
-  const payload = JSON.stringify({ customer: view.customer, entitlements: view.entitlements });
+  const payload = JSON.stringify({ customer: view.customer, entitlements: view.entitlements, version: view.version });
   return {
     view,
     etag: weakEtag(payload),
@@ -55,11 +57,11 @@ export function prepareView(view: EntitlementView): PreparedView {
   };
 }
 
-interface Row extends CustomerRef { features: StoredEntitlement[] | null; next_change_at: Date | null }
+interface Row extends CustomerRef { features: StoredEntitlement[] | null; next_change_at: Date | null; version: number | null }
 
 /** The customer and its stored entitlements, by either kind of reference: one statement each. */
 const storedRowBy = (kind: RefKind) => preparedStatement<Row, { ref: string }>(`entitlements-read-${kind}`, `
-  select c.id, c.stripe_customer_id, c.user_id, e.features, e.next_change_at
+  select c.id, c.stripe_customer_id, c.user_id, e.features, e.next_change_at, e.version
     from customers c left join entitlements e on e.customer_id = c.id
    where c.${kind} = :ref limit 1`);
 const storedRow: Record<RefKind, ReturnType<typeof storedRowBy>> = { stripe_customer_id: storedRowBy('stripe_customer_id'), user_id: storedRowBy('user_id') };
@@ -75,11 +77,12 @@ export async function readEntitlements(inputs: ReadInputs, ref: string, now: Dat
   const kind = refKind(ref);
   if (!kind) throw new Error(`malformed entitlement reference ${JSON.stringify(ref)}`);
   const [row] = await storedRow[kind](inputs.db, { ref });
-  if (!row) return { customer: null, entitlements: [], nextChangeAt: null };
+  if (!row) return { customer: null, entitlements: [], version: 0, nextChangeAt: null };
   const customer = { id: row.id, stripe_customer_id: row.stripe_customer_id, user_id: row.user_id };
   const stale = row.features === null || (row.next_change_at !== null && row.next_change_at.getTime() <= now.getTime());
-  if (!stale) return { customer, entitlements: row.features ?? [], nextChangeAt: row.next_change_at?.getTime() ?? null };
+  const version = row.version ?? 0;
+  if (!stale) return { customer, entitlements: row.features ?? [], version, nextChangeAt: row.next_change_at?.getTime() ?? null };
   const { state, catalog } = await loadEntitlementInputs(inputs.db, inputs.catalogFile, row.id);
   const live = computeEntitlements(state, catalog, inputs.policy, now);
-  return { customer, entitlements: live.entitlements.map(toStored), nextChangeAt: live.nextChangeAt?.getTime() ?? null };
+  return { customer, entitlements: live.entitlements.map(toStored), version, nextChangeAt: live.nextChangeAt?.getTime() ?? null };
 }

@@ -37,6 +37,19 @@ export interface RecomputeResult {
   /** References whose cache entries must be invalidated after commit. */
   refs: string[];
   entitlements: StoredEntitlement[];
+  /** The customer's entitlement version after this recompute (0: no customer). */
+  version: number;
+  /** What changed, for the stream and outbound webhooks; absent when nothing did. */
+  change?: EntitlementChange | undefined;
+}
+
+/** A stored change of one customer's entitlements, as apps are told of it. */
+export interface EntitlementChange {
+  customer: CustomerRef;
+  version: number;
+  previous: StoredEntitlement[];
+  entitlements: StoredEntitlement[];
+  cause: RecomputeCause;
 }
 
 export function toStored(entitlement: Entitlement): StoredEntitlement {
@@ -54,17 +67,18 @@ export function toStored(entitlement: Entitlement): StoredEntitlement {
  * after a sync, it also marks processed the inbox events the sync reflects (the customer's queued
  * or failed events received before its fetch started; none otherwise): one statement, one round
  * trip. Every part of it sees the rows as they were before the statement (Postgres runs a
- * data-modifying WITH part whether or not the final select reads it).
+ * data-modifying WITH part whether or not the final select reads it). The customer's `version`
+ * moves by one exactly when the list changes (the same condition as the audit row), in this statement.
  */
-const storeQuery = preparedStatement<{ changed: number; processed: { type: string; stripe_created: string | null }[] }>('entitlements-store', `
+const storeQuery = preparedStatement<{ changed: number; version: number; previous: StoredEntitlement[] | null; processed: { type: string; stripe_created: string | null }[] }>('entitlements-store', `
   with previous as (select features from entitlements where customer_id = :customer_id),
   stored as (
     insert into entitlements (customer_id, features, next_change_at, computed_at, version)
     values (:customer_id, :features::jsonb, :next_change_at, :computed_at, 1)
     on conflict (customer_id) do update set
       features = excluded.features, next_change_at = excluded.next_change_at, computed_at = excluded.computed_at,
-      version = entitlements.version + 1
-    returning 1),
+      version = entitlements.version + (case when entitlements.features = excluded.features then 0 else 1 end)
+    returning version),
   audited as (
     insert into audit_log (actor, action, subject_type, subject_id, customer_id, before, after, event_id, grant_id, reconciliation_run_id, request_id, reason)
     select :actor::text, 'entitlements.changed', 'customer', :customer_id::text, :customer_id::uuid, (select features from previous), :features::jsonb,
@@ -75,7 +89,7 @@ const storeQuery = preparedStatement<{ changed: number; processed: { type: strin
     update stripe_events set status = 'processed', processed_at = now(), last_error = null
      where customer_id = :synced_customer::text and status in ('queued', 'failed') and received_at <= :fetch_started_at::timestamptz
     returning type, stripe_created)
-  select (select count(*) from audited)::int as changed,
+  select (select count(*) from audited)::int as changed, (select version from stored) as version, (select features from previous) as previous,
     (select coalesce(json_agg(json_build_object('type', type, 'stripe_created', stripe_created)), '[]') from processed) as processed`);
 
 /**
@@ -95,7 +109,7 @@ export async function recomputeInTransaction(
   const customer = typeof customerOrId === 'string'
     ? await trx('customers').select<CustomerRef[]>('id', 'stripe_customer_id', 'user_id').where({ id: customerOrId }).forUpdate().first()
     : customerOrId;
-  if (!customer) return { changed: false, processedEvents: [], refs: [], entitlements: [] };
+  if (!customer) return { changed: false, processedEvents: [], refs: [], entitlements: [], version: 0 };
   const { state, catalog } = await loadEntitlementInputs(trx, inputs.catalogFile, customer.id);
   const result = computeEntitlements(state, catalog, inputs.policy, now);
   const entitlements = result.entitlements.map(toStored);
@@ -115,5 +129,8 @@ export async function recomputeInTransaction(
     fetch_started_at: synced?.fetchStartedAt ?? null,
   });
   const processedEvents = (written?.processed ?? []).map((event) => ({ type: event.type, stripeCreated: event.stripe_created === null ? null : new Date(event.stripe_created) }));
-  return { changed: (written?.changed ?? 0) > 0, processedEvents, refs, entitlements };
+  const changed = (written?.changed ?? 0) > 0;
+  const version = written?.version ?? 0;
+  const change = changed ? { customer: { id: customer.id, stripe_customer_id: customer.stripe_customer_id, user_id: customer.user_id }, version, previous: written?.previous ?? [], entitlements, cause } : undefined;
+  return { changed, processedEvents, refs, entitlements, version, change };
 }

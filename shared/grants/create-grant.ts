@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { invalidateEntitlements } from '../entitlements/cache-keys.js';
+import { afterEntitlementsStored } from '../notify/announce.js';
 import { recomputeInTransaction } from '../entitlements/recompute.js';
 import { customerForGrant } from './customer-ref.js';
 import type { CreateGrantRequest } from './grant-requests.js';
@@ -12,7 +12,7 @@ import { grantColumns, type AdminActor, type GrantRow } from './grant-rows.js';
  * 5. after commit, invalidate the cache so the read API sees it at once.
  */
 export async function createGrant(context: Context, request: CreateGrantRequest, who: AdminActor, now = new Date()): Promise<GrantRow> {
-  const { grant, refs } = await context.db.transaction(async (trx) => {
+  const { grant, result } = await context.db.transaction(async (trx) => {
     const customer = await customerForGrant(trx, request.customer, who);
     const [grant] = await trx('grants')
       .insert({
@@ -38,9 +38,9 @@ export async function createGrant(context: Context, request: CreateGrantRequest,
       reason: request.reason,
     });
     const cause = { actor: who.actor, grantId: grant.id, requestId: who.requestId, reason: request.reason };
-    const { refs } = await recomputeInTransaction(trx, context, customer.id, cause, now);
-    return { grant, refs };
+    const result = await recomputeInTransaction(trx, context, customer.id, cause, now);
+    return { grant, result };
   });
-  await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, refs);
+  await afterEntitlementsStored(context, [result], now);
   return grant;
 }

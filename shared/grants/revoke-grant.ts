@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { invalidateEntitlements } from '../entitlements/cache-keys.js';
+import { afterEntitlementsStored } from '../notify/announce.js';
 import { recomputeInTransaction } from '../entitlements/recompute.js';
 import { conflict, notFound } from '../errors.js';
 import { grantColumns, type AdminActor, type GrantRow } from './grant-rows.js';
@@ -13,7 +13,7 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function revokeGrant(context: Context, grantId: string, reason: string, who: AdminActor, now = new Date()): Promise<GrantRow> {
   if (!uuid.test(grantId)) throw notFound('grant_not_found', `no grant ${grantId}`);
-  const { grant, refs } = await context.db.transaction(async (trx) => {
+  const { grant, result } = await context.db.transaction(async (trx) => {
     const before = await trx('grants').where({ id: grantId }).forUpdate().first<GrantRow | undefined>(...grantColumns);
     if (!before) throw notFound('grant_not_found', `no grant ${grantId}`);
     if (before.revoked_at) throw conflict('grant_already_revoked', `grant ${grantId} was revoked at ${before.revoked_at.toISOString()}`, { revoked_at: before.revoked_at });
@@ -33,9 +33,9 @@ export async function revokeGrant(context: Context, grantId: string, reason: str
       request_id: who.requestId ?? null,
       reason,
     });
-    const { refs } = await recomputeInTransaction(trx, context, grant.customer_id, { actor: who.actor, grantId, requestId: who.requestId, reason }, now);
-    return { grant, refs };
+    const result = await recomputeInTransaction(trx, context, grant.customer_id, { actor: who.actor, grantId, requestId: who.requestId, reason }, now);
+    return { grant, result };
   });
-  await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, refs);
+  await afterEntitlementsStored(context, [result], now);
   return grant;
 }

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { invalidateEntitlements } from '../entitlements/cache-keys.js';
+import { afterEntitlementsStored } from '../notify/announce.js';
 import { recomputeInTransaction } from '../entitlements/recompute.js';
 import { grantColumns, type GrantRow } from './grant-rows.js';
 
@@ -23,7 +23,7 @@ export async function sweepGrantExpiry(context: Context, now = new Date(), optio
     .limit(options.limit ?? 500);
   const grantIds: string[] = [];
   for (const { id } of due) {
-    const refs = await context.db.transaction(async (trx) => {
+    const result = await context.db.transaction(async (trx) => {
       const before = await trx('grants').where({ id }).whereNull('expiry_recorded_at').whereNull('revoked_at').forUpdate().skipLocked().first<GrantRow | undefined>(...grantColumns);
       if (!before) return undefined;
       const [after] = await trx('grants').where({ id }).update({ expiry_recorded_at: now }).returning<GrantRow[]>([...grantColumns]);
@@ -38,11 +38,10 @@ export async function sweepGrantExpiry(context: Context, now = new Date(), optio
         grant_id: id,
         reason: `expired at ${before.expires_at?.toISOString() ?? 'unknown'}`,
       });
-      const result = await recomputeInTransaction(trx, context, before.customer_id, { actor: 'system', grantId: id, reason: 'grant expired' }, now);
-      return result.refs;
+      return recomputeInTransaction(trx, context, before.customer_id, { actor: 'system', grantId: id, reason: 'grant expired' }, now);
     });
-    if (!refs) continue;
-    await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, refs);
+    if (!result) continue;
+    await afterEntitlementsStored(context, [result], now);
     grantIds.push(id);
   }
   return { recorded: grantIds.length, grantIds };

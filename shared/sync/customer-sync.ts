@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { invalidateEntitlements } from '../entitlements/cache-keys.js';
+import { afterEntitlementsStored } from '../notify/announce.js';
 import type { CustomerRef } from '../entitlements/read.js';
 import { recomputeInTransaction, type RecomputeCause, type StoredEntitlement } from '../entitlements/recompute.js';
 import { fetchCustomer } from './fetch-customer.js';
@@ -10,6 +10,8 @@ export interface SyncResult {
   customer: CustomerRef;
   changed: boolean;
   entitlements: StoredEntitlement[];
+  /** The customer's entitlement version after this sync. */
+  version: number;
   /** Inbox events this sync made processed (received before the fetch started). */
   processedEvents: number;
 }
@@ -28,10 +30,10 @@ export async function syncCustomer(context: Context, stripeCustomerId: string, c
     const result = await recomputeInTransaction(trx, context, customer, cause, new Date(), { stripeCustomerId, fetchStartedAt: snapshot.fetchStartedAt });
     return { result, customer };
   });
-  await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, result.refs);
+  await afterEntitlementsStored(context, [result]);
   const now = Date.now();
   for (const event of result.processedEvents) {
     if (event.stripeCreated) context.metrics.eventLag.observe({ type: event.type }, Math.max(0, (now - event.stripeCreated.getTime()) / 1000));
   }
-  return { customer, changed: result.changed, entitlements: result.entitlements, processedEvents: result.processedEvents.length };
+  return { customer, changed: result.changed, entitlements: result.entitlements, version: result.version, processedEvents: result.processedEvents.length };
 }

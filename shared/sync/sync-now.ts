@@ -4,7 +4,7 @@ import type { CustomerRef, RefKind } from '../entitlements/read.js';
 import { AppError, notFound } from '../errors.js';
 import { syncCustomer, type SyncResult } from './customer-sync.js';
 
-export interface SyncNowResult { customer: CustomerRef; entitlements: StoredEntitlement[]; changed: boolean }
+export interface SyncNowResult { customer: CustomerRef; entitlements: StoredEntitlement[]; version: number; changed: boolean }
 
 /** Syncs of this process in flight, by Stripe customer: concurrent requests for one customer share one Stripe round. */
 const inFlightByContext = new WeakMap<Context, Map<string, Promise<SyncResult>>>();
@@ -41,8 +41,8 @@ export async function syncNow(context: Context, ref: string, kind: RefKind, caus
   });
   const sync = sharedSync(context, known.stripe_customer_id, cause);
   try {
-    const { customer, entitlements, changed } = await Promise.race([sync, deadline]);
-    return { customer, entitlements, changed };
+    const { customer, entitlements, version, changed } = await Promise.race([sync, deadline]);
+    return { customer, entitlements, version, changed };
   } finally {
     clearTimeout(timer);
   }

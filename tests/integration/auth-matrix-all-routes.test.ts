@@ -44,6 +44,9 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /v1/checkout/sessions': { scope: 'write' },
   'POST /v1/portal/sessions': { scope: 'write' },
   'POST /v1/customers/:ref/sync': { scope: 'write' },
+  // Every customer's stream (one customer's, `?customer=`, needs scope read: the stream tests cover it).
+  // The probe's bad resume id makes an admitted request answer 400 instead of holding a stream open.
+  'GET /v1/stream': { scope: 'stream', probes: [{ method: 'GET', path: '/v1/stream?last_event_id=not-an-id' }] },
   'POST /admin/grants': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/grants': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'DELETE /admin/grants/:id': { scope: 'admin', readOnlyAdmin: 'refused' },
@@ -54,6 +57,14 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /admin/reconciliations': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/reconciliations/:id': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/audit': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'POST /admin/webhook-endpoints': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'GET /admin/webhook-endpoints': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'GET /admin/webhook-endpoints/:id': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'PATCH /admin/webhook-endpoints/:id': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'DELETE /admin/webhook-endpoints/:id': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'POST /admin/webhook-endpoints/:id/rotate-secret': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'GET /admin/webhook-endpoints/:id/deliveries': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'POST /admin/webhook-deliveries/:id/replay': { scope: 'admin', readOnlyAdmin: 'refused' },
   // Opening a session is how a read-only key looks at the dashboard.
   'POST /admin/session': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'USE /admin/queues': {
@@ -126,10 +137,12 @@ test('public endpoints answer without a key; every other one refuses none, a wro
     if (options.revoked) t.true(await revokeKey(db, record.id));
     return secret;
   };
-  const keys = { read: await key('read'), write: await key('write'), admin: await key('admin') };
-  const revoked = { read: await key('read', { revoked: true }), write: await key('write', { revoked: true }), admin: await key('admin', { revoked: true }) };
+  const keys = { read: await key('read'), write: await key('write'), admin: await key('admin'), stream: await key('stream') };
+  const revoked = {
+    read: await key('read', { revoked: true }), write: await key('write', { revoked: true }), admin: await key('admin', { revoked: true }), stream: await key('stream', { revoked: true }),
+  };
   const readOnlyAdmin = await key('admin', { readOnly: true });
-  const wrongScopes: Record<KeyScope, KeyScope[]> = { read: ['write'], write: ['read'], admin: ['read', 'write'] };
+  const wrongScopes: Record<KeyScope, KeyScope[]> = { read: ['write', 'stream'], write: ['read', 'stream'], admin: ['read', 'write', 'stream'], stream: ['read', 'write'] };
 
   const send = (probe: { method: string; path: string }, secret?: string) => client.send({
     method: probe.method, path: probe.path,

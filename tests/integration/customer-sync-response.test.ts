@@ -7,7 +7,7 @@ import { invalidationSeen } from './entitlements-fixtures.js';
 
 const pro = { basic: true, pro: true, api_calls: 10000 };
 type Entitlement = { feature: string; value: unknown };
-interface SyncAnswer { customer: { id: string; stripe_customer_id: string; user_id: string | null }; entitlements: Entitlement[]; changed: boolean; as_of: string }
+interface SyncAnswer { customer: { id: string; stripe_customer_id: string; user_id: string | null }; entitlements: Entitlement[]; version: number; changed: boolean; as_of: string }
 const featureMap = (entitlements: Entitlement[]) => Object.fromEntries(entitlements.map((entitlement) => [entitlement.feature, entitlement.value]));
 
 async function setup(t: ExecutionContext) {
@@ -34,7 +34,7 @@ test('a sync by user id fetches the customer from Stripe now and answers its fre
   const answer = await sync(userId);
   t.is(answer.status, 200);
   const body = (await answer.json()) as SyncAnswer;
-  t.like(body, { customer: { stripe_customer_id: customer, user_id: userId }, changed: true });
+  t.like(body, { customer: { stripe_customer_id: customer, user_id: userId }, changed: true, version: 1 });
   t.deepEqual(featureMap(body.entitlements), pro);
   t.false(stripe.calls.includes(`GET /v1/customers/${customer}`), 'the customer came expanded on its subscriptions: no call of its own');
   t.true(Math.abs(Date.parse(body.as_of) - Date.now()) < 60_000);
@@ -49,6 +49,7 @@ test('a sync by user id fetches the customer from Stripe now and answers its fre
 
   const again = (await (await sync(customer)).json()) as SyncAnswer;
   t.false(again.changed, 'by Stripe id, nothing new: no change');
+  t.is(again.version, 1, 'no change, same version');
   t.deepEqual(featureMap(again.entitlements), pro);
   t.true(stripe.syncs(customer) >= 2, 'each sync fetched the customer from Stripe');
 });

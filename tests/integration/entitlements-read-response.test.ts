@@ -3,7 +3,7 @@ import { recomputeCustomer } from '../../shared/entitlements/recompute-customer.
 import { startServices } from '../support/services.js';
 import { invalidationSeen, keyFor, pro, read, seats, seedCustomer } from './entitlements-fixtures.js';
 
-interface Body { customer: { id: string; stripe_customer_id: string | null; user_id: string | null } | null; entitlements: unknown[]; as_of: string }
+interface Body { customer: { id: string; stripe_customer_id: string | null; user_id: string | null } | null; entitlements: unknown[]; version: number; as_of: string }
 
 test('a known customer is answered by Stripe id and by user id with the stored entitlements', async (t) => {
   const { url, api } = await startServices(t);
@@ -17,7 +17,8 @@ test('a known customer is answered by Stripe id and by user id with the stored e
     t.deepEqual(body.customer, { id: customer.id, stripe_customer_id: customer.stripeId, user_id: customer.userId });
     t.deepEqual(body.entitlements, [pro, seats(5)]);
     t.false(Number.isNaN(Date.parse(body.as_of)));
-    t.deepEqual(Object.keys(body), ['customer', 'entitlements', 'as_of']);
+    t.deepEqual(Object.keys(body), ['customer', 'entitlements', 'version', 'as_of']);
+    t.is(body.version, 1, 'the seeded row is version 1');
   }
 });
 

@@ -38,13 +38,14 @@ function decoded(text: string): string | undefined {
     return undefined;
   }
 }
-const query = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?[\]]{0,80}$/).map((text) => `?${text}`));
+// The read-your-writes parameters have cases of their own (a valid min_version may wait 5 s).
+const query = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?[\]]{0,80}$/).filter((text) => !/min_version|wait_ms/.test(text)).map((text) => `?${text}`));
 
 // The documented contract of references and feature names (OpenAPI document and 400 messages).
 const isRef = (ref: string) => /^cus_[A-Za-z0-9]+$/.test(ref) || /^[\w.:@|+-]{1,200}$/.test(ref);
 const isFeature = (feature: string) => /^[\w.:@+-]{1,200}$/.test(feature);
 
-interface Keys { read: string; write: string; admin: string }
+interface Keys { read: string; write: string; admin: string; stream: string }
 interface Auth { headers: Record<string, string>; refused?: 401 | 403 }
 
 /** Mostly the right key; otherwise none, a garbage header, an unknown key, or a key of another scope. */
@@ -140,6 +141,50 @@ function entitlementCases(keys: Keys): fc.Arbitrary<Case> {
   });
 }
 
+/** Text that is not a whole number of at most 16 digits (what min_version and wait_ms accept). */
+const notWholeNumber = fc.oneof(fc.constantFrom('-1', 'x', '1.5', '', '1e3', '0x10', '99999999999999999', '%20', '1%00'), printable(12).map(encodeURIComponent))
+  .filter((text) => !/^\d{1,16}$/.test(decoded(text) ?? ''));
+
+function versionWaitCases(keys: Keys, ref: string): fc.Arbitrary<Case> {
+  return fc.tuple(auth(keys.read, [keys.write, keys.stream]), fc.oneof(
+    notWholeNumber.map((bad) => ({ search: `min_version=${bad}`, expect: error(400, 'invalid_query') })),
+    fc.tuple(fc.nat(), notWholeNumber).map(([version, bad]) => ({ search: `min_version=${version}&wait_ms=${bad}`, expect: error(400, 'invalid_query') })),
+    fc.integer({ min: 5001, max: 10_000_000 }).map((wait) => ({ search: `min_version=0&wait_ms=${wait}`, expect: error(400, 'invalid_query') })),
+    fc.integer({ min: 0, max: 5000 }).map((wait) => ({ search: `min_version=0&wait_ms=${wait}`, expect: status(200) })),
+  )).map(([given, item]): Case => ({
+    category: 'GET entitlements with min_version',
+    request: { method: 'GET', path: `/v1/customers/${ref}/entitlements?${item.search}`, headers: given.headers },
+    expect: refusedOr(given, item.expect),
+  }));
+}
+
+/** Stream requests that must be refused before a stream opens (a valid one would stay open). */
+function streamCases(keys: Keys, ref: string): fc.Arbitrary<Case> {
+  const badId = fc.oneof(fc.constantFrom('', '0', '1-', '-1', '1-2-3', 'x-1', '1796104753045-0 ', `${'9'.repeat(16)}-0`), printable(30)).filter((text) => !/^\d{1,15}-\d{1,15}$/.test(text));
+  const badRef = fc.oneof(fc.constantFrom('', 'a b', 'x/y', 'cus_', `u${'x'.repeat(200)}`), printable(40)).filter((text) => !isRef(text));
+  return fc.oneof(
+    fc.tuple(auth(keys.read, [keys.write]), badRef).map(([given, bad]): Case => ({
+      category: 'GET stream, bad customer',
+      request: { method: 'GET', path: `/v1/stream?customer=${encodeURIComponent(bad)}`, headers: given.headers },
+      expect: refusedOr(given, error(400, 'invalid_query')),
+    })),
+    // A header value is trimmed by HTTP and must be visible ASCII; the query parameter takes anything.
+    fc.tuple(auth(keys.read, [keys.write]), badId, fc.boolean()).map(([given, bad, header]) => [given, bad, header && /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(bad)] as const).map(([given, bad, inHeader]): Case => ({
+      category: 'GET stream, bad resume id',
+      request: {
+        method: 'GET', path: `/v1/stream?customer=${ref}${inHeader ? '' : `&last_event_id=${encodeURIComponent(bad)}`}`,
+        headers: { ...given.headers, ...(inHeader && { 'last-event-id': bad }) },
+      },
+      expect: refusedOr(given, error(400, 'invalid_last_event_id')),
+    })),
+    fc.tuple(auth(keys.stream, [keys.read, keys.write]), badId).map(([given, bad]): Case => ({
+      category: 'GET stream of every customer, bad resume id',
+      request: { method: 'GET', path: `/v1/stream?last_event_id=${encodeURIComponent(bad)}`, headers: given.headers },
+      expect: refusedOr(given, error(400, 'invalid_last_event_id')),
+    })),
+  );
+}
+
 const pair = (keys: fc.Arbitrary<string>) => fc.tuple(keys, fc.oneof(printable(30).map(encodeURIComponent), fc.stringMatching(/^[A-Za-z0-9%.:+-]{0,20}$/))).map(([key, value]) => `${key}=${value}`);
 const listQuery = (known: string[]) => fc.array(pair(fc.oneof(fc.constantFrom(...known), fc.stringMatching(/^[a-z[\]]{1,8}$/))), { maxLength: 4 }).map((pairs) => pairs.join('&'));
 const unknownParam = (known: string[]) => fc.stringMatching(/^[a-z_]{1,12}$/).filter((key) => !known.includes(key)).map((key) => `${key}=1`);
@@ -203,6 +248,14 @@ function adminCases(keys: Keys): fc.Arbitrary<Case> {
     fc.tuple(grantBody, breakGrant).map(([body, change]): Case => ({
       category: 'POST admin grants, invalid body', request: { method: 'POST', path: '/admin/grants', headers: json, body: JSON.stringify(change(body)) }, expect: error(400, 'invalid_request_body'),
     })),
+    fc.oneof(
+      fc.constantFrom('http://127.0.0.1/x', 'http://localhost:3000/', 'https://10.0.0.1/', 'https://[::1]/', 'https://[::ffff:127.0.0.1]/', 'https://169.254.169.254/', 'gopher://x', 'https://u:p@app.example/', '')
+        .map((target) => ({ url: target })),
+      fc.record({ url: fc.constant('https://app.example/hooks'), events: fc.oneof(fc.constant([]), fc.array(fc.stringMatching(/^[a-z.]{1,20}$/).filter((type) => type !== 'entitlements.updated'), { minLength: 1, maxLength: 3 })) }),
+      unknownField(['url', 'events', 'description']).map((change) => change({ url: 'https://app.example/hooks' })),
+    ).map((body): Case => ({
+      category: 'POST admin webhook endpoints, invalid body', request: { method: 'POST', path: '/admin/webhook-endpoints', headers: json, body: JSON.stringify(body) }, expect: error(400, 'invalid_request_body'),
+    })),
     fc.oneof(breakReconciliation.map((body) => JSON.stringify(body)), fc.constantFrom('[]', '"x"', '1', '{"customer":', 'null')).map((body): Case => ({
       category: 'POST admin reconciliations, invalid body', request: { method: 'POST', path: '/admin/reconciliations', headers: json, body }, expect: status(400),
     })),
@@ -214,6 +267,9 @@ function adminAuthCases(keys: Keys): fc.Arbitrary<Case> {
   const endpoints = [
     ['GET', '/admin/events'], ['GET', '/admin/audit'], ['GET', '/admin/grants?customer=cus_x'], ['POST', '/admin/grants'], ['DELETE', `/admin/grants/${randomUUID()}?reason=x`],
     ['GET', '/admin/customers/cus_x'], ['POST', '/admin/events/evt_x/replay'], ['POST', '/admin/reconciliations'], ['GET', `/admin/reconciliations/${randomUUID()}`],
+    ['POST', '/admin/webhook-endpoints'], ['GET', '/admin/webhook-endpoints'], ['PATCH', `/admin/webhook-endpoints/${randomUUID()}`],
+    ['POST', `/admin/webhook-endpoints/${randomUUID()}/rotate-secret`], ['DELETE', `/admin/webhook-endpoints/${randomUUID()}`],
+    ['GET', `/admin/webhook-endpoints/${randomUUID()}/deliveries`], ['POST', `/admin/webhook-deliveries/${randomUUID()}/replay`],
     ['POST', '/admin/session'], ['GET', '/admin/queues'], ['GET', '/admin/queues/api/queues'], ['PUT', '/admin/queues/api/queues/events/pause'],
   ] as const;
   const refused = fc.oneof(
@@ -249,6 +305,7 @@ test('hostile requests to the keyed api get the expected 4xx, never a 5xx, and c
     read: (await createKey(db, { name: 'fuzz-read', scope: 'read' })).key,
     write: (await createKey(db, { name: 'fuzz-write', scope: 'write' })).key,
     admin: (await createKey(db, { name: 'fuzz-admin', scope: 'admin' })).key,
+    stream: (await createKey(db, { name: 'fuzz-stream', scope: 'stream' })).key,
   };
   // Something for the requests to miss: a customer with entitlements, a grant, a dead event.
   const customer = await seedCustomer(db);
@@ -284,6 +341,8 @@ test('hostile requests to the keyed api get the expected 4xx, never a 5xx, and c
     { weight: 6, arbitrary: adminCases(keys) },
     { weight: 2, arbitrary: adminAuthCases(keys) },
     { weight: 1, arbitrary: unknownRoutes },
+    { weight: 2, arbitrary: versionWaitCases(keys, customer.stripeId) },
+    { weight: 3, arbitrary: streamCases(keys, customer.stripeId) },
   );
   const statuses = new Map<number, number>();
   const categories = await sendCases(client, cases, {

@@ -1,4 +1,4 @@
-// `npm run bench -- [reads|ingest|processing|reconcile|reload …]`: each benchmark runs beside its bare
+// `npm run bench -- [reads|ingest|processing|reconcile|reload|stream …]`: each benchmark runs beside its bare
 // ceiling in the same run; the figures go to stdout, bench/results/latest.json and latest.md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,6 +8,7 @@ import { formatProcessingResult, runProcessingBenchmark, type ProcessingBenchmar
 import { formatReadsResult, runReadsBenchmark, type ReadsBenchmarkResult } from './reads.js';
 import { runReconcileBenchmark } from './reconcile.js';
 import { formatReloadResult, runReloadBenchmark, type ReloadBenchmarkResult } from './reload.js';
+import { formatStreamResult, runStreamBenchmark, type StreamBenchmarkResult } from './stream.js';
 import { projectRoot } from './support/processes.js';
 
 /** What every version of the reconcile benchmark reports; a bare listing of the same subscriptions when it measures one. */
@@ -62,6 +63,15 @@ const benchmarks = {
       ceiling: '', ratio: `${r.p99Ratio} (p99 during ÷ before)`, target: '0 failed, 0 lost, 0 doubled',
       met: yes(r.during.errors + r.during.timeouts + r.during.non2xx + r.webhooks.failed + r.events.lost + r.events.doubled === 0),
     }],
+  },
+  stream: {
+    run: runStreamBenchmark,
+    print: formatStreamResult,
+    rows: (r: StreamBenchmarkResult): Row[] => [
+      { benchmark: `${r.clients} idle streams, one api process (extra MiB)`, figure: String(r.idle.extraMiB), ceiling: '', ratio: '', target: `< ${r.targets.extraMiB}`, met: yes(r.idle.extraMiB < r.targets.extraMiB) },
+      { benchmark: `${r.clients} streams reconnecting at once, all at the latest (ms)`, figure: `${r.reconnect.allReachedLatestMs} (p99 ${r.reconnect.p99Ms}, ${r.reconnect.reached} reached)`, ceiling: '', ratio: '', target: `≤ ${r.targets.reconnectMs}`, met: yes(r.reconnect.reached === r.clients && r.reconnect.allReachedLatestMs <= r.targets.reconnectMs) },
+      { benchmark: 'has() on a watched customer, p99 (ns)', figure: String(r.has.p99Ns), ceiling: '', ratio: '', target: `< ${r.targets.hasP99Ns}`, met: yes(r.has.p99Ns < r.targets.hasP99Ns) },
+    ],
   },
 } as const;
 

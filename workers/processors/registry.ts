@@ -4,6 +4,7 @@ import { eventsProcessor } from './events-processor.js';
 import { maintenanceProcessor } from './maintenance.js';
 import { reconcileProcessor } from './reconcile.js';
 import { syncProcessor } from './sync-processor.js';
+import { webhooksProcessor } from './deliver-webhook.js';
 
 /** Which processor runs each queue. */
 export function processorTable(): ProcessorTable {
@@ -12,5 +13,6 @@ export function processorTable(): ProcessorTable {
     sync: syncProcessor,
     maintenance: maintenanceProcessor,
     reconcile: reconcileProcessor,
+    webhooks: webhooksProcessor,
   } satisfies Record<(typeof consumedQueues)[number], QueueProcessor>;
 }

@@ -20,13 +20,19 @@ export const entitlementPaths: Record<string, PathItem> = {
         '**An unknown customer is not an error**: the answer is a `200` with `customer: null` and an empty `entitlements` list, ' +
         'so an app treats "never paid" and "not yet synced" alike.\n\n' +
         'Served from an in-process cache, then Redis, then Postgres; every change to the customer invalidates it. An entitlement ' +
-        'whose `expires_at` has passed is never served, even before the worker recomputes.',
+        'whose `expires_at` has passed is never served, even before the worker recomputes.\n\n' +
+        '**Read-your-writes**: with `min_version` the answer waits (up to `wait_ms`, at most 5 s) until the customer\'s `version` ' +
+        'reaches it; the wait follows the cache\'s invalidations and never polls the database. Past the wait the answer is still a ' +
+        '`200` with what there is, and the header `Min-Version-Timed-Out: true`.',
       tags: ['entitlements'],
-      parameters: [ref('CustomerRef'), ref('IfNoneMatch')],
+      parameters: [ref('CustomerRef'), ref('MinVersion'), ref('WaitMs'), ref('IfNoneMatch')],
       responses: {
         '200': {
           description: 'The entitlements (an empty list and `customer: null` for an unknown customer).',
-          headers: etagHeader,
+          headers: {
+            ...etagHeader,
+            'Min-Version-Timed-Out': { description: '`true` when `min_version` was not reached within `wait_ms`.', schema: { type: 'string', enum: ['true'] } },
+          },
           content: {
             'application/json': {
               schema: { $ref: '#/components/schemas/CustomerEntitlements' },
@@ -36,6 +42,7 @@ export const entitlementPaths: Record<string, PathItem> = {
                   { feature: 'api_calls', value: 10000, sources: [{ kind: 'subscription', id: 'sub_1Q2w3E' }], expires_at: null },
                   { feature: 'pro', value: true, sources: [{ kind: 'subscription', id: 'sub_1Q2w3E' }], expires_at: null },
                 ],
+                version: 7,
                 as_of: '2026-11-24T10:00:00.000Z',
               },
             },

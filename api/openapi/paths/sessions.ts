@@ -98,13 +98,17 @@ export const sessionPaths: Record<string, PathItem> = {
       parameters: [{ $ref: '#/components/parameters/CustomerRef' }],
       responses: {
         '200': {
-          description: 'The entitlements after the sync, as `GET /v1/customers/{ref}/entitlements` answers them, plus `changed`.',
+          description: 'The entitlements after the sync, as `GET /v1/customers/{ref}/entitlements` answers them (with `version`), plus `changed`.',
           content: json({
             type: 'object',
-            required: ['customer', 'entitlements', 'changed', 'as_of'],
+            required: ['customer', 'entitlements', 'version', 'changed', 'as_of'],
             properties: {
               customer: { $ref: '#/components/schemas/Customer' },
               entitlements: { type: 'array', items: { $ref: '#/components/schemas/Entitlement' } },
+              version: {
+                type: 'integer', minimum: 0,
+                description: 'The entitlement version this sync left: a later read with `min_version` set to it sees at least this state on any api instance.',
+              },
               changed: { type: 'boolean', description: 'Whether this sync changed the stored entitlements.' },
               as_of: { type: 'string', format: 'date-time' },
             },

@@ -13,6 +13,7 @@ import { eventRoutes } from './events.js';
 import { grantRoutes } from './grants.js';
 import { reconciliationRoutes } from './reconciliations.js';
 import { sessionRoutes } from './session.js';
+import { webhookEndpointRoutes } from './webhook-endpoints.js';
 
 /**
  * Everything under `/admin`: the JSON routes (Bearer key with scope `admin`; a `read_only` key may
@@ -25,7 +26,7 @@ export function adminRoutes(context: Context, verify: KeyVerifier): Router {
   const sessions = new AdminSessions(context.redis, context.db, context.config.REDIS_PREFIX);
   const router = Router();
   router.use(boardBasePath, boardAuthentication(verify, sessions, context.config), boardJobGuard(context.queues), boardAudit(context), bullBoard(context.queues));
-  for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes]) router.use(routes(context, admin));
+  for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes, webhookEndpointRoutes]) router.use(routes(context, admin));
   router.use(sessionRoutes(context, requireAdmin(verify, { allowReadOnly: true }), sessions));
   return router;
 }
