@@ -8,10 +8,12 @@ export interface FaultFigures {
   workerKills: number;
   redisRestarts: number;
   postgresOutages: number;
-  /** Jobs running (events + sync queues) just before each SIGKILL: the kill hit work in progress. */
+  /** Jobs running (events + sync queues, both workers) just before each SIGKILL. */
   activeJobsAtKills: number[];
-  /** Jobs waiting, running or scheduled in the events and sync queues when Redis was killed: lost with it. */
-  jobsLostWithRedis: number;
+  /** Jobs of the killed worker BullMQ found stalled after each SIGKILL (and gave to a live worker): the work the kill interrupted. */
+  jobsStalledByKills: number[];
+  /** Jobs waiting, running or scheduled in the events and sync queues when Redis was killed, per restart: lost with it. */
+  jobsLostAtRedisRestarts: number[];
   /** Webhook deliveries the api refused with 503 while Postgres was down (the simulator redelivers them). */
   refusedDuringOutages: number;
 }
@@ -25,7 +27,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * simulator keeps delivering while a worker dies, Redis restarts empty or Postgres is away.
  */
 export class FaultInjector {
-  readonly figures: FaultFigures = { workerKills: 0, redisRestarts: 0, postgresOutages: 0, activeJobsAtKills: [], jobsLostWithRedis: 0, refusedDuringOutages: 0 };
+  readonly figures: FaultFigures = { workerKills: 0, redisRestarts: 0, postgresOutages: 0, activeJobsAtKills: [], jobsStalledByKills: [], jobsLostAtRedisRestarts: [], refusedDuringOutages: 0 };
   #pending: { at: number; kind: FaultKind }[];
   #chain: Promise<void> = Promise.resolve();
 
@@ -49,26 +51,62 @@ export class FaultInjector {
     await this.#chain;
   }
 
+  /**
+   * Jobs of the events and sync queues BullMQ reported stalled since `since` (epoch ms), read from
+   * the queues' event streams: a killed worker's jobs are found once their locks lapse. Waits for
+   * the first (at most a few lock periods), then one more check interval for the rest.
+   */
+  async #stalledSince(since: number): Promise<number> {
+    const lockMs = this.stack.config.JOB_LOCK_MS;
+    const count = async () => {
+      let n = 0;
+      for (const queue of [this.stack.queues.events, this.stack.queues.sync]) {
+        const entries = await this.stack.redis.xrange(queue.keys.events, String(since), '+');
+        n += entries.filter(([, fields]) => fields[0] === 'event' && fields[1] === 'stalled').length;
+      }
+      return n;
+    };
+    const deadline = Date.now() + 5 * lockMs + 5000;
+    while ((await count()) === 0 && Date.now() < deadline) await sleep(100);
+    await sleep(lockMs);
+    return count();
+  }
+
   async #inject(kind: FaultKind): Promise<void> {
     if (kind === 'killWorker') {
-      // Kill while jobs run (waiting at most 5 s for some), so the kill interrupts work in progress.
+      // Kill while jobs run, so the kill interrupts work in progress: best when one queue has more
+      // jobs running than one process takes at once, for then every worker process holds some.
       const { events, sync } = this.stack.queues;
-      const activeJobs = async () => (await events.getActiveCount()) + (await sync.getActiveCount());
-      const deadline = Date.now() + 5000;
-      let active = await activeJobs();
-      while (active === 0 && Date.now() < deadline) {
+      const concurrency = this.stack.config.WORKER_CONCURRENCY;
+      const active = async () => [await events.getActiveCount(), await sync.getActiveCount()];
+      let counts = await active();
+      const deadline = Date.now() + 10_000;
+      while (!counts.some((n) => n > concurrency) && !(Date.now() > deadline && counts.some((n) => n > 0))) {
         await sleep(20);
-        active = await activeJobs();
+        counts = await active();
       }
       const worker = this.stack.workers[this.figures.workerKills % this.stack.workers.length];
+      const killedAt = Date.now();
       await worker?.kill('SIGKILL');
-      this.figures.activeJobsAtKills.push(active);
+      this.figures.activeJobsAtKills.push(counts.reduce((sum, n) => sum + n, 0));
+      this.figures.jobsStalledByKills.push(await this.#stalledSince(killedAt));
       this.figures.workerKills += 1;
     } else if (kind === 'restartRedis') {
-      for (const queue of [this.stack.queues.events, this.stack.queues.sync]) {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        this.figures.jobsLostWithRedis += Object.values(counts).reduce((sum, n) => sum + n, 0);
+      // Restart while jobs are queued (waiting at most 10 s for some), so the restart loses work.
+      const queued = async () => {
+        let n = 0;
+        for (const queue of [this.stack.queues.events, this.stack.queues.sync]) {
+          n += Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).reduce((sum, count) => sum + count, 0);
+        }
+        return n;
+      };
+      let lost = await queued();
+      const deadline = Date.now() + 10_000;
+      while (lost === 0 && Date.now() < deadline) {
+        await sleep(20);
+        lost = await queued();
       }
+      this.figures.jobsLostAtRedisRestarts.push(lost);
       await this.stack.stopRedis();
       await sleep(this.profile.redisOutageMs);
       await this.stack.startRedis();
