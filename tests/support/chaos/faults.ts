@@ -12,7 +12,7 @@ export interface FaultFigures {
   activeJobsAtKills: number[];
   /** Jobs of the killed worker BullMQ found stalled after each SIGKILL (and gave to a live worker): the work the kill interrupted. */
   jobsStalledByKills: number[];
-  /** Jobs waiting, running or scheduled in the events and sync queues when Redis was killed, per restart: lost with it. */
+  /** Jobs waiting, running or scheduled in the events and sync queues when Redis was killed, per restart: lost with it (0 if Redis came back with its data). */
   jobsLostAtRedisRestarts: number[];
   /** Webhook deliveries the api refused with 503 while Postgres was down (the simulator redelivers them). */
   refusedDuringOutages: number;
@@ -100,16 +100,20 @@ export class FaultInjector {
         }
         return n;
       };
-      let lost = await queued();
+      let before = await queued();
       const deadline = Date.now() + 10_000;
-      while (lost === 0 && Date.now() < deadline) {
+      while (before === 0 && Date.now() < deadline) {
         await sleep(20);
-        lost = await queued();
+        before = await queued();
       }
-      this.figures.jobsLostAtRedisRestarts.push(lost);
+      // A marker tells whether the restart really came back empty (a Redis that kept its data lost nothing).
+      const marker = `chaos:restart-marker:${this.figures.redisRestarts}`;
+      await this.stack.redis.set(marker, '1');
       await this.stack.stopRedis();
       await sleep(this.profile.redisOutageMs);
       await this.stack.startRedis();
+      const wiped = (await this.stack.redis.exists(marker)) === 0;
+      this.figures.jobsLostAtRedisRestarts.push(wiped ? before : 0);
       this.figures.redisRestarts += 1;
     } else {
       const before = await refusedWebhooks(this.stack.apiUrl);
