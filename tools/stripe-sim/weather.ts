@@ -71,9 +71,10 @@ export class Weather {
     this.set(settings);
   }
 
-  /** Changes some settings; throws a 400 SimError when the shares add up to more than 100 %. */
+  /** Changes the settings given (undefined ones stay); throws a 400 SimError when the shares add up to more than 100 %. */
   set(changes: Partial<WeatherSettings>): WeatherSettings {
-    const next = { ...this.settings, ...changes };
+    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+    const next: WeatherSettings = { ...this.settings, ...given };
     const shares = [next.rateLimitPercent, next.serverErrorPercent, next.dropPercent, next.slowPercent];
     if (shares.some((share) => share < 0) || shares.reduce((sum, share) => sum + share, 0) > 100) {
       throw new SimError(400, 'invalid_request_error', 'Weather shares must be ≥ 0 and add up to at most 100 %.', 'parameter_invalid');
