@@ -59,7 +59,9 @@ test.serial(`chaos (${profile.name}): entitlements of every customer converge to
   // The workers first finish what was delivered; then the catch-up adds only what never arrived.
   await quiesce(stack, Math.min(profile.timeoutMs / 4, 300_000));
   const drainedAt = Date.now();
-  const catchUp = await runCatchUp(stack, Math.min(profile.timeoutMs / 4, 300_000));
+  // A failed catch-up fails the run below, after the figures are printed.
+  const catchUp = await runCatchUp(stack, Math.min(profile.timeoutMs / 4, 300_000))
+    .then((result) => ({ ...result, failure: null }), (error: unknown) => ({ listed: 0, recorded: 0, waitedMs: 0, ranMs: 0, failure: String(error) }));
   const caughtUpAt = Date.now();
   const converged = await quiesce(stack, Math.min(profile.timeoutMs / 2, 300_000));
   const convergedAt = Date.now();
@@ -98,7 +100,7 @@ test.serial(`chaos (${profile.name}): entitlements of every customer converge to
   const faulted = storm.rateLimited + storm.serverErrors + storm.dropped;
   const horizon = retryHorizonMs(stack.config);
   t.log(`Stripe weather: ${storm.requests} API calls by the service, ${faulted} failed (${(100 * faulted / Math.max(1, storm.requests - storm.refusedWhileDown)).toFixed(1)} % outside the outage: 429 ${storm.rateLimited}, 500 ${storm.serverErrors}, connection dropped ${storm.dropped}), ${storm.slowed} slowed by ${profile.stripeWeather.slowMs} ms; outage of ${seconds(storm.downAt, storm.backAt)} (job retry horizon ${(horizon / 1000).toFixed(1)} s) refused ${storm.refusedWhileDown} calls; converged ${seconds(storm.backAt, convergedAt)} after Stripe came back`);
-  t.log(`catch-up: listed ${catchUp.listed}, recorded ${catchUp.recorded} events the inbox never received (queued ${catchUp.waitedMs} ms, ran ${catchUp.ranMs} ms); events answered 2xx ${ledger.answered}, of which not stored when answered ${answeredUnstored.length}`);
+  t.log(`catch-up: ${catchUp.failure ?? 'done'}; listed ${catchUp.listed}, recorded ${catchUp.recorded} events the inbox never received (queued ${catchUp.waitedMs} ms, ran ${catchUp.ranMs} ms); events answered 2xx ${ledger.answered}, of which not stored when answered ${answeredUnstored.length}`);
   t.log(`inbox ${inbox.rows} rows ${JSON.stringify(inbox.byStatus)}, missing ${inbox.missing.length}, dead letters ${inbox.deadLetters}, failed jobs ${inbox.failedJobs}`);
   t.log(`actions ${JSON.stringify(workload.actions)}; reads during the run ${workload.reads}`);
   t.log(`oracle: ${JSON.stringify(coverage)}`);
@@ -118,6 +120,7 @@ test.serial(`chaos (${profile.name}): entitlements of every customer converge to
   t.true(faults.figures.jobsStalledByKills.every((n) => n >= 1), 'every SIGKILL interrupted at least one job of the killed worker');
   t.true(faults.figures.jobsLostAtRedisRestarts.every((n) => n >= 1), 'every Redis restart lost at least one queued job');
   t.true(recognisedDuplicates > 0 && recognisedDuplicates >= delivery.sent - ledger.answered, 'every 2xx delivery after an event\'s first was recognised as a duplicate');
+  t.is(catchUp.failure, null, 'the catch-up completed');
   t.true(catchUp.recorded <= delivery.dropped + delivery.failed, 'the final catch-up recorded only events never delivered');
   t.deepEqual(answeredUnstored, [], 'every event the api answered 2xx was in the inbox by then');
   t.true(profile.stripeWeather.rateLimitPercent + profile.stripeWeather.serverErrorPercent >= 10, 'at least 10 % of the service\'s Stripe calls fail');
