@@ -35,8 +35,16 @@ const schema = z.object({
   STRIPE_WEBHOOK_SECRET: csv.pipe(z.array(z.string().startsWith('whsec_', 'each secret must start with whsec_'))),
   /** Base URL of a Stripe-compatible API (e.g. the local simulator); Stripe itself when absent. */
   STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
-  /** Stripe API calls per second allowed across all workers. @defaultValue 25 */
+  /** Stripe API calls per second allowed across every process (workers and api together). @defaultValue 25 */
   STRIPE_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(25),
+  /** Share of that limit reserved for the api's own calls (checkout, portal, sync); workers get the rest. @defaultValue 0.2 */
+  STRIPE_API_RATE_SHARE: z.coerce.number().min(0.05).max(0.95).default(0.2),
+  /** Retries of one Stripe call after a 429, 409, 5xx or a dropped connection, before its job's own retry takes over. @defaultValue 3 */
+  STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** First wait between retries of one Stripe call in ms (doubles, with jitter). @defaultValue 500 */
+  STRIPE_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60_000).default(500),
+  /** Longest wait between retries of one Stripe call in ms; a longer `Retry-After` is left to the job's retry. @defaultValue 5000 */
+  STRIPE_RETRY_MAX_MS: z.coerce.number().int().min(1).max(300_000).default(5000),
   /** Path of the operator's catalog file (JSON). */
   CATALOG_FILE: z.string().min(1).optional(),
   /** Hours a past_due subscription keeps access, from when it was first seen past due. @defaultValue 72 */
@@ -50,10 +58,14 @@ const schema = z.object({
   LOG_FILE: z.string().min(1).optional(),
   /** Jobs each worker process runs at once. @defaultValue 10 */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
-  /** Attempts before a job is dead-lettered. @defaultValue 8 */
+  /** Attempts with doubling backoff; a permanent failure is dead-lettered at once, a transient one keeps retrying (see JOB_RETRY_HORIZON_HOURS). @defaultValue 8 */
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
-  /** First retry delay in ms; doubles each attempt, with jitter. @defaultValue 1000 */
+  /** First retry delay in ms; doubles each attempt, with jitter, up to JOB_BACKOFF_MAX_MS. @defaultValue 1000 */
   JOB_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  /** Longest delay between two attempts of a job in ms. @defaultValue 300000 (5 minutes) */
+  JOB_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(3_600_000).default(300_000),
+  /** How long after its creation a job keeps retrying transient failures (Stripe or Postgres down) before it is dead-lettered; Stripe itself retries webhooks for 3 days. @defaultValue 72 */
+  JOB_RETRY_HORIZON_HOURS: z.coerce.number().min(0).max(24 * 30).default(72),
   /** A job not heartbeating for this long is stalled (its worker died) and runs again elsewhere. @defaultValue 30000 */
   JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** How often each worker re-enqueues inbox rows that have no job. @defaultValue 15000 */

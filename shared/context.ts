@@ -10,6 +10,7 @@ import { closeRedis, createRedis, type Redis, type RedisRole } from './redis.js'
 import { closeStripe, createStripe, type Stripe } from './stripe.js';
 import { registerStateMetrics } from './state-metrics.js';
 import { createStripeRateLimiter } from './stripe-rate-limit.js';
+import { stripeCallBackoff } from './retry-policy.js';
 
 /** What every process holds: configuration and its connections. Built once at start, closed at stop. */
 export interface Context {
@@ -33,6 +34,20 @@ export interface ContextOptions {
   silentLogs?: boolean;
 }
 
+/**
+ * Every process spends one Stripe rate limit, shared across hosts through Redis: the api's calls
+ * (checkout, portal, sync) from a reserved share, so a worker backlog never starves a user waiting
+ * on a page, and workers and the command line from the rest.
+ */
+function stripeRateLimiter(config: Config, redis: Redis, role: ContextOptions['role']): () => Promise<number> {
+  const limit = config.STRIPE_RATE_LIMIT_PER_SECOND;
+  const apiShare = Math.max(1, Math.round(limit * config.STRIPE_API_RATE_SHARE));
+  if (role !== 'api') return createStripeRateLimiter(redis, config.REDIS_PREFIX, Math.max(1, limit - apiShare));
+  const acquire = createStripeRateLimiter(redis, `${config.REDIS_PREFIX}:api`, apiShare);
+  // With Redis unreachable the api still serves checkouts: Stripe's own 429s (retried) then bound it.
+  return () => acquire().catch(() => 0);
+}
+
 export function createContext(config: Config, options: ContextOptions): Context {
   const instance = `${os.hostname()}:${process.pid}`;
   const catalogFile = loadCatalogFile(config.CATALOG_FILE);
@@ -53,11 +68,12 @@ export function createContext(config: Config, options: ContextOptions): Context 
     db,
     redis,
     queues,
-    // Workers share one Stripe rate limit across hosts; the api's few calls (checkout) are not queued behind it.
     stripe: createStripe(config, {
       metrics,
       logger,
-      ...(options.role !== 'api' && { acquire: createStripeRateLimiter(redis, config.REDIS_PREFIX, config.STRIPE_RATE_LIMIT_PER_SECOND) }),
+      acquire: stripeRateLimiter(config, redis, options.role),
+      retries: config.STRIPE_MAX_NETWORK_RETRIES,
+      backoff: stripeCallBackoff(config),
     }),
     logger,
     metrics,

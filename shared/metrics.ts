@@ -32,6 +32,14 @@ export function createMetrics(labels: { role: string; instance: string }) {
       name: 'job_failures_total', help: 'Failed job attempts by queue, processor and kind (transient, permanent).',
       labelNames: ['queue', 'processor', 'kind'], registers: r,
     }),
+    jobRetriesBeyondAttempts: new client.Counter({
+      name: 'job_retries_beyond_attempts_total', help: 'Transient failures retried at the capped backoff after a job used its attempts (an outage in progress).',
+      labelNames: ['queue'], registers: r,
+    }),
+    stripeCallRetries: new client.Counter({
+      name: 'stripe_call_retries_total', help: 'Stripe calls tried again after a transient answer, by reason (429, 409, 5xx, network).',
+      labelNames: ['reason'], registers: r,
+    }),
     deadLetters: new client.Counter({
       name: 'dead_letters_total', help: 'Jobs moved to the dead-letter queue after their last attempt.',
       labelNames: ['queue'], registers: r,

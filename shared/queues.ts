@@ -20,14 +20,17 @@ export const queueNames = {
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 
+/** The backoff type of every job: capped exponential with jitter, computed by the workers (see shared/retry-policy.ts). */
+const cappedBackoff = 'capped-exponential';
+
 /**
- * Default options: exponential backoff with jitter; completed jobs removed (the inbox keeps the
- * history); failed jobs kept, never trimmed, so they can be inspected and retried.
+ * Default options: capped exponential backoff with jitter; completed jobs removed (the inbox keeps
+ * the history); failed jobs kept, never trimmed, so they can be inspected and retried.
  */
 export function defaultJobOptions(config: Config): DefaultJobOptions {
   return {
     attempts: config.JOB_ATTEMPTS,
-    backoff: { type: 'exponential', delay: config.JOB_BACKOFF_MS, jitter: 0.5 },
+    backoff: { type: cappedBackoff, delay: config.JOB_BACKOFF_MS },
     removeOnComplete: true,
     removeOnFail: false,
   };

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { currentCorrelation } from './correlation.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { backoffDelayMs, stripeRetryWaitMs, stripeStatusIsTransient, type Backoff } from './retry-policy.js';
 
 export { Stripe };
 
@@ -12,8 +13,11 @@ export { Stripe };
 export const stripeApiVersion = Stripe.API_VERSION;
 
 export interface StripeHooks {
-  /** Waits for the shared rate limit; returns seconds waited. Omitted on HTTP paths (checkout). */
+  /** Waits for the shared rate limit; returns seconds waited. Every attempt of every call waits for it. */
   acquire?: () => Promise<number>;
+  /** Retries of one call after a transient answer (see shared/retry-policy.ts). @defaultValue none */
+  retries?: number;
+  backoff?: Backoff;
   metrics?: Metrics;
   logger?: Logger;
 }
@@ -24,33 +28,61 @@ export function endpointLabel(method: string, path: string): string {
   return `${method} ${bare.replace(/\/[a-z]{2,6}_[A-Za-z0-9_]+/g, '/:id')}`;
 }
 
-/** Wraps the stripe package's Node client: rate limit, per-endpoint metrics and a log line per call with the correlation id. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Why an answer is retried, as a metric label: a bounded set. */
+const retryReason = (status: number): string => (status === 429 ? '429' : status === 409 ? '409' : status >= 500 ? '5xx' : 'advised');
+
+/**
+ * Wraps the stripe package's Node client: the shared rate limit before every attempt, retries of
+ * transient answers (429, 409, 5xx, `Stripe-Should-Retry`, dropped connections and timeouts) with
+ * backoff that honours `Retry-After`, per-endpoint metrics and a log line per attempt with the
+ * correlation id. Retrying a POST is safe: the stripe package gives every POST an idempotency key,
+ * and each attempt re-sends the same headers.
+ */
 function instrumentedHttpClient(hooks: StripeHooks, agent: http.Agent): Stripe.HttpClient {
   const inner = Stripe.createNodeHttpClient(agent);
+  const retries = hooks.retries ?? 0;
+  const backoff = hooks.backoff ?? { baseMs: 500, maxMs: 5000 };
   return {
     getClientName: () => 'billing-instrumented',
     makeRequest: async (host, port, path, method, headers, requestData, protocol, timeout) => {
-      const waited = hooks.acquire ? await hooks.acquire() : 0;
-      if (waited > 0) hooks.metrics?.stripeRateLimitWait.observe(waited);
       const endpoint = endpointLabel(method, path);
-      const started = Date.now();
-      try {
-        const response = await inner.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
+      for (let attempt = 0; ; attempt += 1) {
+        const waited = hooks.acquire ? await hooks.acquire() : 0;
+        if (waited > 0) hooks.metrics?.stripeRateLimitWait.observe(waited);
+        const started = Date.now();
+        let response: Stripe.HttpClientResponse;
+        try {
+          response = await inner.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
+        } catch (error) {
+          hooks.metrics?.stripeCalls.inc({ endpoint, status: 'network_error' });
+          if (attempt >= retries) throw error;
+          hooks.metrics?.stripeCallRetries.inc({ reason: 'network' });
+          hooks.logger?.debug('stripe call failed, retrying', { endpoint, attempt: attempt + 1, error, correlationId: currentCorrelation()?.correlationId });
+          await sleep(backoffDelayMs(attempt + 1, backoff));
+          continue;
+        }
         const status = response.getStatusCode();
         hooks.metrics?.stripeCalls.inc({ endpoint, status: String(status) });
-        hooks.logger?.debug('stripe call', { endpoint, status, durationMs: Date.now() - started, correlationId: currentCorrelation()?.correlationId });
-        return response;
-      } catch (error) {
-        hooks.metrics?.stripeCalls.inc({ endpoint, status: 'network_error' });
-        throw error;
+        hooks.logger?.debug('stripe call', { endpoint, status, attempt: attempt + 1, durationMs: Date.now() - started, correlationId: currentCorrelation()?.correlationId });
+        const answerHeaders = response.getHeaders() as Record<string, string | string[] | undefined>;
+        if (status < 400 || attempt >= retries || !stripeStatusIsTransient(status, answerHeaders)) return response;
+        const wait = stripeRetryWaitMs(attempt + 1, backoff, answerHeaders);
+        if (wait === undefined) return response;
+        // The answer is dropped unread; the next attempt's answer is the one the caller sees.
+        (response.getRawResponse() as http.IncomingMessage).resume();
+        hooks.metrics?.stripeCallRetries.inc({ reason: retryReason(status) });
+        await sleep(wait);
       }
     },
   };
 }
 
 /**
- * A Stripe client on the pinned API version. Network retries are off: jobs retry with their own
- * backoff, so a failure is visible and counted. `STRIPE_API_BASE` points it at a compatible API.
+ * A Stripe client on the pinned API version. The package's own retries are off: the instrumented
+ * client retries (through the shared rate limit, honouring `Retry-After`), and jobs retry beyond
+ * that with their own backoff. `STRIPE_API_BASE` points it at a compatible API.
  */
 export function createStripe(config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>, hooks: StripeHooks = {}): Stripe {
   const base = config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE) : undefined;

@@ -30,7 +30,11 @@ ensure_promtool() {
   fi
   echo "ops-check: promtool not found, installing Debian's prometheus package" >&2
   apt-get update -qq >&2
-  if ! apt-cache policy prometheus 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  # Read the whole answer before matching: `apt-cache … | grep -q` under pipefail fails with SIGPIPE
+  # (141) whenever grep stops reading before apt-cache has written everything.
+  local policy
+  policy="$(apt-cache policy prometheus 2>/dev/null || true)"
+  if [[ ! "$policy" =~ Candidate:\ [0-9] ]]; then
     echo "ops-check: FAIL: no installable 'prometheus' package in apt sources; install promtool by hand" >&2
     return 1
   fi
@@ -40,7 +44,8 @@ ensure_promtool() {
 
 # 1. promtool
 if ensure_promtool; then
-  echo "ops-check: $(promtool --version 2>&1 | head -n 1)"
+  promtool_version="$(promtool --version 2>&1 || true)"
+  echo "ops-check: ${promtool_version%%$'\n'*}"
   promtool check rules "$rules" || fail "promtool check rules $rules"
   promtool check config "$config" || fail "promtool check config $config"
   shopt -s nullglob

@@ -32,10 +32,11 @@ secrets_status=${PIPESTATUS[0]}
 
 echo
 node_modules/.bin/c8 report --reporter=text-summary --report-dir=coverage 2>/dev/null | grep -E 'Statements|Branches|Functions|Lines' || true
-passed=$(grep -oE '^\s*([0-9]+) tests? passed' .local/test-output.log | grep -oE '[0-9]+' | tail -1)
-failed=$(grep -oE '^\s*([0-9]+) tests? failed' .local/test-output.log | grep -oE '[0-9]+' | tail -1)
+# ava prints "N tests passed" only when nothing failed; otherwise its passes are the ✔ lines.
+passed=$(grep -oE '^\s*([0-9]+) tests? passed' .local/test-output.log | grep -oE '[0-9]+' | tail -1 || true)
+[ -n "$passed" ] || passed=$(grep -cE '^\s*✔' .local/test-output.log || true)
+failed=$(grep -oE '^\s*([0-9]+) (tests?|hooks?) failed' .local/test-output.log | grep -oE '^\s*[0-9]+' | awk '{ n += $1 } END { print n + 0 }')
 passed=${passed:-0}
-failed=${failed:-0}
 if [ "$status" -ne 0 ] && [ "$failed" = 0 ]; then failed=1; fi
 if [ "$secrets_status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 echo "$passed passed, $failed failed"

@@ -4,6 +4,9 @@ import { currentCorrelation } from '../shared/correlation.js';
 export interface SyncJobData { stripeCustomerId: string; correlationId?: string; eventId?: string }
 export interface RecomputeJobData { customerId: string; correlationId?: string; reason?: string }
 
+/** The deduplication id of a customer's sync: while a job holds it, more adds join that job. */
+export const syncDeduplicationId = (stripeCustomerId: string): string => `sync-${stripeCustomerId}`;
+
 /**
  * A per-customer sync, deduplicated by customer: while one waits, more adds are dropped; while one
  * runs, the latest add is kept and runs after it (a change during the fetch is never lost, and two
@@ -12,7 +15,7 @@ export interface RecomputeJobData { customerId: string; correlationId?: string; 
 export async function enqueueSync(context: Context, data: SyncJobData): Promise<void> {
   const correlationId = data.correlationId ?? currentCorrelation()?.correlationId;
   await context.queues.sync.add('sync-customer', { ...data, ...(correlationId && { correlationId }) }, {
-    deduplication: { id: `sync-${data.stripeCustomerId}`, keepLastIfActive: true },
+    deduplication: { id: syncDeduplicationId(data.stripeCustomerId), keepLastIfActive: true },
   });
 }
 

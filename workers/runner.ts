@@ -1,9 +1,10 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Context } from '../shared/context.js';
 import { withCorrelation } from '../shared/correlation.js';
 import { isTransient } from '../shared/errors.js';
 import { queueNames, type Queues } from '../shared/queues.js';
 import { closeRedis, createRedis, type Redis } from '../shared/redis.js';
+import { backoffDelayMs, decideJobFailure, jobRetryPolicy, retryAfterMs } from '../shared/retry-policy.js';
 
 export type QueueKey = keyof Queues;
 
@@ -30,14 +31,34 @@ export type ProcessorTable = Partial<Record<QueueKey, QueueProcessor>>;
  */
 export interface RunningWorker { worker: Worker; connection: Redis }
 
+/** A wait Stripe asked for on the error that failed the attempt (a 429's `Retry-After`), in ms. */
+function askedWaitMs(error: unknown): number | undefined {
+  const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
+  return headers ? retryAfterMs(headers['retry-after']) : undefined;
+}
+
 export function startWorkers(context: Context, table: ProcessorTable): RunningWorker[] {
   const { config, logger, metrics } = context;
+  const policy = jobRetryPolicy(config);
   return Object.entries(table).map(([key, processor]) => {
     const name = queueNames[key as QueueKey];
     const connection = createRedis(config.REDIS_URL, 'worker', `billing-worker-${name}`);
+    /**
+     * Past its attempts, a job whose failure is still transient is not failed: it is moved back to
+     * delayed at the capped backoff (its attempt count unchanged) until the retry horizon, so an
+     * outage of Stripe or Postgres delays it and never dead-letters it.
+     */
+    const retryBeyondAttempts = async (job: Job, token: string | undefined, error: Error): Promise<boolean> => {
+      const decision = decideJobFailure({ transient: true, attemptsMade: job.attemptsMade + 1, createdAt: job.timestamp, now: Date.now() }, policy);
+      if (decision.kind !== 'retry' || !decision.beyondAttempts) return false;
+      await job.moveToDelayed(Date.now() + Math.max(decision.delayMs, askedWaitMs(error) ?? 0), token);
+      metrics.jobRetriesBeyondAttempts.inc({ queue: name });
+      await processor.onFailedAttempt?.(context, job, error).catch((hookError: unknown) => logger.warn('failed-attempt hook failed', { queue: name, error: hookError }));
+      return true;
+    };
     const worker = new Worker(
       name,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         const data = job.data as JobData;
         const correlation = { correlationId: data.correlationId ?? String(job.id), jobId: String(job.id), queue: name };
         return withCorrelation(correlation, async () => {
@@ -54,6 +75,8 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
             metrics.jobFailures.inc({ queue: name, processor: job.name, kind: transient ? 'transient' : 'permanent' });
             logger.warn('job failed', { job: job.name, attempt: job.attemptsMade + 1, transient, error });
             if (!transient) throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+            const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+            if (lastAttempt && error instanceof Error && await retryBeyondAttempts(job, token, error)) throw new DelayedError();
             throw error;
           }
         });
@@ -68,6 +91,12 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
         lockDuration: config.JOB_LOCK_MS,
         stalledInterval: config.JOB_LOCK_MS,
         maxStalledCount: 2,
+        settings: {
+          // Jobs name the capped backoff (shared/queues.ts): capped exponential with jitter; a wait
+          // Stripe asked for (Retry-After) is never cut short.
+          backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+            Math.max(backoffDelayMs(attemptsMade, policy.backoff), askedWaitMs(error) ?? 0),
+        },
       },
     );
     worker.on('failed', (job, error) => {
@@ -86,8 +115,13 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
   });
 }
 
+/**
+ * Parks a job that failed for good: first the dead-letter entry (Redis, where the failed job
+ * itself lives), then the processor's own bookkeeping (the inbox row becomes `dead`). If Postgres
+ * is down at that moment the entry still exists, and the relay marks the row dead once Postgres is
+ * back (it finds the event's job failed), so a failure never stays invisible.
+ */
 async function parkDeadLetter(context: Context, queue: string, job: Job, error: Error, processor: QueueProcessor): Promise<void> {
-  await processor.onDead?.(context, job, error);
   // The failed job itself stays in its queue's failed set (kept, never trimmed) and is retried from
   // there; the dead-letter queue is the index ops look at, one entry per job.
   await context.queues.deadLetter.add(
@@ -97,6 +131,7 @@ async function parkDeadLetter(context: Context, queue: string, job: Job, error: 
   );
   context.metrics.deadLetters.inc({ queue });
   context.logger.error('job dead-lettered', { queue, jobId: job.id, job: job.name, error: error.message });
+  await processor.onDead?.(context, job, error);
 }
 
 export async function stopWorkers(running: RunningWorker[]): Promise<void> {

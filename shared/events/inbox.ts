@@ -40,3 +40,15 @@ const selectEvent = preparedStatement<StoredEvent>('inbox-load', `
 export async function loadEvent(db: Db, id: string): Promise<StoredEvent | undefined> {
   return (await selectEvent(db, { id }))[0];
 }
+
+/** How much of an error an inbox row keeps. */
+export const lastErrorText = (error: Error | string): string => (typeof error === 'string' ? error : error.message).slice(0, 2000);
+
+/**
+ * The event's job failed for good (permanent, or past its retry horizon): the row becomes `dead`,
+ * listed by `GET /admin/events?status=dead` and counted by the dead-events alert.
+ */
+export async function markEventDead(db: Db, eventId: string, error: Error | string): Promise<void> {
+  await db('stripe_events').where({ id: eventId }).whereNot({ status: 'processed' })
+    .update({ status: 'dead', last_error: lastErrorText(error) });
+}

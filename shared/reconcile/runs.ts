@@ -15,6 +15,8 @@ export interface ReconciliationRun {
   repaired: number;
   errors: number;
   drift: DriftCounts;
+  /** Drifted customers not repaired yet (a transient failure), each with its count of drifted subscriptions; the run keeps repairing them. */
+  unrepaired: Record<string, number>;
   cursor: string | null;
   error: string | null;
   created_at: Date;

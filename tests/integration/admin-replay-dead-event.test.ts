@@ -4,7 +4,7 @@ import { enqueueEvent } from '../../shared/events/enqueue.js';
 import { closeRedis, createRedis } from '../../shared/redis.js';
 import { eventually } from '../support/processes.js';
 import { mirrorOf, settled, startPipeline } from '../support/pipeline.js';
-import { StripeState, uid, useStripeState, type Json } from '../support/stripe-state.js';
+import { StripeState, uid, useStripeState, type Json, type StripeAnswer } from '../support/stripe-state.js';
 import { startServices } from '../support/services.js';
 import { deliver, makeEvent } from '../support/webhooks.js';
 import { adminKey, call, seedEvent } from './admin-fixtures.js';
@@ -16,7 +16,7 @@ class FlakyStripe extends StripeState {
     super();
   }
 
-  override answer(method: string, url: string): [number, Json] {
+  override answer(method: string, url: string): StripeAnswer {
     if (this.down && url.includes(this.flakyCustomer)) {
       this.calls.push(`${method} ${url} (500)`);
       return [500, { error: { type: 'api_error', message: 'Stripe is having a bad day' } }];
@@ -31,7 +31,8 @@ test('a dead event replayed from the admin API ends processed, with the customer
   stripe.customer(customer, { metadata: { user_id: uid('user') } });
   stripe.subscription(customer, { items: [{ price: uid('price'), product: 'prod_pro', lookupKey: 'pro_monthly' }] });
   t.teardown(useStripeState(stripe));
-  const services = await startPipeline(t);
+  // No retry horizon: a transient failure is dead after its attempts, as one outlasting the horizon would be.
+  const services = await startPipeline(t, { JOB_RETRY_HORIZON_HOURS: '0' });
   const { url, api } = services;
   const { db } = api.context;
   const admin = await adminKey(db);

@@ -2,12 +2,12 @@ import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import { eventually, freePort } from '../support/processes.js';
 import { settled, startPipeline } from '../support/pipeline.js';
-import { StripeState, uid, useStripeState, type Json } from '../support/stripe-state.js';
+import { StripeState, uid, useStripeState, type Json, type StripeAnswer } from '../support/stripe-state.js';
 import { deliver, makeEvent } from '../support/webhooks.js';
 
 /** A Stripe that answers 400 (a permanent error) for every request: events dead-letter at once. */
 class BrokenStripe extends StripeState {
-  override answer(method: string, url: string): [number, Json] {
+  override answer(method: string, url: string): StripeAnswer {
     this.calls.push(`${method} ${url} (400)`);
     return [400, { error: { type: 'invalid_request_error', message: 'This request is not valid' } }];
   }

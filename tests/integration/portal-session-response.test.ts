@@ -100,8 +100,10 @@ test('portal Stripe errors map like checkout\'s: 400 invalid request, 429 with R
   t.is(limited.status, 429);
   t.is(limited.headers.get('retry-after'), '3');
 
-  nock(stripeApi).post('/v1/billing_portal/sessions', (body: Form) => body.customer === customer).reply(502, { error: { type: 'api_error', message: 'bad gateway' } });
+  // An outage outlasts the api's retries of the call (one try and three retries under the test configuration).
+  const outage = nock(stripeApi).post('/v1/billing_portal/sessions', (body: Form) => body.customer === customer).times(4).reply(502, { error: { type: 'api_error', message: 'bad gateway' } });
   const down = await post({ user_id: userId, return_url: returnUrl });
   t.is(down.status, 502);
   t.like(await down.json(), { error: { code: 'stripe_unavailable' } });
+  t.true(outage.isDone(), 'every retry was tried');
 });

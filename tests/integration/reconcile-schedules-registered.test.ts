@@ -34,12 +34,13 @@ test.serial('a worker start registers the reconciliation and catch-up schedulers
   const delayed = async (name: string): Promise<Job[]> => (await queue.getDelayed()).filter((job) => job.name === name);
   t.is((await delayed('reconcile')).length, 1, 'one next run scheduled');
 
-  // The scheduled job, due now: it creates its run row, records its id in the job, and runs it.
+  // The scheduled job, due now: it creates its run row and runs it. The run row is what lasts (the
+  // job may be finished and removed before anyone looks at it), so the test waits on the row.
   const [next] = await delayed('reconcile');
   await next.promote();
   let runId: string | undefined;
   await eventually(async () => {
-    runId = (await queue.getJob(next.id!))?.data.runId as string | undefined;
+    runId = (await db('reconciliation_runs').where({ trigger: 'schedule' }).first<{ id: string } | undefined>('id'))?.id;
     return runId !== undefined;
   });
   const run = await finishedRun(db, runId!);

@@ -20,7 +20,11 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     // Under the test command every line goes to a file at debug level, later searched for secrets.
     ...(testEnvironment.logDir ? { LOG_LEVEL: 'debug', LOG_FILE: path.resolve(testEnvironment.logDir, `${process.pid}-${randomBytes(4).toString('hex')}.log`) } : { LOG_LEVEL: 'error' }),
     JOB_BACKOFF_MS: '50',
+    JOB_BACKOFF_MAX_MS: '1000',
     JOB_ATTEMPTS: '3',
+    // Stripe calls retry as in production, on a faster clock.
+    STRIPE_RETRY_BASE_MS: '20',
+    STRIPE_RETRY_MAX_MS: '500',
     ...overrides,
   });
 }

@@ -8,7 +8,7 @@ import { recomputeInTransaction } from '../../shared/entitlements/recompute.js';
 import type { CustomerSnapshot } from '../../shared/sync/fetch-customer.js';
 import { writeSnapshot } from '../../shared/sync/write-snapshot.js';
 import { eventually } from './processes.js';
-import { StripeState, uid, type Json } from './stripe-state.js';
+import { StripeState, uid, type Json, type StripeAnswer } from './stripe-state.js';
 
 interface Failure { matches: (url: URL) => boolean; status: number; remaining: number }
 
@@ -43,7 +43,7 @@ export class ListingStripeState extends StripeState {
     return this.newestFirst([...this.subscriptions.values()])[page * limit - 1].id as string;
   }
 
-  override answer(method: string, url: string): [number, Json] {
+  override answer(method: string, url: string): StripeAnswer {
     const parsed = new URL(url, 'https://api.stripe.com');
     const failure = this.failures.find((entry) => entry.remaining > 0 && entry.matches(parsed));
     if (failure) {
@@ -88,8 +88,8 @@ export async function serveWithGate(state: StripeState, pattern: RegExp): Promis
   let gateOpen = false;
   const server = http.createServer((req, res) => {
     const respond = () => {
-      const [status, body] = state.answer(req.method ?? 'GET', req.url ?? '/');
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_test' });
+      const [status, body, headers] = state.answer(req.method ?? 'GET', req.url ?? '/');
+      res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_test', ...headers });
       res.end(JSON.stringify(body));
     };
     if (!gateOpen && pattern.test(req.url ?? '')) held.push(respond);

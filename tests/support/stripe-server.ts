@@ -10,8 +10,8 @@ export async function serveStripeState(state: StripeState): Promise<{ url: strin
   const holds: { pattern: RegExp; waiting: (() => void)[]; released: boolean }[] = [];
   const server = http.createServer((req, res) => {
     const respond = () => {
-      const [status, body] = state.answer(req.method ?? 'GET', req.url ?? '/');
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_test' });
+      const [status, body, headers] = state.answer(req.method ?? 'GET', req.url ?? '/');
+      res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_test', ...headers });
       res.end(JSON.stringify(body));
     };
     const hold = holds.find((entry) => !entry.released && entry.pattern.test(req.url ?? ''));

@@ -7,6 +7,8 @@ import nock from 'nock';
  * Every test makes its own ids, so tests in one file share the interceptors without sharing data.
  */
 export type Json = Record<string, unknown>;
+/** What a fake Stripe answers: status, body, and optionally headers (`Retry-After`, `Stripe-Should-Retry`). */
+export type StripeAnswer = [number, Json] | [number, Json, Record<string, string>];
 
 export interface ItemSpec { price: string; product: string; lookupKey?: string | null; quantity?: number; periodEnd?: number }
 export interface SubscriptionSpec {
@@ -168,7 +170,7 @@ export class StripeState {
   }
 
   /** Answers a Stripe API request from the state: [status, body]. */
-  answer(method: string, url: string): [number, Json] {
+  answer(method: string, url: string): StripeAnswer {
     const { pathname, searchParams } = new URL(url, 'https://api.stripe.com');
     this.calls.push(`${method} ${pathname}`);
     const list = (data: Json[]) => [200, { object: 'list', data, has_more: false, url: pathname }] as [number, Json];

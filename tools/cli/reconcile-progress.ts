@@ -7,7 +7,7 @@ export interface ProgressOutput {
   isTTY?: boolean;
 }
 
-type RunProgress = Pick<ReconciliationRun, 'status' | 'checked' | 'drifted' | 'repaired' | 'errors'>;
+type RunProgress = Pick<ReconciliationRun, 'status' | 'checked' | 'drifted' | 'repaired' | 'errors'> & { unrepaired?: Record<string, number> };
 
 /** A plain line every 10 pages of subscriptions, and on each change of status. */
 const plainEverySubscriptions = 1000;
@@ -19,7 +19,9 @@ export function progressLine(run: RunProgress, total: number, rate: number | und
   const done = total > 0 ? `checked ${number(run.checked)} of ~${number(Math.max(total, run.checked))} (total estimated from the mirror)` : `checked ${number(run.checked)}`;
   const speed = rate && rate > 0 ? ` · ${number(rate)}/s` : '';
   const eta = rate && rate > 0 && total > run.checked ? ` · ETA ${Math.ceil((total - run.checked) / rate)}s` : '';
-  return `${run.status}: ${done}${speed}${eta} · drifted ${run.drifted}, repaired ${run.repaired}, errors ${run.errors}`;
+  const waiting = Object.keys(run.unrepaired ?? {}).length;
+  const retrying = waiting > 0 ? `, ${waiting} customers not repaired yet (retrying)` : '';
+  return `${run.status}: ${done}${speed}${eta} · drifted ${run.drifted}, repaired ${run.repaired}, errors ${run.errors}${retrying}`;
 }
 
 /**

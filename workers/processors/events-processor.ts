@@ -4,7 +4,7 @@ import { preparedStatement } from '../../shared/db.js';
 import { PermanentError } from '../../shared/errors.js';
 import type { EventJobData } from '../../shared/events/enqueue.js';
 import { eventFamily, snapshotType } from '../../shared/events/event-types.js';
-import { loadEvent } from '../../shared/events/inbox.js';
+import { lastErrorText, loadEvent, markEventDead } from '../../shared/events/inbox.js';
 import { enqueueSync } from '../jobs.js';
 import type { QueueProcessor } from '../runner.js';
 import { eventObject } from './events/event-object.js';
@@ -47,11 +47,7 @@ export const eventsProcessor: QueueProcessor = {
   onFailedAttempt: async (context, job, error) => {
     const { eventId } = job.data as EventJobData;
     await context.db('stripe_events').where({ id: eventId }).whereIn('status', ['received', 'queued', 'failed'])
-      .update({ status: 'failed', last_error: error.message.slice(0, 2000), attempts: context.db.raw('attempts + 1') });
+      .update({ status: 'failed', last_error: lastErrorText(error), attempts: context.db.raw('attempts + 1') });
   },
-  onDead: async (context, job, error) => {
-    const { eventId } = job.data as EventJobData;
-    await context.db('stripe_events').where({ id: eventId }).whereNot({ status: 'processed' })
-      .update({ status: 'dead', last_error: error.message.slice(0, 2000) });
-  },
+  onDead: async (context, job, error) => markEventDead(context.db, (job.data as EventJobData).eventId, error),
 };

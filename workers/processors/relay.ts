@@ -1,27 +1,67 @@
+import type { Job } from 'bullmq';
 import type { Context } from '../../shared/context.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
+import { markEventDead } from '../../shared/events/inbox.js';
+import { enqueueSync, syncDeduplicationId } from '../jobs.js';
+
+interface UnfinishedRow { id: string; type: string; status: string; customer_id: string | null; correlation_id: string | null }
+
+/** Job states in which the job will still run (or is running): nothing to re-drive. */
+const onItsWay = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+async function stateOf(job: Job | undefined): Promise<string> {
+  return job ? job.getState() : 'missing';
+}
+
+/** Whether a sync of the customer is waiting, delayed for a retry, or running. */
+async function syncOnItsWay(context: Context, stripeCustomerId: string): Promise<boolean> {
+  const jobId = await context.queues.sync.getDeduplicationJobId(syncDeduplicationId(stripeCustomerId));
+  return jobId !== null && onItsWay.has(await stateOf(await context.queues.sync.getJob(jobId)));
+}
+
+export interface RelayOutcome { events: number; syncs: number; dead: number }
 
 /**
- * The inbox relay: an event recorded while Redis was down, or whose job Redis lost (a restart
- * without persistence), has an unfinished inbox row and no job. Re-adding it is safe: the job id
- * is the event id, and processing is idempotent.
+ * The inbox relay, for unfinished rows older than a cut-off:
+ * - an event whose job is still on its way (waiting, running, delayed for a retry) is left alone;
+ * - an event whose job failed for good but whose row is not `dead` (Postgres was down when the job
+ *   was parked) becomes `dead` now, so nothing failed stays invisible;
+ * - an event handed to its customer's sync (`queued`, or `failed` by that sync) waits for the sync
+ *   when one is on its way, and gets a new sync when none is (Redis lost it): the event itself is
+ *   not run again, which would spend Stripe calls and count attempts for nothing;
+ * - any other event (recorded while Redis was down, or whose job Redis lost) is re-added: the job
+ *   id is the event id, and processing is idempotent.
  */
-export async function relayInbox(context: Context, options: { olderThanSeconds?: number; limit?: number } = {}): Promise<number> {
+export async function relayInbox(context: Context, options: { olderThanSeconds?: number; limit?: number } = {}): Promise<RelayOutcome> {
   const cutoff = new Date(Date.now() - (options.olderThanSeconds ?? 30) * 1000);
   const rows = await context.db('stripe_events')
-    .select<{ id: string; type: string; correlation_id: string | null }[]>('id', 'type', 'correlation_id')
+    .select<UnfinishedRow[]>('id', 'type', 'status', 'customer_id', 'correlation_id')
     .whereIn('status', ['received', 'queued', 'failed'])
     .where('received_at', '<', cutoff)
     .orderBy('received_at')
     .limit(options.limit ?? 1000);
-  let relayed = 0;
+  const outcome: RelayOutcome = { events: 0, syncs: 0, dead: 0 };
+  const resynced = new Set<string>();
   for (const row of rows) {
     const job = await context.queues.events.getJob(row.id);
-    if (job && !(await job.isCompleted())) continue;
+    const state = await stateOf(job);
+    if (onItsWay.has(state)) continue;
+    if (state === 'failed') {
+      await markEventDead(context.db, row.id, job?.failedReason ?? 'failed');
+      outcome.dead += 1;
+      continue;
+    }
+    if (row.customer_id && row.status !== 'received') {
+      if (resynced.has(row.customer_id) || await syncOnItsWay(context, row.customer_id)) continue;
+      await enqueueSync(context, { stripeCustomerId: row.customer_id, eventId: row.id, ...(row.correlation_id && { correlationId: row.correlation_id }) });
+      resynced.add(row.customer_id);
+      outcome.syncs += 1;
+      continue;
+    }
     if (job) await job.remove();
     await enqueueEvent(context.queues, { id: row.id, type: row.type, correlationId: row.correlation_id });
-    relayed += 1;
+    outcome.events += 1;
   }
-  if (relayed > 0) context.logger.warn('relayed inbox events that had no job', { relayed });
-  return relayed;
+  if (outcome.events + outcome.syncs + outcome.dead > 0) context.logger.warn('relayed unfinished inbox events', { ...outcome });
+  return outcome;
 }

@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from '../../shared/context.js';
 import { PermanentError } from '../../shared/errors.js';
 import { reconcileParams, type ReconcileParams } from '../../shared/reconcile/params.js';
-import { loadRun, type DriftCounts, type ReconciliationRun } from '../../shared/reconcile/runs.js';
+import { loadRun, type ReconciliationRun } from '../../shared/reconcile/runs.js';
 import type { Stripe } from '../../shared/stripe.js';
 import { comparePage, type Drift } from './compare-page.js';
 import { reconcileKeys, seenTtlSeconds } from './keys.js';
 import { findOnlyLocally, stillOnlyLocally } from './only-locally.js';
 import { acquireLock, type HeldLock } from './redis-lock.js';
 import { createRepairer, type Repairer } from './repair-customers.js';
+import { repairUntilDone } from './repair-until-done.js';
+import { addTotals, emptyTotals, saveProgress, type Totals } from './totals.js';
 
 export type RunOutcome =
-  | { status: 'succeeded'; checked: number; drifted: number; repaired: number; errors: number; drift: DriftCounts }
+  | ({ status: 'succeeded' | 'failed' } & Totals)
   | { status: 'skipped'; heldBy: string | null }
   | { status: 'already-finished' };
 
@@ -19,8 +21,6 @@ export type RunOutcome =
 export class LockLostError extends Error {
   override name = 'LockLostError';
 }
-
-interface Totals { checked: number; drifted: number; repaired: number; errors: number; drift: DriftCounts }
 
 /**
  * The account-wide list, every status. The latest invoice is not expanded: an expanded invoice
@@ -38,18 +38,8 @@ function listParams(params: ReconcileParams): Stripe.SubscriptionListParams {
   };
 }
 
-const emptyTotals = (): Totals => ({ checked: 0, drifted: 0, repaired: 0, errors: 0, drift: {} });
-
-function add(totals: Totals, delta: Totals): void {
-  totals.checked += delta.checked;
-  totals.drifted += delta.drifted;
-  totals.repaired += delta.repaired;
-  totals.errors += delta.errors;
-  for (const [kind, count] of Object.entries(delta.drift) as [keyof DriftCounts, number][]) totals.drift[kind] = (totals.drift[kind] ?? 0) + count;
-}
-
 /** Counts drift and repairs the drifted customers; resolves to what that adds to the run's totals. */
-async function settle(context: Context, runId: string, drifts: readonly Drift[], repair: Repairer, startedAt: Date): Promise<Totals> {
+async function settle(context: Context, runId: string, drifts: readonly Drift[], repairer: Repairer, startedAt: Date): Promise<Totals> {
   const delta = emptyTotals();
   if (drifts.length === 0) return delta;
   for (const drift of drifts) {
@@ -58,10 +48,14 @@ async function settle(context: Context, runId: string, drifts: readonly Drift[],
     context.logger.info('reconciliation found drift', { runId, ...drift });
   }
   delta.drifted = drifts.length;
-  const outcomes = await repair(drifts.map((drift) => drift.stripeCustomerId));
+  const outcomes = await repairer.repair(drifts.map((drift) => drift.stripeCustomerId));
   const orphans = await stillOnlyLocally(context, drifts.filter((drift) => drift.kind === 'only_locally').map((drift) => drift.subscriptionId), startedAt);
   for (const drift of drifts) {
-    if (!outcomes.get(drift.stripeCustomerId)) {
+    const outcome = outcomes.get(drift.stripeCustomerId);
+    if (outcome === 'retry') {
+      // Not repaired yet: the run keeps trying (repairUntilDone), and says so meanwhile.
+      delta.unrepaired[drift.stripeCustomerId] = (delta.unrepaired[drift.stripeCustomerId] ?? 0) + 1;
+    } else if (outcome !== 'repaired') {
       delta.errors += 1;
     } else if (orphans.has(drift.subscriptionId)) {
       // Its customer's current state at Stripe does not name it: kept (never deleted), reported.
@@ -72,13 +66,6 @@ async function settle(context: Context, runId: string, drifts: readonly Drift[],
     }
   }
   return delta;
-}
-
-async function saveProgress(context: Context, runId: string, totals: Totals, cursor?: string): Promise<void> {
-  await context.db('reconciliation_runs').where({ id: runId }).update({
-    checked: totals.checked, drifted: totals.drifted, repaired: totals.repaired, errors: totals.errors,
-    drift: JSON.stringify(totals.drift), ...(cursor !== undefined && { cursor }),
-  });
 }
 
 /** Pages whose repairs may still be running while later pages are compared. */
@@ -92,8 +79,7 @@ interface PageResult { last: string; delta: Totals }
  * pages are fetched and compared. Pages are committed in order — counts, then the cursor (the
  * page's last subscription) — once their repairs are done, so a crash never skips a repair.
  */
-async function pass(context: Context, run: ReconciliationRun, params: ReconcileParams, lock: HeldLock, totals: Totals, startedAt: Date): Promise<void> {
-  const repair = createRepairer(context, run.id);
+async function pass(context: Context, run: ReconciliationRun, params: ReconcileParams, lock: HeldLock, totals: Totals, startedAt: Date, repair: Repairer): Promise<void> {
   const seenKey = reconcileKeys.seen(context.config.REDIS_PREFIX, run.id);
   const fetchPage = (startingAfter: string | null) => {
     const fetchedAt = new Date();
@@ -107,7 +93,7 @@ async function pass(context: Context, run: ReconciliationRun, params: ReconcileP
     const { last, delta } = await pending.shift()!;
     // Another attempt of this run holds the lock now and owns its progress: write nothing more.
     if (lock.lost()) throw lostLock();
-    add(totals, delta);
+    addTotals(totals, delta);
     await saveProgress(context, run.id, totals, last);
   };
   try {
@@ -135,7 +121,7 @@ async function pass(context: Context, run: ReconciliationRun, params: ReconcileP
   }
   for await (const drifts of findOnlyLocally(context, run.id, params, startedAt)) {
     if (lock.lost()) throw lostLock();
-    add(totals, await settle(context, run.id, drifts, repair, startedAt));
+    addTotals(totals, await settle(context, run.id, drifts, repair, startedAt));
     await saveProgress(context, run.id, totals);
   }
 }
@@ -166,17 +152,24 @@ export async function runReconciliation(context: Context, runId: string): Promis
       .update({ status: 'running', started_at: context.db.raw('coalesce(started_at, now())'), error: null, finished_at: null })
       .returning<{ started_at: Date }[]>('started_at');
     context.logger.info(run.cursor ? 'reconciliation resumed' : 'reconciliation started', { runId, params: parsed.data, cursor: run.cursor });
-    const totals: Totals = { checked: run.checked, drifted: run.drifted, repaired: run.repaired, errors: run.errors, drift: { ...run.drift } };
-    await pass(context, run, parsed.data, attempt.lock, totals, startedAt);
+    const totals: Totals = { checked: run.checked, drifted: run.drifted, repaired: run.repaired, errors: run.errors, drift: { ...run.drift }, unrepaired: { ...run.unrepaired } };
+    const repairer = createRepairer(context, run.id);
+    await pass(context, run, parsed.data, attempt.lock, totals, startedAt, repairer);
+    const unrepaired = await repairUntilDone(context, runId, totals, repairer, { startedAt, lockLost: () => attempt.lock.lost() });
+    if (attempt.lock.lost()) throw new LockLostError(`run ${run.id} lost the reconciliation lock`);
     const finishedAt = new Date();
     const durationMs = finishedAt.getTime() - startedAt.getTime();
+    // Succeeded means every drift found was repaired: drift left behind is a failure, and says what.
+    const error = unrepaired > 0 ? `${unrepaired} drifted customers were still failing transiently when the retry horizon ended; run again`
+      : totals.errors > 0 ? `${totals.errors} drifted subscriptions could not be repaired (permanent errors; see the logs)` : null;
+    const status = error ? 'failed' : 'succeeded';
     await context.db('reconciliation_runs').where({ id: runId })
-      .update({ status: 'succeeded', finished_at: finishedAt, duration_ms: durationMs, error: null });
+      .update({ status, finished_at: finishedAt, duration_ms: durationMs, error });
     context.metrics.reconciliationRunDuration.observe(durationMs / 1000);
-    context.metrics.reconciliationLastSuccess.set(finishedAt.getTime() / 1000);
+    if (status === 'succeeded') context.metrics.reconciliationLastSuccess.set(finishedAt.getTime() / 1000);
     await context.redis.del(reconcileKeys.seen(context.config.REDIS_PREFIX, runId));
-    context.logger.info('reconciliation succeeded', { runId, ...totals });
-    return { status: 'succeeded', ...totals };
+    context.logger.info(`reconciliation ${status}`, { runId, ...totals, unrepaired });
+    return { status, ...totals };
   } finally {
     await attempt.lock.release();
   }

@@ -139,7 +139,7 @@ export const adminPaths: Record<string, PathItem> = {
       summary: 'A reconciliation run: status and counts',
       parameters: [pathParam('id', 'The run id.')],
       responses: {
-        '200': { description: 'The run.', content: json({ type: 'object', required: ['id', 'status', 'checked', 'drifted', 'repaired', 'errors'], properties: { id: { type: 'string' }, status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] }, checked: { type: 'integer' }, drifted: { type: 'integer' }, repaired: { type: 'integer' }, errors: { type: 'integer' }, drift: anyObject } }) },
+        '200': { description: 'The run.', content: json({ type: 'object', required: ['id', 'status', 'checked', 'drifted', 'repaired', 'errors'], properties: { id: { type: 'string' }, status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] }, checked: { type: 'integer' }, drifted: { type: 'integer' }, repaired: { type: 'integer' }, errors: { type: 'integer', description: 'drifted subscriptions that could not be repaired (permanent errors); a run with any ends failed' }, drift: anyObject, unrepaired: { type: 'object', additionalProperties: { type: 'integer' }, description: 'drifted customers not repaired yet because Stripe or Postgres failed transiently, each with its count of drifted subscriptions; the run keeps repairing them with backoff and succeeds only once this is empty' } } }) },
         ...auth, '404': error('No such run (`reconciliation_not_found`).'),
       },
     }),
