@@ -65,7 +65,7 @@ export const chaosProfiles: Record<ChaosProfile['name'], ChaosProfile> = {
     actionsPerStep: 3,
     minEvents: 1000,
     faults: { killWorker: [0.3], restartRedis: [0.5], stopPostgres: [0.75] },
-    stripeOutage: { at: 0.25, ms: 15_000, mode: 'error' },
+    stripeOutage: { at: 0.25, ms: 20_000, mode: 'error' },
     maxBacklog: 120,
     timeoutMs: 240_000,
   },

@@ -48,8 +48,8 @@ export interface ChaosStack {
 
 /**
  * Settings that make recovery quick enough for a test: short job locks, a fast relay, and the
- * default 8 attempts on a short backoff, so the job retry horizon (12.7 s) is one a Stripe outage
- * of the run outlasts.
+ * default 8 attempts on a short backoff, so the run's Stripe outage outlasts the span of a job's
+ * attempts (`retryHorizonMs`).
  */
 const recovery = {
   JOB_LOCK_MS: '2000', RELAY_INTERVAL_MS: '1000', RELAY_AFTER_SECONDS: '3', JOB_BACKOFF_MS: '100', JOB_ATTEMPTS: '8',

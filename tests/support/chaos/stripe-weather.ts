@@ -1,21 +1,21 @@
 import type { Config } from '../../../shared/config.js';
-import { defaultJobOptions } from '../../../shared/queues.js';
+import { jobRetryPolicy, stripeCallBackoff, type Backoff } from '../../../shared/retry-policy.js';
 import type { WeatherFigures } from '../../../tools/stripe-sim/weather.js';
 import type { ChaosProfile } from './profile.js';
 import type { ChaosStack } from './stack.js';
 
 /**
- * How long a job keeps retrying before BullMQ gives up on it: the sum of every backoff delay
- * between its `attempts` (exponential doubling, jitter at most shortening it). An outage longer
- * than this outlasts the queue's own retries.
+ * How long a failing job goes through its `JOB_ATTEMPTS` attempts: every backoff between them at
+ * its longest (jitter only shortens it), plus each attempt's own Stripe call retries. Past this
+ * span, a job that only counted attempts would be dead-lettered; an outage longer than this is one
+ * the attempts alone do not outlast.
  */
 export function retryHorizonMs(config: Config): number {
-  const { attempts = 1, backoff } = defaultJobOptions(config);
-  if (backoff === undefined || typeof backoff === 'number') return (backoff ?? 0) * (attempts - 1);
-  const delay = backoff.delay ?? 0;
-  if (backoff.type === 'fixed') return delay * (attempts - 1);
-  if (backoff.type !== 'exponential') throw new Error(`no retry horizon known for a '${backoff.type}' backoff`);
-  return delay * (2 ** (attempts - 1) - 1);
+  const policy = jobRetryPolicy(config);
+  const call = stripeCallBackoff(config);
+  const span = (backoff: Backoff, retries: number) =>
+    Array.from({ length: retries }, (_, i) => Math.min(backoff.maxMs, backoff.baseMs * 2 ** i)).reduce((sum, ms) => sum + ms, 0);
+  return span(policy.backoff, policy.attempts - 1) + policy.attempts * span(call, config.STRIPE_MAX_NETWORK_RETRIES);
 }
 
 export interface StripeWeatherFigures extends WeatherFigures {
