@@ -54,6 +54,9 @@ export interface ChaosStack {
 const recovery = {
   JOB_LOCK_MS: '2000', RELAY_INTERVAL_MS: '1000', RELAY_AFTER_SECONDS: '3', JOB_BACKOFF_MS: '100', JOB_ATTEMPTS: '8',
   WORKER_CONCURRENCY: '6', DATABASE_POOL_MAX: '8', STRIPE_RATE_LIMIT_PER_SECOND: '1000', LOG_LEVEL: 'error',
+  // Stripe's Retry-After (1 s) within what one call may wait, as with the production default (the
+  // suite's faster 500 ms leaves every 429 to the job, and a 160-page catch-up then never finishes a pass).
+  STRIPE_RETRY_MAX_MS: '5000',
 };
 
 /**
