@@ -11,14 +11,16 @@ import { entitlementRoutes } from './routes/entitlements.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { pageRoutes } from './routes/pages.js';
 import { portalRoutes } from './routes/portal.js';
 import { webhookRoutes } from './routes/webhook.js';
 
 /**
  * The Express application: routes and middleware over a context; no listening, no process wiring.
  * `entitlements` is the process's started cache; without one, reads use Redis and Postgres only.
+ * `isDraining` says when the process is stopping (readiness then answers 503).
  */
-export function createApp(context: Context, options: { entitlements?: EntitlementCache } = {}): Express {
+export function createApp(context: Context, options: { entitlements?: EntitlementCache; isDraining?: () => boolean } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', context.config.TRUST_PROXY);
@@ -26,9 +28,11 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   const verify = createKeyVerifier(context.db, context.config.API_KEY_CACHE_TTL_SECONDS);
   // First: entitlement reads are the hot path, and every router before them is matched in vain.
   app.use(entitlementRoutes(verify, options.entitlements ?? new EntitlementCache(context)));
-  app.use(healthRoutes(context));
+  app.use(healthRoutes(context, options.isDraining));
   app.use(metricsRoutes(context.metrics));
   app.use(openApiRoutes());
+  // The start page, the API reference and their stylesheet: what a person opens first.
+  app.use(pageRoutes(context));
   // Raw body on this route only: signatures are computed over the exact bytes Stripe sent.
   app.use(webhookRoutes(context));
   app.use(checkoutRoutes(context, verify));

@@ -2,13 +2,20 @@ import type { Server } from 'node:http';
 import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/config.js';
 import { closeContext, createContext, type Context } from '../shared/context.js';
 import { EntitlementCache } from '../shared/entitlements/cache.js';
-import { isMainModule, runProcess } from '../shared/lifecycle.js';
+import { isMainModule, runProcess, signalReadyWhen } from '../shared/lifecycle.js';
 import { startMetricsServer } from '../shared/metrics-server.js';
+import { checkDependencies } from '../shared/readiness.js';
 import { waitForRedis } from '../shared/redis.js';
 import { createApp } from './app.js';
-import { closeServer, listen, portOf } from './server.js';
+import { GracefulClose } from './graceful-close.js';
+import { listen, portOf } from './server.js';
 
-export interface ApiProcess { context: Context; server: Server; port: number; entitlements: EntitlementCache; stop: () => Promise<void> }
+export interface ApiProcess {
+  context: Context; server: Server; port: number; entitlements: EntitlementCache; graceful: GracefulClose;
+  /** True once Postgres and Redis answer and the cache's invalidation subscription is live. */
+  ready: () => Promise<boolean>;
+  stop: () => Promise<void>;
+}
 
 /** Starts the api: context, app, listening socket. */
 export async function start(config: Config, options: { silentLogs?: boolean } = {}): Promise<ApiProcess> {
@@ -16,23 +23,34 @@ export async function start(config: Config, options: { silentLogs?: boolean } = 
   // Redis being down must not stop the api (webhooks still land in Postgres), so this wait is bounded.
   const entitlements = new EntitlementCache(context);
   await Promise.all([waitForRedis(context.redis, 3000), entitlements.start(3000)]);
-  const server = await listen(createApp(context, { entitlements }), config.PORT);
+  const server = await listen(createApp(context, { entitlements, isDraining: () => graceful.draining }), config.PORT);
+  const graceful = new GracefulClose(server);
   const port = portOf(server);
   // Under PM2 cluster mode a scrape of PORT reaches one instance at random: each instance also
   // answers on its own port (API_METRICS_PORT + its index) so Prometheus can scrape every one.
   const metricsServer = config.API_METRICS_PORT > 0 ? await startMetricsServer(context, config.API_METRICS_PORT) : undefined;
   context.logger.info('api listening', { port, ...(metricsServer && { metricsPort: config.API_METRICS_PORT }) });
-  const stop = async () => {
+  const ready = async () => entitlements.subscribed && (await checkDependencies(context.db, context.redis)).ready;
+  let stopping: Promise<void> | undefined;
+  const stopOnce = async () => {
+    // Readiness first (503 draining), then stop accepting once a balancer had time to notice;
+    // connections still open a moment before the hard timeout are cut so the process exits cleanly.
+    const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS - 500;
+    graceful.begin();
+    if (config.SHUTDOWN_READINESS_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_READINESS_DELAY_MS));
+    await graceful.close(deadline);
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-    await closeServer(server);
     await entitlements.stop();
     await closeContext(context);
   };
-  return { context, server, port, entitlements, stop };
+  const stop = () => (stopping ??= stopOnce());
+  return { context, server, port, entitlements, graceful, ready, stop };
 }
 
 if (isMainModule(import.meta.url)) {
   const config = loadConfigOrExit();
   const api = await start(config).catch(exitOnConfigError);
   runProcess('api', api.context.logger, api.stop, config.SHUTDOWN_TIMEOUT_MS);
+  // PM2 (`wait_ready`) stops the instance this one replaces only after this.
+  await signalReadyWhen(api.ready, api.context.logger);
 }

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 /**
@@ -78,6 +80,10 @@ const schema = z.object({
   WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
   /** Hard limit for a graceful shutdown, below PM2's kill_timeout. @defaultValue 8000 */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
+  /** How long a stopping api keeps accepting after `/readyz` turned 503, so a balancer that polls readiness stops sending first. @defaultValue 0 */
+  SHUTDOWN_READINESS_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** `migrate` refuses a migration that would hold a table lock longer than this (estimated from the table's size), unless `--allow-long-locks`. @defaultValue 5000 */
+  MIGRATION_MAX_LOCK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   /** Cron of the scheduled reconciliation. @defaultValue nightly at 03:17 */
   RECONCILE_CRON: z.string().min(9).default('17 3 * * *'),
   /** Cron of the scheduled events catch-up (events Stripe has that the inbox never received). @defaultValue every 10 minutes */
@@ -114,6 +120,36 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
 /** Names of every setting, for documentation and tests. */
 export const configKeys = Object.freeze(Object.keys(schema.shape));
+
+/** The settings a command needs when it only talks to the database (`keys`, `migrate`). */
+export type DatabaseConfig = Readonly<Pick<Config, 'NODE_ENV' | 'DATABASE_URL' | 'MIGRATION_MAX_LOCK_MS'>>;
+
+/** Parses only the database settings: commands that never call Stripe or Redis do not need theirs. */
+export function parseDatabaseConfig(env: Record<string, string | undefined>): DatabaseConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.pick({ NODE_ENV: true, DATABASE_URL: true, MIGRATION_MAX_LOCK_MS: true }).safeParse(cleaned);
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  return Object.freeze(result.data);
+}
+
+/**
+ * The process environment, with the settings of a `KEY=value` file (what `npm run local` writes to
+ * `.local/env`) filling what the environment leaves unset. The file is ignored under
+ * NODE_ENV=test, so a developer's local run never leaks into a test.
+ */
+export function environmentWithFile(file: string | undefined): Record<string, string | undefined> {
+  if (!file || process.env.NODE_ENV === 'test' || !existsSync(file)) return process.env;
+  return { ...parseEnv(readFileSync(file, 'utf8')), ...process.env };
+}
+
+/** Prints a configuration problem without a stack and exits 78, as {@link loadConfigOrExit} does. */
+export function parseOrExit<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    return exitOnConfigError(error);
+  }
+}
 
 let loaded: Config | undefined;
 

@@ -24,14 +24,25 @@ export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 const cappedBackoff = 'capped-exponential';
 
 /**
- * Default options: capped exponential backoff with jitter; completed jobs removed (the inbox keeps
- * the history); failed jobs kept, never trimmed, so they can be inspected and retried.
+ * The queues the workers consume (workers/processors/registry.ts has one processor for each).
+ * Bull Board shows only these: a queue nobody consumes would sit there saying "No workers".
+ * Dead letters stay visible as failed jobs of their own queue, where they can be retried.
+ */
+export const consumedQueues = ['events', 'sync', 'reconcile', 'maintenance'] as const satisfies readonly (keyof typeof queueNames)[];
+
+/** Completed jobs kept for a look back in Bull Board: the last hour, at most 1,000 per queue. */
+export const completedJobHistory = { age: 3600, count: 1000 } as const;
+
+/**
+ * Default options: capped exponential backoff with jitter; a bounded recent history of completed
+ * jobs ({@link completedJobHistory}; the inbox keeps the full history); failed jobs kept, never
+ * trimmed, so they can be inspected and retried.
  */
 export function defaultJobOptions(config: Config): DefaultJobOptions {
   return {
     attempts: config.JOB_ATTEMPTS,
     backoff: { type: cappedBackoff, delay: config.JOB_BACKOFF_MS },
-    removeOnComplete: true,
+    removeOnComplete: completedJobHistory,
     removeOnFail: false,
   };
 }

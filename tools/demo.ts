@@ -137,8 +137,11 @@ async function main(): Promise<void> {
     gate.after(print);
   });
   await gate.drain();
-  console.log(`  Read it yourself: curl -H "Authorization: Bearer $(cat ${values['key-file']})" ${apiUrl}/v1/customers/${userId}/entitlements`);
-  console.log(`  (or /v1/customers/${result.customer}/entitlements)`);
+  // The README's examples read the demo's user from here.
+  writeFileSync(path.join(path.dirname(values['key-file']), 'demo-user'), `${userId}\n`);
+  console.log(`  The demo user (saved in .local/demo-user) has no subscription left; grant it a feature and read it:`);
+  console.log(`    npm run billing -- trigger subscription.lifecycle --help    (more scenarios)`);
+  console.log(`    curl -H "Authorization: Bearer $(cat ${values['key-file']})" ${apiUrl}/v1/customers/${userId}/entitlements    (or ${result.customer})`);
 }
 
 main().catch((error: unknown) => {

@@ -31,6 +31,8 @@ const simulator = {
   ],
   // Its state lives in memory: a restart is a fresh Stripe account, so do not loop on a crash.
   max_restarts: 3,
+  min_uptime: 10_000,
+  exp_backoff_restart_delay: 100,
   kill_timeout: 5_000,
 };
 

@@ -1,13 +1,15 @@
 import type { Server } from 'node:http';
 import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/config.js';
 import { closeContext, createContext, type Context } from '../shared/context.js';
-import { isMainModule, runProcess } from '../shared/lifecycle.js';
+import { isMainModule, runProcess, signalReadyWhen } from '../shared/lifecycle.js';
 import { startMetricsServer } from '../shared/metrics-server.js';
+import { checkDependencies } from '../shared/readiness.js';
 import { startHousekeeping } from './housekeeping.js';
 import { scheduleMaintenance } from './processors/maintenance.js';
 import { scheduleReconciliation } from './processors/reconcile-schedule.js';
 import { processorTable } from './processors/registry.js';
-import { startWorkers, stopWorkers, type RunningWorker } from './runner.js';
+import { drainWorkers } from './drain.js';
+import { startWorkers, type RunningWorker } from './runner.js';
 
 export interface WorkerProcess { context: Context; workers: RunningWorker[]; metricsServer: Server | undefined; stop: () => Promise<void> }
 
@@ -22,10 +24,11 @@ export async function start(config: Config, options: { silentLogs?: boolean; met
   const metricsServer = port > 0 || options.metricsPort === 0 ? await startMetricsServer(context, port) : undefined;
   context.logger.info('worker started', { queues: workers.map(({ worker }) => worker.name), concurrency: config.WORKER_CONCURRENCY });
   const stop = async () => {
-    // Stop taking jobs and let the active ones finish; jobs still running at the hard timeout are
-    // released by BullMQ's stalled-job check and picked up by another worker.
+    // Stop taking jobs and let the active ones finish; those still running shortly before the hard
+    // timeout are released to another worker (see drainWorkers).
+    const timeout = config.SHUTDOWN_TIMEOUT_MS;
     stopHousekeeping();
-    await stopWorkers(workers);
+    await drainWorkers(workers, Date.now() + Math.max(timeout / 2, timeout - 1000));
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await closeContext(context);
   };
@@ -36,4 +39,9 @@ if (isMainModule(import.meta.url)) {
   const config = loadConfigOrExit();
   const worker = await start(config).catch(exitOnConfigError);
   runProcess('worker', worker.context.logger, worker.stop, config.SHUTDOWN_TIMEOUT_MS);
+  // Ready for PM2 (`wait_ready`) once every queue's worker is connected and Postgres answers.
+  await signalReadyWhen(async () => {
+    await Promise.all(worker.workers.map(({ worker: queueWorker }) => queueWorker.waitUntilReady()));
+    return (await checkDependencies(worker.context.db, worker.context.redis)).ready;
+  }, worker.context.logger);
 }

@@ -3,8 +3,9 @@ import type { Context } from '../shared/context.js';
 import { withCorrelation } from '../shared/correlation.js';
 import { isTransient } from '../shared/errors.js';
 import { queueNames, type Queues } from '../shared/queues.js';
-import { closeRedis, createRedis, type Redis } from '../shared/redis.js';
+import { createRedis, type Redis } from '../shared/redis.js';
 import { backoffDelayMs, decideJobFailure, jobRetryPolicy, retryAfterMs } from '../shared/retry-policy.js';
+import { trackRunning } from './running-jobs.js';
 
 export type QueueKey = keyof Queues;
 
@@ -29,7 +30,12 @@ export type ProcessorTable = Partial<Record<QueueKey, QueueProcessor>>;
  * queue: correlation ids in logs, metrics per job, permanent errors become `UnrecoverableError`,
  * and a job that failed for good is parked in the dead-letter queue.
  */
-export interface RunningWorker { worker: Worker; connection: Redis }
+export interface RunningWorker {
+  worker: Worker;
+  connection: Redis;
+  /** The jobs this worker is running now (a stop releases those that outlast it). */
+  active: Set<Job>;
+}
 
 /** A wait Stripe asked for on the error that failed the attempt (a 429's `Retry-After`), in ms. */
 function askedWaitMs(error: unknown): number | undefined {
@@ -56,9 +62,10 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
       await processor.onFailedAttempt?.(context, job, error).catch((hookError: unknown) => logger.warn('failed-attempt hook failed', { queue: name, error: hookError }));
       return true;
     };
+    const active = new Set<Job>();
     const worker = new Worker(
       name,
-      async (job: Job, token?: string) => {
+      trackRunning(active, async (job: Job, token?: string) => {
         const data = job.data as JobData;
         const correlation = { correlationId: data.correlationId ?? String(job.id), jobId: String(job.id), queue: name };
         return withCorrelation(correlation, async () => {
@@ -80,7 +87,7 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
             throw error;
           }
         });
-      },
+      }),
       {
         connection,
         prefix: config.REDIS_PREFIX,
@@ -111,7 +118,7 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
       });
     });
     worker.on('error', (error) => logger.error('worker error', { queue: name, error }));
-    return { worker, connection };
+    return { worker, connection, active };
   });
 }
 
@@ -132,11 +139,4 @@ async function parkDeadLetter(context: Context, queue: string, job: Job, error: 
   context.metrics.deadLetters.inc({ queue });
   context.logger.error('job dead-lettered', { queue, jobId: job.id, job: job.name, error: error.message });
   await processor.onDead?.(context, job, error);
-}
-
-export async function stopWorkers(running: RunningWorker[]): Promise<void> {
-  await Promise.allSettled(running.map(async ({ worker, connection }) => {
-    await worker.close();
-    await closeRedis(connection);
-  }));
 }

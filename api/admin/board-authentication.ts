@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { forbidden, unauthorized } from '../../shared/errors.js';
 import type { AuthenticatedKey, KeyVerifier } from '../middleware/authenticate.js';
-import { readCookie, sessionCookie, type AdminSessions } from './admin-sessions.js';
+import { readCookie, sessionCookie, sessionTtlSeconds, type AdminSessions } from './admin-sessions.js';
 
 const challenge = 'Basic realm="billing admin", charset="UTF-8"';
 
@@ -34,6 +34,13 @@ export function boardAuthentication(verify: KeyVerifier, sessions: AdminSessions
     if (key.scope !== 'admin') throw forbidden(`the queue dashboard needs a key with scope admin; this key has scope ${key.scope}`);
     if (key.read_only && req.method !== 'GET' && req.method !== 'HEAD') throw forbidden('this admin key is read-only');
     res.locals.apiKey = key;
+    // A browser that logged in with HTTP Basic (typed, or in the address as user:KEY@) gets a
+    // session too: its later requests then authenticate by cookie, whatever the browser does
+    // with the credentials it was given.
+    if (req.method === 'GET' && req.path === '/' && /^basic\s/i.test(req.get('authorization') ?? '') && !readCookie(req.get('cookie'), sessionCookie)) {
+      const { token } = await sessions.create(key);
+      res.cookie(sessionCookie, token, { httpOnly: true, sameSite: 'strict', path: '/admin', maxAge: sessionTtlSeconds * 1000, secure: req.secure });
+    }
     next();
   };
 }

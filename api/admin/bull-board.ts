@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { AppViewRoute } from '@bull-board/api/typings/app';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Queues } from '../../shared/queues.js';
+import { consumedQueues, type Queues } from '../../shared/queues.js';
 import { authenticatedKey } from '../middleware/authenticate.js';
 
 export const boardBasePath = '/admin/queues';
@@ -20,6 +20,30 @@ const contentSecurityPolicy = [
   "connect-src 'self'", "worker-src 'self' blob:", "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'",
 ].join('; ');
 
+/**
+ * Opened as `http://user:KEY@host/admin/queues`, the page's own `fetch` calls fail (a browser
+ * refuses to fetch from a document whose URL holds credentials) and the board would not load its
+ * texts. Chrome hides the credentials from `location.href`, so this script, first in the page,
+ * finds out with a probe: a relative fetch that throws means credentials in the URL, and the page
+ * reloads at `location.href` (the address without them), once. The session cookie set when the
+ * page was loaded with HTTP Basic logs the reloaded page in.
+ */
+const credentialsScriptPath = '/credentials-in-url.js';
+const credentialsScript = `(function () {
+  if (sessionStorage.getItem('credentials-reload')) return sessionStorage.removeItem('credentials-reload');
+  try {
+    fetch('credentials-in-url.js', { method: 'HEAD' }).catch(function () {
+      sessionStorage.setItem('credentials-reload', '1');
+      window.stop();
+      location.replace(location.href);
+    });
+  } catch (error) {
+    sessionStorage.setItem('credentials-reload', '1');
+    location.replace(location.href);
+  }
+})();
+`;
+
 /** Bull Board's Express adapter, rendering its page without references to other origins. */
 class SelfContainedExpressAdapter extends ExpressAdapter {
   override setEntryRoute(routeDef: AppViewRoute): ExpressAdapter {
@@ -27,7 +51,8 @@ class SelfContainedExpressAdapter extends ExpressAdapter {
       const { name, params } = routeDef.handler({ basePath: this.basePath, uiConfig: this.uiConfig });
       res.render(name, params, (error: Error | null, html?: string) => {
         if (error) return next(error);
-        res.type('html').send((html ?? '').replace(externalLink, ''));
+        const page = (html ?? '').replace(externalLink, '').replace('<head>', `<head><script src="${boardBasePath}${credentialsScriptPath}"></script>`);
+        res.type('html').send(page);
       });
     };
     const routes = Array.isArray(routeDef.route) ? routeDef.route : [routeDef.route];
@@ -40,7 +65,7 @@ function buildBoard(queues: Queues, readOnlyMode: boolean): RequestHandler {
   const serverAdapter = new SelfContainedExpressAdapter();
   serverAdapter.setBasePath(boardBasePath);
   createBullBoard({
-    queues: Object.values(queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode })),
+    queues: consumedQueues.map((key) => new BullMQAdapter(queues[key], { readOnlyMode })),
     // @bull-board/express ships its own copy of @bull-board/api's typings (9.10.1 vs 9.10.2): same shape, distinct declarations.
     serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
     options: { uiConfig: { boardTitle: readOnlyMode ? 'Billing queues (read-only)' : 'Billing queues', hideDocsLink: true } },
@@ -59,6 +84,7 @@ export function bullBoard(queues: Queues): RequestHandler {
   // A plain function, not the board's router: the board's routes are its own, not the api's.
   return (req, res, next) => {
     res.set({ 'Content-Security-Policy': contentSecurityPolicy, 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
+    if (req.path === credentialsScriptPath) return void res.type('text/javascript').send(credentialsScript);
     return (authenticatedKey(res).read_only ? readOnly : full)(req, res, next);
   };
 }

@@ -50,7 +50,7 @@ export const components: OpenApiDocument['components'] = {
       type: 'object',
       required: ['status', 'checks'],
       properties: {
-        status: { type: 'string', enum: ['ready', 'unavailable'] },
+        status: { type: 'string', enum: ['ready', 'unavailable', 'draining'], description: '`draining`: the instance is stopping; send it nothing new' },
         checks: {
           type: 'object',
           required: ['postgres', 'redis'],

@@ -2,14 +2,21 @@ import { Router } from 'express';
 import type { Context } from '../../shared/context.js';
 import { checkDependencies } from '../../shared/readiness.js';
 
-/** `/healthz`: the process answers. `/readyz`: Postgres and Redis answer (503 naming which does not). */
-export function healthRoutes(context: Pick<Context, 'db' | 'redis'>): Router {
+/**
+ * `/healthz`: the process answers. `/readyz`: Postgres and Redis answer (503 naming which does
+ * not), and the instance is not stopping (503 `draining`, so a balancer sends it nothing new).
+ */
+export function healthRoutes(context: Pick<Context, 'db' | 'redis'>, isDraining: () => boolean = () => false): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
     const { ready, checks } = await checkDependencies(context.db, context.redis);
+    if (isDraining()) {
+      res.status(503).json({ status: 'draining', checks });
+      return;
+    }
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
   });
   return router;

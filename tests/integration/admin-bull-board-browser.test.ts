@@ -6,7 +6,8 @@ import { projectRoot } from '../support/processes.js';
 import { startServices } from '../support/services.js';
 import { adminKey, basic, call } from './admin-fixtures.js';
 
-const queueNames = ['events', 'sync', 'catalog', 'reconcile', 'maintenance', 'dead-letter'];
+// Only the queues a worker consumes: no card saying "No workers".
+const queueNames = ['events', 'sync', 'reconcile', 'maintenance'];
 
 /** Every URL in the HTML or an asset that the browser would load: src/href attributes, CSS url() and @import. */
 function loadedUrls(text: string): string[] {
@@ -89,11 +90,24 @@ test('Bull Board renders in headless Chromium with HTTP Basic or a session cooki
   const withCookie = await open(async (page) => {
     await page.send('Network.setCookie', { name: 'billing_admin_session', value: token!, url: `${url}/admin`, path: '/admin', httpOnly: true, sameSite: 'Strict' });
   });
-  await waitForText(withCookie, queueNames);
+  const cookieText = await waitForText(withCookie, queueNames);
+  t.false(/dead-letter|catalog/.test(cookieText), 'no queue without a consumer');
   withCookie.close();
 
+  // 3. The key in the address (http://admin:KEY@host/…): the page drops the credentials from its URL and loads.
+  const inUrl = await open(() => Promise.resolve());
+  const withCredentials = new URL(`${url}/admin/queues`);
+  withCredentials.username = 'admin';
+  withCredentials.password = key;
+  await inUrl.send('Page.navigate', { url: withCredentials.toString() });
+  await waitForText(inUrl, [...queueNames, 'Jobs']);
+  t.true(requested.filter((request) => request.startsWith(`${new URL(url).origin}/admin/queues/static/locales/`)).length >= 3, 'the reloaded page fetched its texts from the address without the key');
+  inUrl.close();
+
   const origin = new URL(url).origin;
-  const elsewhere = requested.filter((request) => !request.startsWith(origin) && !request.startsWith('data:') && !request.startsWith('blob:'));
+  // Requests of the page opened with the key in its address carry it too: same origin once it is taken out.
+  const withoutCredentials = (request: string) => request.replace(/^(https?:\/\/)[^@/]*@/, '$1');
+  const elsewhere = requested.map(withoutCredentials).filter((request) => !request.startsWith(origin) && !request.startsWith('data:') && !request.startsWith('blob:'));
   t.deepEqual(elsewhere, [], 'every request goes to the service itself');
   t.true(requested.some((request) => request.startsWith(`${origin}/admin/queues/api/queues`)), 'the board called its api');
   t.deepEqual(failed.filter((error) => error !== 'net::ERR_ABORTED'), [], 'no request failed (e.g. blocked by the CSP)');

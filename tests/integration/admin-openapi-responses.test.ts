@@ -29,6 +29,8 @@ test('real answers of every admin route, successes and errors, match the schemas
   await check('get', '/admin/grants', '/admin/grants', {}, 401);
   await check('delete', '/admin/grants/{id}', `/admin/grants/${String(grant.id)}?reason=done`, { key }, 200);
   await check('delete', '/admin/grants/{id}', `/admin/grants/${String(grant.id)}?reason=done`, { key }, 409);
+  await check('get', '/admin/customers', `/admin/customers?q=${customer.userId}&limit=5`, { key }, 200);
+  await check('get', '/admin/customers', '/admin/customers?limit=0', { key }, 400);
   await check('get', '/admin/customers/{ref}', `/admin/customers/${customer.stripeId}`, { key }, 200);
   await check('get', '/admin/customers/{ref}', '/admin/customers/bad%20ref', { key }, 400);
   const eventId = await seedEvent(db);
@@ -40,6 +42,6 @@ test('real answers of every admin route, successes and errors, match the schemas
   await check('get', '/admin/audit', `/admin/audit?customer=${customer.stripeId}&limit=2`, { key }, 200);
   await check('get', '/admin/audit', '/admin/audit?since=never', { key }, 400);
   await check('post', '/admin/session', '/admin/session', { key: readOnly.key }, 201);
-  t.is(new Set(checks.map(([method, documented]) => `${method} ${documented}`)).size, 10, 'every admin operation was checked');
+  t.is(new Set(checks.map(([method, documented]) => `${method} ${documented}`)).size, 11, 'every admin operation was checked');
   t.notDeepEqual(schemaProblems({ id: 1 }, documentedSchema('/admin/grants', 'post', '201')), [], 'the check can fail');
 });

@@ -20,6 +20,10 @@ const publicRoutes = new Set([
   'GET /readyz',
   'GET /metrics',
   'GET /openapi.json',
+  // Pages for people: the start page, the API reference and their stylesheet.
+  'GET /',
+  'GET /docs',
+  'GET /assets/pages.css',
   // Authenticated by the Stripe signature, not by an API key.
   'POST /webhooks/stripe',
 ]);
@@ -41,6 +45,7 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /admin/grants': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/grants': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'DELETE /admin/grants/:id': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'GET /admin/customers': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/customers/:ref': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/events': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'POST /admin/events/:id/replay': { scope: 'admin', readOnlyAdmin: 'refused' },

@@ -58,7 +58,7 @@ test('trigger prints one line per step against a running simulator', async (t) =
   t.regex(lines[0] ?? '', /^ 1\. checkout completed: customer cus_/);
   t.regex(lines[1] ?? '', /dispute dp_\w+ opened/);
   t.regex(lines[2] ?? '', /closed: lost/);
-  t.regex(lines.at(-1) ?? '', /^done: dispute customer=cus_\w+ subscription=sub_\w+$/);
+  t.regex(lines.at(-1) ?? '', /^done: dispute user=user_7 customer=cus_\w+ subscription=sub_\w+$/);
   const session = [...sim.state.checkoutSessions.values()][0];
   t.is(session?.client_reference_id, 'user_7');
   await t.throwsAsync(trigger(['nope', '--sim', sim.url]), { message: /Unknown scenario 'nope'/ });

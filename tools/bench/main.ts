@@ -1,4 +1,4 @@
-// `npm run bench -- [reads|ingest|processing|reconcile …]`: each benchmark runs beside its bare
+// `npm run bench -- [reads|ingest|processing|reconcile|reload …]`: each benchmark runs beside its bare
 // ceiling in the same run; the figures go to stdout, bench/results/latest.json and latest.md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -7,6 +7,7 @@ import { formatIngestResult, runIngestBenchmark, type IngestBenchmarkResult } fr
 import { formatProcessingResult, runProcessingBenchmark, type ProcessingBenchmarkResult } from './processing.js';
 import { formatReadsResult, runReadsBenchmark, type ReadsBenchmarkResult } from './reads.js';
 import { runReconcileBenchmark } from './reconcile.js';
+import { formatReloadResult, runReloadBenchmark, type ReloadBenchmarkResult } from './reload.js';
 import { projectRoot } from './support/processes.js';
 
 /** What every version of the reconcile benchmark reports; a bare listing of the same subscriptions when it measures one. */
@@ -49,6 +50,17 @@ const benchmarks = {
       ceiling: r.ceilingSeconds === undefined ? '' : `${r.ceilingSeconds} (bare listing)`,
       ratio: r.ceilingSeconds === undefined ? '' : String(Math.round((r.ceilingSeconds / r.seconds) * 100) / 100),
       target: `≤ ${reconcileTargetSeconds}`, met: yes(r.seconds <= reconcileTargetSeconds),
+    }],
+  },
+  reload: {
+    run: () => runReloadBenchmark(),
+    print: formatReloadResult,
+    rows: (r: ReloadBenchmarkResult): Row[] => [{
+      benchmark: `reads during pm2 reload of api then workers (${r.connections} connections)`,
+      figure: `${r.during.requests} requests, ${r.during.errors + r.during.timeouts + r.during.non2xx} failed; p99 ${r.during.p99Ms} ms vs ${r.before.p99Ms} ms before; ` +
+        `webhooks ${r.webhooks.failed} failed, events ${r.events.lost} lost, ${r.events.doubled} doubled`,
+      ceiling: '', ratio: `${r.p99Ratio} (p99 during ÷ before)`, target: '0 failed, 0 lost, 0 doubled',
+      met: yes(r.during.errors + r.during.timeouts + r.during.non2xx + r.webhooks.failed + r.events.lost + r.events.doubled === 0),
     }],
   },
 } as const;

@@ -12,6 +12,7 @@ import { createEventLog } from './events.js';
 import { IdempotencyCache } from './idempotency.js';
 import { createIds } from './ids.js';
 import { createOperations, type SimOperations } from './operations.js';
+import { createPageRouter } from './pages/index.js';
 import type { AdvanceResult } from './ops/clock-advance.js';
 import { createRandom } from './random.js';
 import { registerResources } from './resources/index.js';
@@ -93,6 +94,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const app = express();
   app.disable('x-powered-by');
   app.use('/v1', weather.middleware(), createApiRouter(ctx, { apiKey: options.apiKey, idempotency }, (routes) => registerResources(routes, ctx)));
+  // The hosted checkout and portal pages the sessions' `url`s point at.
+  app.use(createPageRouter(ctx, ops));
   app.use('/_sim', createControlRouter({ ops, webhooks, weather, now: () => clock.now(), state: () => snapshotStore(store), reset }));
 
   const server: Server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');

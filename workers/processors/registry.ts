@@ -1,4 +1,5 @@
-import type { ProcessorTable } from '../runner.js';
+import type { consumedQueues } from '../../shared/queues.js';
+import type { ProcessorTable, QueueProcessor } from '../runner.js';
 import { eventsProcessor } from './events-processor.js';
 import { maintenanceProcessor } from './maintenance.js';
 import { reconcileProcessor } from './reconcile.js';
@@ -11,5 +12,5 @@ export function processorTable(): ProcessorTable {
     sync: syncProcessor,
     maintenance: maintenanceProcessor,
     reconcile: reconcileProcessor,
-  };
+  } satisfies Record<(typeof consumedQueues)[number], QueueProcessor>;
 }

@@ -37,6 +37,20 @@ const grant = {
   },
 };
 const anyObject = { type: 'object' };
+const customerSummary = {
+  type: 'object',
+  required: ['id', 'stripe_customer_id', 'user_id', 'email', 'name', 'deleted', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    stripe_customer_id: { type: ['string', 'null'], examples: ['cus_R2x9a7'] },
+    user_id: { type: ['string', 'null'], description: "The app's user id (checkout's `client_reference_id`)." },
+    email: { type: ['string', 'null'] },
+    name: { type: ['string', 'null'] },
+    deleted: { type: 'boolean' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+  },
+};
 const admin = (operation: Omit<Operation, 'tags'>): Operation => ({ ...operation, tags: ['admin'] });
 
 /**
@@ -81,6 +95,18 @@ export const adminPaths: Record<string, PathItem> = {
       responses: {
         '200': { description: 'The revoked grant.', content: json(grant) }, ...badRequest, ...auth,
         '404': error('No such grant (`grant_not_found`).'), '409': error('Already revoked (`grant_already_revoked`).'),
+      },
+    }),
+  },
+  '/admin/customers': {
+    get: admin({
+      operationId: 'listCustomers',
+      summary: 'Customers of the mirror, newest first; search with q',
+      description: '`q` matches the Stripe customer id, the app user id, the email or the name, case-insensitively, anywhere in the value.',
+      parameters: [query('q', 'Search text, 1–200 characters.', { type: 'string', minLength: 1, maxLength: 200 }), limit, cursor],
+      responses: {
+        '200': { description: 'One page of customers.', content: pageOf(customerSummary) },
+        ...badRequest, ...auth,
       },
     }),
   },

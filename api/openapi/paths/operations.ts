@@ -4,6 +4,33 @@ const none: Record<string, string[]>[] = [];
 
 /** Routes for operators and for Stripe: health, readiness, metrics, the webhook and this document. */
 export const operationPaths: Record<string, PathItem> = {
+  '/': {
+    get: {
+      operationId: 'getStartPage',
+      summary: 'Start page (HTML): readiness and links to Bull Board, the API reference, metrics and health',
+      tags: ['operations'],
+      security: none,
+      responses: { '200': { description: 'An HTML page (strict Content-Security-Policy, no script).', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  },
+  '/docs': {
+    get: {
+      operationId: 'getApiReference',
+      summary: 'API reference (HTML) rendered from this document',
+      tags: ['operations'],
+      security: none,
+      responses: { '200': { description: 'An HTML page (strict Content-Security-Policy, no script).', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  },
+  '/assets/pages.css': {
+    get: {
+      operationId: 'getPageStylesheet',
+      summary: 'The stylesheet of the HTML pages',
+      tags: ['operations'],
+      security: none,
+      responses: { '200': { description: 'CSS.', content: { 'text/css': { schema: { type: 'string' } } } } },
+    },
+  },
   '/healthz': {
     get: {
       operationId: 'getHealth',
@@ -23,7 +50,7 @@ export const operationPaths: Record<string, PathItem> = {
       security: none,
       responses: {
         '200': { description: 'Both dependencies answer.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
-        '503': { description: 'A dependency does not answer; `checks` names it.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+        '503': { description: 'A dependency does not answer (`checks` names it), or the instance is stopping (`draining`).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
       },
     },
   },

@@ -29,7 +29,10 @@ declare module 'autocannon' {
     non2xx: number;
     '2xx': number;
   }
+  /** A run in progress (the callback form): `stop()` ends it early and the callback gets the result so far. */
+  interface Instance { stop: () => void }
   function autocannon(options: Options): Promise<Result>;
+  function autocannon(options: Options, callback: (error: Error | null, result: Result) => void): Instance;
   export default autocannon;
-  export type { Options, Request, Result };
+  export type { Instance, Options, Request, Result };
 }

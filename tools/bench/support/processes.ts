@@ -26,7 +26,7 @@ let built = false;
  * process runs what production runs: plain JavaScript from dist/, no TypeScript loader and no
  * source-map translation of stack traces (which tsx turns on, and which costs on every Error).
  */
-function ensureBuilt(): void {
+export function ensureBuilt(): void {
   if (built) return;
   execFileSync(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: projectRoot, stdio: 'inherit' });
   built = true;
@@ -34,12 +34,13 @@ function ensureBuilt(): void {
 
 /**
  * Starts an entry point (`api/main.ts`, …) in its own process, compiled, so the load generator
- * does not share its event loop; `child.pid` is the server itself.
+ * does not share its event loop; `child.pid` is the server itself. With `source`, the TypeScript
+ * runs through tsx instead (tests, which must not wait for a build).
  */
-export function startChild(script: string, args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  ensureBuilt();
-  const compiled = path.join(projectRoot, 'dist', script.replace(/\.ts$/, '.js'));
-  const child = spawn(process.execPath, [compiled, ...args], { cwd: projectRoot, env: { ...inheritedEnvironment, ...(serviceNodeOptions && { NODE_OPTIONS: serviceNodeOptions }), ...env } });
+export function startChild(script: string, args: string[], env: Record<string, string>, options: { source?: boolean } = {}): { child: ChildProcess; output: () => string } {
+  if (!options.source) ensureBuilt();
+  const entry = options.source ? ['--import', 'tsx', path.join(projectRoot, script)] : [path.join(projectRoot, 'dist', script.replace(/\.ts$/, '.js'))];
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: projectRoot, env: { ...inheritedEnvironment, ...(serviceNodeOptions && { NODE_OPTIONS: serviceNodeOptions }), ...env } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });

@@ -4,11 +4,11 @@ import Stripe from 'stripe';
 import { freePort, projectRoot, startChild, waitForHttp } from './processes.js';
 
 /** The local Stripe simulator in a child process (seeded catalog, no webhook delivery). */
-export async function startSimulator(): Promise<ReturnType<typeof startChild> & { url: string }> {
+export async function startSimulator(options: { source?: boolean } = {}): Promise<ReturnType<typeof startChild> & { url: string }> {
   const port = await freePort();
   // The seed is named explicitly: the compiled simulator in dist/ has no copy of seed.json beside it.
   const seed = path.join(projectRoot, 'tools/stripe-sim/seed.json');
-  const sim = startChild('tools/stripe-sim/main.ts', ['--port', String(port), '--quiet', '--seed', seed], { NODE_ENV: 'production' });
+  const sim = startChild('tools/stripe-sim/main.ts', ['--port', String(port), '--quiet', '--seed', seed], { NODE_ENV: 'production' }, options);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/_sim/health`, 200, sim.output, 60_000);
   return { ...sim, url };
