@@ -30,6 +30,8 @@ export class FaultInjector {
   readonly figures: FaultFigures = { workerKills: 0, redisRestarts: 0, postgresOutages: 0, activeJobsAtKills: [], jobsStalledByKills: [], jobsLostAtRedisRestarts: [], refusedDuringOutages: 0 };
   #pending: { at: number; kind: FaultKind }[];
   #chain: Promise<void> = Promise.resolve();
+  /** Stall counts still being read after kills; they run beside the next faults (a Redis restart waits for them). */
+  #stallChecks: Promise<void>[] = [];
 
   constructor(private readonly stack: ChaosStack, private readonly profile: ChaosProfile) {
     this.#pending = (Object.entries(profile.faults) as [FaultKind, number[]][])
@@ -49,6 +51,7 @@ export class FaultInjector {
   async finish(): Promise<void> {
     this.progress(1);
     await this.#chain;
+    await Promise.all(this.#stallChecks);
   }
 
   /**
@@ -89,7 +92,9 @@ export class FaultInjector {
       const killedAt = Date.now();
       await worker?.kill('SIGKILL');
       this.figures.activeJobsAtKills.push(counts.reduce((sum, n) => sum + n, 0));
-      this.figures.jobsStalledByKills.push(await this.#stalledSince(killedAt));
+      const index = this.figures.workerKills;
+      this.figures.jobsStalledByKills[index] = 0;
+      this.#stallChecks.push(this.#stalledSince(killedAt).then((n) => { this.figures.jobsStalledByKills[index] = n; }));
       this.figures.workerKills += 1;
     } else if (kind === 'restartRedis') {
       // Restart while jobs are queued (waiting at most 10 s for some), so the restart loses work.
@@ -106,6 +111,8 @@ export class FaultInjector {
         await sleep(20);
         before = await queued();
       }
+      // The event streams the stall counts read go with Redis.
+      await Promise.all(this.#stallChecks);
       // A marker tells whether the restart really came back empty (a Redis that kept its data lost nothing).
       const marker = `chaos:restart-marker:${this.figures.redisRestarts}`;
       await this.stack.redis.set(marker, '1');
