@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The full chaos run (tests/chaos with CHAOS_PROFILE=full): ≥ 10,000 events across ≥ 500 customers
 # from the Stripe simulator, with duplicated, reordered and dropped webhooks, worker SIGKILLs, a
-# Redis restart and a Postgres outage, against the real api and workers. Starts project-local
+# Redis restart and a Postgres outage, against the real api and workers, while Stripe's API answers
+# the service with 429s, 500s, dropped connections and slow answers and goes down for two minutes
+# (longer than a job's attempts last). Starts project-local
 # Redis and Postgres unless DATABASE_URL / REDIS_URL are given, prepares the template database,
 # and prints the run's figures. Extra arguments go to ava. The suite (`npm test`) runs the short
 # profile of the same test.

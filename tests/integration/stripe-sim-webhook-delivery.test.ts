@@ -35,14 +35,19 @@ test('every event reaches the endpoint once, signed so constructEvent verifies i
 test('a delivery answered 500 is retried with backoff until it succeeds', async (t) => {
   const started = Date.now();
   const { sim, receiver, stripe } = await setup(t, {}, (_event, delivery) => (delivery <= 2 ? 500 : 200));
+  const attempts: number[] = [];
+  const unsubscribe = sim.webhooks.onAttempt((record) => attempts.push(record.status ?? 0));
   const customer = await stripe.customers.create({ email: 'retry@example.test' });
   await sim.idle();
+  unsubscribe();
+  t.deepEqual(attempts, [500, 500, 200], 'each attempt is told to the listener as it ends');
   const [event] = sim.events();
   t.is(receiver.deliveries(event.id), 3);
   t.deepEqual(receiver.received.map((e) => (e.data.object as Stripe.Customer).id), [customer.id]);
   t.like(sim.webhooks.stats, { attempts: 3, retried: 2, sent: 1, failed: 0 });
   t.true(Date.now() - started >= 20 + 40, 'waited for the backoff delays');
   t.deepEqual(sim.webhooks.log.map((r) => r.status), [500, 500, 200]);
+  t.true(sim.webhooks.log.every((r, i) => r.at >= started && r.at >= (sim.webhooks.log[i - 1]?.at ?? 0)), 'each attempt carries when it ended');
 });
 
 test('a delivery that never succeeds stops after maxAttempts', async (t) => {

@@ -23,18 +23,9 @@ export interface ApiRoutes {
   delete(path: string, handler: ApiHandler): void;
 }
 
-/** Random API failures for resilience tests. */
-export interface FailureInjection {
-  /** Share of `/v1` requests answered with `status` instead, 0–100. @defaultValue 0 */
-  percent: number;
-  /** @defaultValue 500 */
-  status: 500 | 429;
-}
-
 export interface ApiOptions {
   /** When set, only this secret key is accepted; otherwise any `sk_test_…`/`rk_test_…` key. */
   apiKey?: string;
-  failures: FailureInjection;
   idempotency: IdempotencyCache;
 }
 
@@ -61,7 +52,7 @@ function errorResponse(error: unknown): StoredResponse {
 }
 
 /**
- * The `/v1` API as an Express router: Bearer auth, optional injected failures, idempotent
+ * The `/v1` API as an Express router: Bearer auth, idempotent
  * POSTs, form-encoded parameters, `expand[]`, and Stripe-shaped errors.
  */
 export function createApiRouter(ctx: SimContext, options: ApiOptions, register: (routes: ApiRoutes) => void): express.Router {
@@ -79,12 +70,6 @@ export function createApiRouter(ctx: SimContext, options: ApiOptions, register: 
       let result: StoredResponse;
       try {
         authenticate(request, options.apiKey);
-        if (ctx.random.chance(options.failures.percent)) {
-          const status = options.failures.status;
-          throw status === 429
-            ? new SimError(429, 'rate_limit_error', 'Too many requests hit the API too quickly.', 'rate_limit')
-            : new SimError(500, 'api_error', 'An unknown error occurred (injected by the simulator).');
-        }
         const replay = key === undefined ? undefined : options.idempotency.lookup(key, fingerprint);
         if (replay) {
           response.setHeader('Idempotent-Replayed', 'true');

@@ -1,17 +1,17 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { FailureInjection } from './api.js';
 import { createLocalDriver } from './driver.js';
 import { SimError } from './errors.js';
 import type { SimOperations } from './operations.js';
 import { isScenarioName, runScenario, scenarioNames } from './scenarios.js';
+import type { Weather } from './weather.js';
 import type { WebhookDelivery } from './webhooks/delivery.js';
 
 /** What the control API reaches into. */
 export interface ControlTarget {
   ops: SimOperations;
   webhooks: WebhookDelivery;
-  failures: FailureInjection;
+  weather: Weather;
   now(): number;
   state(): Record<string, unknown>;
   reset(): void;
@@ -40,7 +40,11 @@ const schemas = {
     duplicatePercent: percent.optional(), dropPercent: percent.optional(),
     reorderWindowMs: z.number().int().nonnegative().optional(), reorderBatch: z.number().int().positive().optional(),
   }),
-  failures: z.object({ percent, status: z.union([z.literal(500), z.literal(429)]).default(500) }),
+  weather: z.object({
+    rateLimitPercent: percent.optional(), retryAfterSeconds: z.number().int().nonnegative().optional(), serverErrorPercent: percent.optional(),
+    dropPercent: percent.optional(), slowPercent: percent.optional(), slowMs: z.number().int().nonnegative().optional(), onlyKeys: z.array(z.string()).optional(),
+  }),
+  outage: z.object({ durationMs: z.number().int().positive().optional(), mode: z.enum(['error', 'drop']).default('error') }),
   idle: z.object({ timeoutMs: z.number().int().positive().default(30_000) }),
   scenario: z.object({ userId: z.string().optional(), lookupKey: z.string().optional(), price: z.string().optional(), email: z.string().optional() }),
 };
@@ -48,7 +52,7 @@ const schemas = {
 const param = (request: Request, name: string): string => String(request.params[name] ?? '');
 
 /**
- * The `/_sim` control API (JSON): the clock, payment outcomes, lifecycle steps, webhook chaos,
+ * The `/_sim` control API (JSON): the clock, payment outcomes, lifecycle steps, webhook chaos, API weather,
  * state for oracles, and whole scenarios.
  */
 export function createControlRouter(target: ControlTarget): express.Router {
@@ -113,9 +117,20 @@ export function createControlRouter(target: ControlTarget): express.Router {
     clearTimeout(timer);
     response.status(idle ? 504 : 200).json({ idle: !idle, stats: target.webhooks.stats });
   });
-  router.post('/failures', (request, response) => {
-    Object.assign(target.failures, body(schemas.failures, request));
-    response.json(target.failures);
+  const weather = () => ({ settings: target.weather.settings, outage: target.weather.outage, figures: target.weather.figures });
+  router.get('/weather', (_request, response) => { response.json(weather()); });
+  router.post('/weather', (request, response) => {
+    target.weather.set(body(schemas.weather, request));
+    response.json(weather());
+  });
+  router.post('/weather/outage', (request, response) => {
+    const { durationMs, mode } = body(schemas.outage, request);
+    target.weather.startOutage(durationMs, mode);
+    response.json(weather());
+  });
+  router.delete('/weather/outage', (_request, response) => {
+    target.weather.endOutage();
+    response.json(weather());
   });
 
   router.get('/scenarios', (_request, response) => { response.json({ scenarios: scenarioNames }); });

@@ -14,7 +14,15 @@ export const usage = `Usage: tsx tools/stripe-sim/main.ts [options]
   --drop-percent P         never deliver P% of events
   --reorder-window-ms W    hold events and release them shuffled every W ms
   --reorder-batch K        …or every K events (default 10)
-  --fail-percent P         answer P% of /v1 requests with --fail-status (500 or 429)
+API weather (shares of /v1 requests, adding up to at most 100):
+  --api-429-percent P      answer 429 rate_limit_error with Retry-After
+  --api-retry-after S      Retry-After of those 429s, in seconds (default 1)
+  --api-500-percent P      answer 500 api_error
+  --api-drop-percent P     close the connection without an answer
+  --api-slow-percent P     answer only after --api-slow-ms (default 2000)
+  --api-down-after-ms A    go fully down A ms after start (every request 503)…
+  --api-down-for-ms D      …for D ms (default: until DELETE /_sim/weather/outage)
+  --api-weather-key KEY    only requests with this secret key meet the weather (repeatable)
   --random-seed N          seed for ids and chaos (default 1)
   --clock-start T          simulated clock start, unix seconds (default now)
   --api-key KEY            accept only this secret key
@@ -33,8 +41,15 @@ const options = {
   'drop-percent': { type: 'string' },
   'reorder-window-ms': { type: 'string' },
   'reorder-batch': { type: 'string' },
-  'fail-percent': { type: 'string' },
-  'fail-status': { type: 'string', default: '500' },
+  'api-429-percent': { type: 'string' },
+  'api-retry-after': { type: 'string' },
+  'api-500-percent': { type: 'string' },
+  'api-drop-percent': { type: 'string' },
+  'api-slow-percent': { type: 'string' },
+  'api-slow-ms': { type: 'string' },
+  'api-down-after-ms': { type: 'string' },
+  'api-down-for-ms': { type: 'string' },
+  'api-weather-key': { type: 'string', multiple: true },
   'random-seed': { type: 'string' },
   'clock-start': { type: 'string' },
   'api-key': { type: 'string' },
@@ -50,13 +65,23 @@ function number(name: string, value: string | undefined): number | undefined {
 }
 
 /** Turns command-line flags into simulator options; throws naming the bad flag. */
-export function parseSimulatorArgs(argv: string[]): SimulatorOptions & { quiet: boolean; help: boolean } {
+export function parseSimulatorArgs(argv: string[]): SimulatorOptions & { outage?: { afterMs: number; forMs?: number }; quiet: boolean; help: boolean } {
   const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   const webhookUrl = values['webhook-url'];
   const secret = values['webhook-secret'];
   if (webhookUrl !== undefined && secret === undefined) throw new Error('--webhook-url needs --webhook-secret');
-  const failStatus = number('fail-status', values['fail-status']);
-  if (failStatus !== 500 && failStatus !== 429) throw new Error('--fail-status must be 500 or 429');
+  const downAfter = number('api-down-after-ms', values['api-down-after-ms']);
+  const downFor = number('api-down-for-ms', values['api-down-for-ms']);
+  if (downFor !== undefined && downAfter === undefined) throw new Error('--api-down-for-ms needs --api-down-after-ms');
+  const weather = {
+    rateLimitPercent: number('api-429-percent', values['api-429-percent']),
+    retryAfterSeconds: number('api-retry-after', values['api-retry-after']),
+    serverErrorPercent: number('api-500-percent', values['api-500-percent']),
+    dropPercent: number('api-drop-percent', values['api-drop-percent']),
+    slowPercent: number('api-slow-percent', values['api-slow-percent']),
+    slowMs: number('api-slow-ms', values['api-slow-ms']),
+    onlyKeys: values['api-weather-key'],
+  };
   return {
     port: number('port', values.port),
     host: values.host,
@@ -64,7 +89,8 @@ export function parseSimulatorArgs(argv: string[]): SimulatorOptions & { quiet: 
     randomSeed: number('random-seed', values['random-seed']),
     clockStart: number('clock-start', values['clock-start']),
     apiKey: values['api-key'],
-    failures: { percent: number('fail-percent', values['fail-percent']) ?? 0, status: failStatus },
+    weather: Object.fromEntries(Object.entries(weather).filter(([, value]) => value !== undefined)),
+    outage: downAfter === undefined ? undefined : { afterMs: downAfter, forMs: downFor },
     webhook: webhookUrl === undefined || secret === undefined ? undefined : {
       url: webhookUrl,
       secret,
@@ -91,6 +117,11 @@ export async function start(argv: string[]): Promise<Simulator | null> {
     return null;
   }
   running = await createSimulator(parsed);
+  const { outage } = parsed;
+  if (outage) {
+    const sim = running;
+    setTimeout(() => sim.weather.startOutage(outage.forMs), outage.afterMs).unref();
+  }
   if (!parsed.quiet) running.onEvent((event) => console.log(`${new Date().toISOString()} ${event.id} ${event.type}`));
   console.log(`Stripe simulator on ${running.url} (API ${running.url}/v1, control ${running.url}/_sim)`);
   console.log(`  client: new Stripe('sk_test_…', { host: '${running.stripeConfig.host}', port: ${running.port}, protocol: 'http' })`);

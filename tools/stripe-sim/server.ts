@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type Stripe from 'stripe';
-import { createApiRouter, type FailureInjection } from './api.js';
+import { createApiRouter } from './api.js';
 import { createClock, type SimClock } from './clock.js';
 import type { SimContext } from './context.js';
 import { createControlRouter } from './control.js';
@@ -18,6 +18,7 @@ import { createRandom } from './random.js';
 import { registerResources } from './resources/index.js';
 import { applySeed, readSeedFile, type SimSeed } from './seed.js';
 import { clearStore, createStore, snapshotStore, type SimStore } from './store.js';
+import { Weather, type WeatherSettings } from './weather.js';
 import { WebhookDelivery, type WebhookOptions } from './webhooks/delivery.js';
 
 export interface SimulatorOptions {
@@ -35,8 +36,8 @@ export interface SimulatorOptions {
   apiKey?: string;
   /** Where to deliver events; none when absent (events are still listed). */
   webhook?: WebhookOptions;
-  /** Random API failures. @defaultValue none */
-  failures?: Partial<FailureInjection>;
+  /** Bad weather on the API: 429s, 500s, dropped connections, slow answers. @defaultValue none */
+  weather?: Partial<WeatherSettings>;
 }
 
 export interface Simulator {
@@ -49,8 +50,8 @@ export interface Simulator {
   /** The same operations behind the `SimDriver` interface scenarios use. */
   readonly driver: SimDriver;
   readonly webhooks: WebhookDelivery;
-  /** Mutable: change `percent`/`status` at any time. */
-  readonly failures: FailureInjection;
+  /** The API's weather: change its settings or start an outage at any time. */
+  readonly weather: Weather;
   /** Options for `new Stripe(key, …)` pointing at this simulator. */
   readonly stripeConfig: { host: string; port: number; protocol: 'http'; maxNetworkRetries: 0 };
   advance(seconds: number): AdvanceResult;
@@ -81,7 +82,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   loadSeed();
 
   events.subscribe((event) => webhooks.enqueue(event));
-  const failures: FailureInjection = { percent: options.failures?.percent ?? 0, status: options.failures?.status ?? 500 };
+  const weather = new Weather(createRandom((options.randomSeed ?? 1) + 104_729), options.weather);
   const idempotency = new IdempotencyCache();
   const ops = createOperations(ctx);
   const reset = (): void => {
@@ -92,10 +93,10 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
 
   const app = express();
   app.disable('x-powered-by');
-  app.use('/v1', createApiRouter(ctx, { apiKey: options.apiKey, failures, idempotency }, (routes) => registerResources(routes, ctx)));
+  app.use('/v1', weather.middleware(), createApiRouter(ctx, { apiKey: options.apiKey, idempotency }, (routes) => registerResources(routes, ctx)));
   // The hosted checkout and portal pages the sessions' `url`s point at.
   app.use(createPageRouter(ctx, ops));
-  app.use('/_sim', createControlRouter({ ops, webhooks, failures, now: () => clock.now(), state: () => snapshotStore(store), reset }));
+  app.use('/_sim', createControlRouter({ ops, webhooks, weather, now: () => clock.now(), state: () => snapshotStore(store), reset }));
 
   const server: Server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
@@ -110,7 +111,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     ops,
     driver: createLocalDriver(ops),
     webhooks,
-    failures,
+    weather,
     stripeConfig: { host: address, port, protocol: 'http', maxNetworkRetries: 0 },
     advance: (seconds) => ops.advance(seconds),
     idle: () => webhooks.idle(),
@@ -120,6 +121,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     reset,
     async close() {
       webhooks.close();
+      weather.close();
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },

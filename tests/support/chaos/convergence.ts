@@ -10,7 +10,8 @@ const busyStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-chil
  * the worker to finish it. Returns what it found: events listed, and those the inbox lacked.
  */
 export async function runCatchUp(stack: ChaosStack, timeoutMs: number): Promise<{ listed: number; recorded: number; waitedMs: number; ranMs: number }> {
-  const job = await stack.queues.reconcile.add('catch-up', {}, { jobId: `chaos-catch-up-${Date.now()}`, removeOnComplete: false, attempts: 5 });
+  // The queue's default attempts and backoff, as the scheduler's catch-up jobs have.
+  const job = await stack.queues.reconcile.add('catch-up', {}, { jobId: `chaos-catch-up-${Date.now()}`, removeOnComplete: false });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await job.getState();

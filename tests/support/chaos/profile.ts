@@ -1,3 +1,4 @@
+import type { OutageMode, WeatherSettings } from '../../../tools/stripe-sim/weather.js';
 import { testEnvironment } from '../environment.js';
 
 /** The faults a chaos run injects, each at a share (0–1) of the way through the lifecycle phase. */
@@ -27,6 +28,10 @@ export interface ChaosProfile {
   /** How long Redis and Postgres stay down. */
   redisOutageMs: number;
   postgresOutageMs: number;
+  /** Stripe's API weather for the service for the whole run (shares in percent). */
+  stripeWeather: Omit<WeatherSettings, 'onlyKeys'>;
+  /** A full Stripe outage from `at` (share of the lifecycle) for `ms`: longer than the job retry horizon. */
+  stripeOutage: { at: number; ms: number; mode: OutageMode };
   /** Webhook chaos, in percent, and the reordering window. */
   duplicatePercent: number;
   dropPercent: number;
@@ -45,6 +50,8 @@ const shared = {
   reorderBatch: 25,
   redisOutageMs: 1500,
   postgresOutageMs: 3000,
+  // 11 % of the service's calls fail (429 or 500), besides dropped connections and slow answers.
+  stripeWeather: { rateLimitPercent: 7, retryAfterSeconds: 1, serverErrorPercent: 4, dropPercent: 1, slowPercent: 2, slowMs: 1000 },
 } as const;
 
 export const chaosProfiles: Record<ChaosProfile['name'], ChaosProfile> = {
@@ -58,6 +65,7 @@ export const chaosProfiles: Record<ChaosProfile['name'], ChaosProfile> = {
     actionsPerStep: 3,
     minEvents: 1000,
     faults: { killWorker: [0.3], restartRedis: [0.5], stopPostgres: [0.75] },
+    stripeOutage: { at: 0.25, ms: 20_000, mode: 'error' },
     maxBacklog: 120,
     timeoutMs: 240_000,
   },
@@ -71,6 +79,7 @@ export const chaosProfiles: Record<ChaosProfile['name'], ChaosProfile> = {
     actionsPerStep: 8,
     minEvents: 10_000,
     faults: { killWorker: [0.2, 0.45, 0.7], restartRedis: [0.35], stopPostgres: [0.6] },
+    stripeOutage: { at: 0.4, ms: 120_000, mode: 'error' },
     maxBacklog: 200,
     timeoutMs: 30 * 60_000,
   },

@@ -48,6 +48,8 @@ export interface DeliveryRecord {
   status: number | null;
   duplicate: boolean;
   error?: string;
+  /** When the attempt ended (answered, failed or dropped), epoch ms. */
+  at: number;
 }
 
 interface Job {
@@ -65,6 +67,7 @@ interface Job {
 export class WebhookDelivery {
   readonly stats: DeliveryStats = { enqueued: 0, sent: 0, attempts: 0, retried: 0, failed: 0, duplicated: 0, dropped: 0 };
   readonly log: DeliveryRecord[] = [];
+  readonly #listeners = new Set<(record: DeliveryRecord) => void>();
   #options: WebhookOptions | null;
   #held: Job[] = [];
   #holdTimer: NodeJS.Timeout | null = null;
@@ -101,7 +104,7 @@ export class WebhookDelivery {
     const chaos = options.chaos ?? {};
     if (this.random.chance(chaos.dropPercent ?? 0)) {
       this.stats.dropped += 1;
-      this.#record({ eventId: event.id, type: event.type, attempt: 0, status: null, duplicate: false, error: 'dropped by chaos' });
+      this.#record({ eventId: event.id, type: event.type, attempt: 0, status: null, duplicate: false, error: 'dropped by chaos', at: Date.now() });
       return;
     }
     const job: Job = { event, payload: JSON.stringify(event, null, 2), attempt: 1, duplicate: false };
@@ -165,7 +168,7 @@ export class WebhookDelivery {
     const abort = new AbortController();
     this.#aborts.add(abort);
     const timeout = setTimeout(() => abort.abort(), options.timeoutMs ?? 10_000);
-    const record: DeliveryRecord = { eventId: job.event.id, type: job.event.type, attempt: job.attempt, status: null, duplicate: job.duplicate };
+    const record: DeliveryRecord = { eventId: job.event.id, type: job.event.type, attempt: job.attempt, status: null, duplicate: job.duplicate, at: 0 };
     try {
       const response = await fetch(options.url, {
         method: 'POST',
@@ -185,6 +188,7 @@ export class WebhookDelivery {
       clearTimeout(timeout);
       this.#aborts.delete(abort);
     }
+    record.at = Date.now();
     this.#record(record);
     if (record.status !== null && record.status >= 200 && record.status < 300) this.#succeeded(job, options);
     else this.#failed(job, options);
@@ -208,10 +212,17 @@ export class WebhookDelivery {
     this.#later(delay, { ...job, attempt: job.attempt + 1 });
   }
 
+  /** Calls `listener` with every attempt as it ends (the log keeps only the latest); returns an unsubscribe function. */
+  onAttempt(listener: (record: DeliveryRecord) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   /** Keeps the most recent 1000 attempts, so a long-running simulator does not grow without bound. */
   #record(entry: DeliveryRecord): void {
     this.log.push(entry);
     if (this.log.length > 1000) this.log.shift();
+    for (const listener of this.#listeners) listener(entry);
   }
 
   #isIdle(): boolean {
