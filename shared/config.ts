@@ -180,7 +180,7 @@ export type DatabaseConfig = Readonly<Pick<Config, 'NODE_ENV' | 'DATABASE_URL' |
 /** Parses only the database settings: commands that never call Stripe or Redis do not need theirs. */
 export function parseDatabaseConfig(env: Record<string, string | undefined>): DatabaseConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const result = schema.pick({ NODE_ENV: true, DATABASE_URL: true, MIGRATION_MAX_LOCK_MS: true }).safeParse(cleaned);
+  const result = fields.pick({ NODE_ENV: true, DATABASE_URL: true, MIGRATION_MAX_LOCK_MS: true }).safeParse(cleaned);
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
   return Object.freeze(result.data);
 }

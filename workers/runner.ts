@@ -60,7 +60,8 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
      * outage of Stripe or Postgres delays it and never dead-letters it.
      */
     const retryBeyondAttempts = async (job: Job, token: string | undefined, error: Error): Promise<boolean> => {
-      const decision = decideJobFailure({ transient: true, attemptsMade: job.attemptsMade + 1, createdAt: job.timestamp, now: Date.now() }, policy);
+      // The job's own attempts count, not the default: a job added with fewer still retries past them.
+      const decision = decideJobFailure({ transient: true, attemptsMade: job.attemptsMade + 1, createdAt: job.timestamp, now: Date.now() }, { ...policy, attempts: job.opts.attempts ?? policy.attempts });
       if (decision.kind !== 'retry' || !decision.beyondAttempts) return false;
       await job.moveToDelayed(Date.now() + Math.max(decision.delayMs, askedWaitMs(error) ?? 0), token);
       metrics.jobRetriesBeyondAttempts.inc({ queue: name });

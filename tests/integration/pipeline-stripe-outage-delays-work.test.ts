@@ -5,6 +5,7 @@ import { uid, useStripeState, type Json } from '../support/stripe-state.js';
 import { WeatheredStripeState } from '../support/stripe-weather.js';
 import { deliver, makeEvent } from '../support/webhooks.js';
 
+// Serial: account-wide lists (events) name no customer, so only one fake Stripe may be registered at a time.
 const features = (mirror: Awaited<ReturnType<typeof mirrorOf>>) =>
   (mirror?.features as { feature: string; value: unknown }[] | null)?.map(({ feature, value }) => `${feature}=${String(value)}`) ?? null;
 
@@ -13,7 +14,7 @@ const features = (mirror: Awaited<ReturnType<typeof mirrorOf>>) =>
  * configuration): events wait, retrying at the capped backoff, and none is dead-lettered; when
  * Stripe is back, every customer converges.
  */
-test('a Stripe outage outlasting the job attempts delays events and dead-letters none', async (t) => {
+test.serial('a Stripe outage outlasting the job attempts delays events and dead-letters none', async (t) => {
   const stripe = new WeatheredStripeState({ rateLimited: 0, serverErrors: 0 });
   t.teardown(useStripeState(stripe));
   const customers = Array.from({ length: 5 }, () => {
@@ -42,4 +43,21 @@ test('a Stripe outage outlasting the job attempts delays events and dead-letters
   t.deepEqual((await db('stripe_events').select('status')).map((row: { status: string }) => row.status), customers.map(() => 'processed'));
   t.is(await worker.queues.deadLetter.count(), 0);
   for (const customer of customers) t.deepEqual(features(await mirrorOf(services, customer)), ['api_calls=10000', 'basic=true', 'pro=true']);
+});
+
+test.serial('a job added with fewer attempts than the default also waits out an outage instead of dying', async (t) => {
+  const stripe = new WeatheredStripeState({ rateLimited: 0, serverErrors: 0 });
+  t.teardown(useStripeState(stripe));
+  stripe.down = true;
+  const services = await startPipeline(t, { JOB_BACKOFF_MAX_MS: '300' });
+  const worker = services.worker!.context;
+  const job = await worker.queues.reconcile.add('catch-up', {}, { attempts: 1 });
+  const beyond = async () => (await worker.metrics.jobRetriesBeyondAttempts.get()).values.find(({ labels }) => labels.queue === 'reconcile')?.value ?? 0;
+  await eventually(async () => (await beyond()) >= 2, 30_000);
+  t.is(await (await worker.queues.reconcile.getJob(job.id!))?.getState(), 'delayed');
+  t.is(await worker.queues.deadLetter.count(), 0);
+
+  stripe.down = false;
+  await eventually(async () => (await worker.queues.reconcile.getJob(job.id!)) === undefined || (await (await worker.queues.reconcile.getJob(job.id!))!.getState()) === 'completed', 30_000);
+  t.is(await worker.queues.deadLetter.count(), 0);
 });
