@@ -64,7 +64,9 @@ export const chaosProfiles: Record<ChaosProfile['name'], ChaosProfile> = {
     stepHours: 12,
     actionsPerStep: 3,
     minEvents: 1000,
-    faults: { killWorker: [0.3], restartRedis: [0.5], stopPostgres: [0.75] },
+    // The Postgres outage comes before the Stripe outage: its check needs deliveries while it lasts,
+    // and once the run is paced by a Stripe outage, too few may arrive in its three seconds.
+    faults: { killWorker: [0.3], restartRedis: [0.5], stopPostgres: [0.15] },
     stripeOutage: { at: 0.25, ms: 20_000, mode: 'error' },
     maxBacklog: 120,
     timeoutMs: 240_000,
