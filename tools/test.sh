@@ -15,10 +15,14 @@ export TEST_LOG_DIR="$PWD/.local/test-logs"
 rm -rf "$TEST_LOG_DIR" && mkdir -p "$TEST_LOG_DIR"
 
 # Static checks first: a type error or lint finding fails the suite like a failing test.
+echo "test: type-check, lint and circular imports…" >&2
 npm run -s check || { echo "0 passed, 1 failed"; exit 1; }
+echo "test: preparing the migrated template database…" >&2
 node_modules/.bin/tsx tests/support/prepare.ts || exit 1
 # The Bull Board check runs in a real headless browser: install Debian's chromium up front when missing.
+echo "test: looking for a headless Chromium (installing Debian's when missing)…" >&2
 bash tools/browser.sh ensure >/dev/null || echo "test: no chromium; the browser check will fail" >&2
+echo "test: running the suite under coverage…" >&2
 
 # Coverage of the production code (api, workers, shared, sdk), every file counted even when no test
 # loads it (--all); below the thresholds the run fails. The tools are reported apart below.

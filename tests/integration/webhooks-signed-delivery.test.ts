@@ -113,7 +113,7 @@ test('endpoint URLs: no loopback or private address unless allowed, https only i
   }
   t.is((await call(url, '/admin/webhook-endpoints', { method: 'POST', key, body: { url: 'http://app.example.com/hooks' } })).status, 201, 'http is fine in test mode');
 
-  const live = await startServices(t, { env: { STRIPE_SECRET_KEY: 'sk_live_123' } });
+  const live = await startServices(t, { env: { STRIPE_SECRET_KEY: 'sk_live_123', RETURN_URL_ORIGINS: 'https://app.example.com' } });
   const { key: liveKey } = await adminKey(live.api.context.db);
   t.is((await call(live.url, '/admin/webhook-endpoints', { method: 'POST', key: liveKey, body: { url: 'http://app.example.com/hooks' } })).status, 400, 'live mode wants https');
   t.is((await call(live.url, '/admin/webhook-endpoints', { method: 'POST', key: liveKey, body: { url: 'https://app.example.com/hooks' } })).status, 201);
