@@ -11,19 +11,22 @@ import { createBenchDatabase } from './support/database.js';
 import { benchEnvironment } from './support/environment.js';
 import { percentile, round } from './support/figures.js';
 import { freePort, startChild, stopChild, waitForHttp } from './support/processes.js';
+import { formatStreamLatency, measureStreamLatency, type StreamLatencyFigures } from './stream-latency.js';
 import { deleteKeys } from './support/redis-keys.js';
 
 /**
  * The event stream: one api process holding `clients` idle streams (its extra resident memory),
  * then every client dropped and reconnecting at once with Last-Event-ID after `missed` events were
- * appended (time until every client has the newest), and `has()` on a watched in-process copy.
+ * appended (time until every client has the newest), and `has()` on a watched in-process copy;
+ * first, in services of its own, webhook 2xx → event at a client (`latency`, see stream-latency.ts).
  */
 export interface StreamBenchmarkResult {
   clients: number;
   idle: { rssBeforeMiB: number; rssAfterMiB: number; extraMiB: number };
   reconnect: { missed: number; allReachedLatestMs: number; p50Ms: number; p99Ms: number; reached: number };
   has: { p50Ns: number; p99Ns: number };
-  targets: { extraMiB: number; reconnectMs: number; hasP99Ns: number };
+  latency: StreamLatencyFigures;
+  targets: { extraMiB: number; reconnectMs: number; hasP99Ns: number; latencyP99Ms: number };
 }
 
 const clients = 2000;
@@ -65,6 +68,7 @@ function openStream(port: number, key: string, lastEventId?: string) {
 }
 
 export async function runStreamBenchmark(): Promise<StreamBenchmarkResult> {
+  const latency = await measureStreamLatency();
   const database = await createBenchDatabase();
   const prefix = `{bench-stream-${randomBytes(4).toString('hex')}}`;
   const redis = new Redis(benchEnvironment.redisUrl);
@@ -122,7 +126,8 @@ export async function runStreamBenchmark(): Promise<StreamBenchmarkResult> {
       idle: { rssBeforeMiB: round(rssBefore, 1), rssAfterMiB: round(rssAfter, 1), extraMiB: round(rssAfter - rssBefore, 1) },
       reconnect: { missed, allReachedLatestMs: Math.round(allMs), p50Ms: Math.round(percentile(times, 50)), p99Ms: Math.round(percentile(times, 99)), reached: times.length },
       has: { p50Ns: percentile(samples, 50), p99Ns: percentile(samples, 99) },
-      targets: { extraMiB: 150, reconnectMs: 5000, hasP99Ns: 50_000 },
+      latency,
+      targets: { extraMiB: 150, reconnectMs: 5000, hasP99Ns: 50_000, latencyP99Ms: 250 },
     };
   } finally {
     await stopChild(api.child);
@@ -137,5 +142,6 @@ export function formatStreamResult(result: StreamBenchmarkResult): string {
     `idle streams: ${result.clients} held by one api process, +${result.idle.extraMiB} MiB resident (${result.idle.rssBeforeMiB} → ${result.idle.rssAfterMiB})`,
     `reconnect: ${result.reconnect.reached}/${result.clients} clients resumed with Last-Event-ID and had all ${result.reconnect.missed} missed events in ${result.reconnect.allReachedLatestMs} ms (p50 ${result.reconnect.p50Ms}, p99 ${result.reconnect.p99Ms})`,
     `has() on a watched copy: p50 ${result.has.p50Ns} ns, p99 ${result.has.p99Ns} ns`,
+    formatStreamLatency(result.latency),
   ].join('\n');
 }
