@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import knex from 'knex';
 import type Stripe from 'stripe';
@@ -10,10 +9,11 @@ import type { NotifyEvent } from '../../shared/notify/entitlement-event.js';
 import { createBenchDatabase } from './support/database.js';
 import { benchEnvironment } from './support/environment.js';
 import { percentile, round } from './support/figures.js';
-import { freePort, projectRoot, startChild, stopChild, waitForHttp } from './support/processes.js';
+import { stopChild } from './support/processes.js';
 import { deleteKeys } from './support/redis-keys.js';
-import { signedEvent, webhookSecret as secret } from './support/signed-events.js';
-import { seedSubscriptions, startSimulator } from './support/simulator.js';
+import { signedEvent } from './support/signed-events.js';
+import { seedSubscriptions } from './support/simulator.js';
+import { startWebhookServices } from './support/webhook-services.js';
 
 /**
  * Webhook 2xx → `entitlements.updated` at an SSE client of every customer: signed
@@ -60,21 +60,7 @@ export async function measureStreamLatency(): Promise<StreamLatencyFigures> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   let stream: http.ClientRequest | undefined;
   try {
-    const sim = await startSimulator();
-    children.push(sim.child);
-    const env = {
-      NODE_ENV: 'production', DATABASE_URL: database.url, REDIS_URL: benchEnvironment.redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn',
-      STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_WEBHOOK_SECRET: secret, STRIPE_API_BASE: sim.url, RECONCILE_SCHEDULES: 'false',
-      STRIPE_RATE_LIMIT_PER_SECOND: '1000', CATALOG_FILE: path.join(projectRoot, 'catalog.example.json'),
-    };
-    const apiPort = await freePort();
-    const api = startChild('api/main.ts', [], { ...env, PORT: String(apiPort), METRICS_PORT: '0' });
-    children.push(api.child);
-    const workerPort = await freePort();
-    const worker = startChild('workers/main.ts', [], { ...env, METRICS_PORT: String(workerPort) });
-    children.push(worker.child);
-    await waitForHttp(`http://127.0.0.1:${apiPort}/healthz`, 200, api.output, 60_000);
-    await waitForHttp(`http://127.0.0.1:${workerPort}/readyz`, 200, worker.output, 60_000);
+    const { sim, apiPort } = await startWebhookServices(database.url, benchEnvironment.redisUrl, prefix, children);
     const db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 1 } });
     const { key } = await createKey(db, { name: 'bench-stream-latency', scope: 'stream' }).finally(() => db.destroy());
     const total = rate * seconds;
