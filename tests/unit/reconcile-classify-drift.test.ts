@@ -56,3 +56,15 @@ test('items beyond an embedded list that has more are not compared', (t) => {
   subscription.items.has_more = true;
   t.is(classifyDrift(subscription, local, localItems, pageFetchedAt), undefined);
 });
+
+test('no latest invoice on either side, and items without a period end, compare equal; a missing one on one side does not', (t) => {
+  const bare = listed({ latest_invoice: null }, [{ id: 'si_1', price: 'price_pro' }]);
+  (bare.items.data[0] as unknown as { current_period_end: number | null }).current_period_end = null;
+  const mirror = { ...local, latest_invoice_id: null, latest_invoice_status: null };
+  const items = [{ ...localItems[0], current_period_end: null }];
+  t.is(classifyDrift(bare, mirror, items, pageFetchedAt), undefined);
+  t.is(classifyDrift(bare, mirror, localItems, pageFetchedAt), 'items_differ', 'a period end on one side only');
+  t.is(classifyDrift(listed(), mirror, localItems, pageFetchedAt), 'status_differs', 'an invoice on one side only');
+  const statusless = listed({ latest_invoice: { id: 'in_1', object: 'invoice' } as unknown as Stripe.Invoice });
+  t.is(classifyDrift(statusless, { ...local, latest_invoice_status: null }, localItems, pageFetchedAt), undefined, 'an expanded invoice without a status reads as null');
+});
