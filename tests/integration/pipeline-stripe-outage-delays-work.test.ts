@@ -1,13 +1,11 @@
 import test from 'ava';
-import { mirrorOf, settled, startPipeline } from '../support/pipeline.js';
+import { featureLines, mirrorOf, settled, startPipeline } from '../support/pipeline.js';
 import { eventually } from '../support/processes.js';
 import { uid, useStripeState, type Json } from '../support/stripe-state.js';
 import { WeatheredStripeState } from '../support/stripe-weather.js';
 import { deliver, makeEvent } from '../support/webhooks.js';
 
 // Serial: account-wide lists (events) name no customer, so only one fake Stripe may be registered at a time.
-const features = (mirror: Awaited<ReturnType<typeof mirrorOf>>) =>
-  (mirror?.features as { feature: string; value: unknown }[] | null)?.map(({ feature, value }) => `${feature}=${String(value)}`) ?? null;
 
 /**
  * Stripe is down for longer than every job's attempts last (3 attempts from 50 ms under the test
@@ -42,7 +40,7 @@ test.serial('a Stripe outage outlasting the job attempts delays events and dead-
   t.true(stripe.faults.outage > 0);
   t.deepEqual((await db('stripe_events').select('status')).map((row: { status: string }) => row.status), customers.map(() => 'processed'));
   t.is(await worker.queues.deadLetter.count(), 0);
-  for (const customer of customers) t.deepEqual(features(await mirrorOf(services, customer)), ['api_calls=10000', 'basic=true', 'pro=true']);
+  for (const customer of customers) t.deepEqual(featureLines(await mirrorOf(services, customer)), ['api_calls=10000', 'basic=true', 'pro=true']);
 });
 
 test.serial('a job added with fewer attempts than the default also waits out an outage instead of dying', async (t) => {

@@ -1,13 +1,11 @@
 import test from 'ava';
 import { requestReconciliation } from '../../shared/reconcile/request.js';
-import { mirrorOf, startPipeline } from '../support/pipeline.js';
+import { featureLines, mirrorOf, startPipeline } from '../support/pipeline.js';
 import { finishedRun, ListingStripeState, seedMirror } from '../support/stripe-lists.js';
 import { uid, useStripeState, type Json } from '../support/stripe-state.js';
 
 const pro = () => ({ price: uid('price'), product: 'prod_pro', lookupKey: 'pro_monthly' });
 const team = (quantity: number) => ({ price: 'price_team', product: 'prod_team', quantity });
-const features = (mirror: Awaited<ReturnType<typeof mirrorOf>>) =>
-  (mirror?.features as { feature: string; value: unknown }[] | null)?.map(({ feature, value }) => `${feature}=${String(value)}`) ?? null;
 
 /** 115 customers with a pro and a team subscription each (230: three pages), all mirrored. */
 async function mirroredAccount(t: Parameters<typeof startPipeline>[0]) {
@@ -38,7 +36,7 @@ test.serial('drift of every kind is found and repaired through the customer sync
   stripe.deleteCustomer(deleted.id);
   stripe.subscriptions.delete(deleted.pro);
   stripe.subscriptions.delete(deleted.team);
-  t.deepEqual(features(await mirrorOf(services, deleted.id)), ['api_calls=10000', 'basic=true', 'pro=true', 'seats=2', 'team=true']);
+  t.deepEqual(featureLines(await mirrorOf(services, deleted.id)), ['api_calls=10000', 'basic=true', 'pro=true', 'seats=2', 'team=true']);
 
   const { id } = await requestReconciliation(services.api.context, { trigger: 'test' });
   const run = await finishedRun(db, id);
@@ -53,13 +51,13 @@ test.serial('drift of every kind is found and repaired through the customer sync
   t.true((run.duration_ms ?? -1) >= 0);
   t.is(stripe.listCalls.filter((call) => call.startsWith('/v1/subscriptions?') && !call.includes('customer=')).length, 3, 'three pages of 100');
 
-  t.deepEqual(features(await mirrorOf(services, unseen)), ['api_calls=10000', 'basic=true', 'pro=true']);
-  t.deepEqual(features(await mirrorOf(services, statusChanged.id)), ['seats=2', 'team=true']);
-  t.deepEqual(features(await mirrorOf(services, itemsChanged.id)), ['api_calls=10000', 'basic=true', 'pro=true', 'seats=9', 'team=true']);
+  t.deepEqual(featureLines(await mirrorOf(services, unseen)), ['api_calls=10000', 'basic=true', 'pro=true']);
+  t.deepEqual(featureLines(await mirrorOf(services, statusChanged.id)), ['seats=2', 'team=true']);
+  t.deepEqual(featureLines(await mirrorOf(services, itemsChanged.id)), ['api_calls=10000', 'basic=true', 'pro=true', 'seats=9', 'team=true']);
   const gone = await mirrorOf(services, deleted.id);
   t.true(gone?.customer.deleted);
   t.deepEqual(gone?.subscriptions.map((sub: { status: string }) => sub.status), ['canceled', 'canceled'], 'kept and marked, never deleted');
-  t.deepEqual(features(gone), []);
+  t.deepEqual(featureLines(gone), []);
 
   const audit = await db('audit_log').where({ reconciliation_run_id: id }).select('actor', 'action');
   t.is(audit.length, 4, 'one entitlement change per repaired customer');

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mirrorOf, startPipeline } from '../support/pipeline.js';
+import { featureLines, mirrorOf, startPipeline } from '../support/pipeline.js';
 import { eventually } from '../support/processes.js';
 import { finishedRun } from '../support/stripe-lists.js';
 import { uid, useStripeState } from '../support/stripe-state.js';
@@ -7,8 +7,6 @@ import { WeatheredStripeState } from '../support/stripe-weather.js';
 import { adminKey, call } from './admin-fixtures.js';
 
 // Serial: the account-wide list names no customer, so only one fake Stripe may be registered at a time.
-const features = (mirror: Awaited<ReturnType<typeof mirrorOf>>) =>
-  (mirror?.features as { feature: string; value: unknown }[] | null)?.map(({ feature, value }) => `${feature}=${String(value)}`) ?? null;
 
 /**
  * Every webhook of 60 customers was lost, and a reconciliation started from the admin API runs
@@ -35,7 +33,7 @@ test.serial('a reconciliation under Stripe 429s and 500s repairs every drifted c
   t.true(stripe.faults.rateLimited > 0 && stripe.faults.serverErrors > 0, `the weather happened: ${JSON.stringify(stripe.faults)}`);
   t.is(run.status, 'succeeded', run.error ?? '');
   t.like(shown.body, { status: 'succeeded', checked: 60, drifted: 60, repaired: 60, errors: 0, unrepaired: {} });
-  for (const customer of customers) t.deepEqual(features(await mirrorOf(services, customer)), ['api_calls=10000', 'basic=true', 'pro=true'], customer);
+  for (const customer of customers) t.deepEqual(featureLines(await mirrorOf(services, customer)), ['api_calls=10000', 'basic=true', 'pro=true'], customer);
 });
 
 test.serial('a reconciliation whose repairs keep failing says so while it retries, and finishes once Stripe is back', async (t) => {
@@ -64,5 +62,5 @@ test.serial('a reconciliation whose repairs keep failing says so while it retrie
   customerCallsFailing = false;
   const run = await finishedRun(db, started.body.id, 60_000);
   t.like(run, { status: 'succeeded', drifted: 3, repaired: 3, errors: 0, unrepaired: {} });
-  for (const customer of customers) t.deepEqual(features(await mirrorOf(services, customer)), ['api_calls=10000', 'basic=true', 'pro=true']);
+  for (const customer of customers) t.deepEqual(featureLines(await mirrorOf(services, customer)), ['api_calls=10000', 'basic=true', 'pro=true']);
 });

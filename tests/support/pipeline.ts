@@ -34,3 +34,7 @@ export async function mirrorOf(services: TestServices, stripeCustomerId: string)
     features: entitlements?.features ?? null,
   };
 }
+
+/** A mirror's entitlements as `feature=value` lines (null when the customer has none stored). */
+export const featureLines = (mirror: Awaited<ReturnType<typeof mirrorOf>>): string[] | null =>
+  (mirror?.features as { feature: string; value: unknown }[] | null)?.map(({ feature, value }) => `${feature}=${String(value)}`) ?? null;
