@@ -52,7 +52,8 @@ test.serial('a job added with fewer attempts than the default also waits out an 
   const job = await worker.queues.reconcile.add('catch-up', {}, { attempts: 1 });
   const beyond = async () => (await worker.metrics.jobRetriesBeyondAttempts.get()).values.find(({ labels }) => labels.queue === 'reconcile')?.value ?? 0;
   await eventually(async () => (await beyond()) >= 2, 30_000);
-  t.is(await (await worker.queues.reconcile.getJob(job.id!))?.getState(), 'delayed');
+  // Still on its way (waiting out its backoff, or trying again right now), never failed.
+  t.true(['delayed', 'active', 'waiting'].includes(String(await (await worker.queues.reconcile.getJob(job.id!))?.getState())));
   t.is(await worker.queues.deadLetter.count(), 0);
 
   stripe.down = false;
