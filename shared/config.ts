@@ -16,6 +16,13 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** `host:port` pairs, comma-separated (Redis Cluster seed nodes, Sentinels). */
+const hostPorts = csv.pipe(z.array(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'each entry must be host:port')
+  .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535 && !value.endsWith(':0'), 'each port must be between 1 and 65535')));
+
+/** Shard numbers, comma-separated (`0,2`). */
+const shardList = csv.pipe(z.array(z.string().regex(/^\d{1,3}$/, 'each entry must be a shard number (0, 1, …)')));
+
 /**
  * A value copied from an example rather than a real secret: the prefix alone, or the prefix and a
  * placeholder word (`whsec_replace_me`, `sk_test_your_key_here`, `whsec_xxxx`). Anchored, so a
@@ -35,8 +42,22 @@ const fields = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   /** Size of the Postgres pool per process. @defaultValue 10 */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  /** Redis connection string (queues, cache, pub/sub). */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /** Read replicas, comma-separated connection strings: entitlement cache misses and admin lists read from them; writes and decisions stay on DATABASE_URL. @defaultValue none */
+  DATABASE_REPLICA_URLS: csv.pipe(z.array(z.url({ protocol: /^postgres(ql)?$/ }))).optional(),
+  /** A replica whose replay is further behind the primary than this is skipped (its reads go to the primary). @defaultValue 1000 */
+  REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  /** Redis connection string (queues, cache, pub/sub); with REDIS_CLUSTER_NODES or REDIS_SENTINELS it supplies only credentials, database and TLS. Required unless one of those is set. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Seed nodes of a Redis Cluster, comma-separated `host:port`; when set it wins over REDIS_URL and REDIS_SENTINELS. @defaultValue unset */
+  REDIS_CLUSTER_NODES: hostPorts.optional(),
+  /** Redis Sentinels, comma-separated `host:port`; the master is found through them (REDIS_SENTINEL_NAME). @defaultValue unset */
+  REDIS_SENTINELS: hostPorts.optional(),
+  /** Name of the master the Sentinels watch. Required with REDIS_SENTINELS. */
+  REDIS_SENTINEL_NAME: z.string().regex(/^[\w.-]+$/).optional(),
+  /** Queue shards: the events, sync and outbound-webhook queues are split across this many hash-tagged prefixes by customer; 1 keeps one queue of each. @defaultValue 1 */
+  QUEUE_SHARDS: z.coerce.number().int().min(1).max(256).default(1),
+  /** Shards this worker process consumes, comma-separated (`0,2`). @defaultValue every shard */
+  QUEUE_SHARDS_CONSUMED: shardList.optional(),
   /** Prefix of every Redis key; hash-tagged so BullMQ runs on Redis Cluster. @defaultValue `{billing}` */
   REDIS_PREFIX: z.string().regex(/^[\w{}:.-]+$/).default('{billing}'),
   /** HTTP port of the api. @defaultValue 3000 */
@@ -141,6 +162,15 @@ const fields = z.object({
 
 /** A live key moves real money: return URLs must then be https and on an allowed origin. */
 const schema = fields.superRefine((config, ctx) => {
+  if (config.REDIS_SENTINELS && !config.REDIS_CLUSTER_NODES && !config.REDIS_SENTINEL_NAME) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'is required with REDIS_SENTINELS: the name of the master the Sentinels watch' });
+  }
+  if (config.REDIS_CLUSTER_NODES && !/\{[^{}]+\}/.test(config.REDIS_PREFIX)) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_PREFIX'], message: 'needs a hash tag such as {billing} with REDIS_CLUSTER_NODES: each queue\'s keys must share one cluster slot' });
+  }
+  for (const shard of (config.QUEUE_SHARDS_CONSUMED ?? []).map(Number)) {
+    if (shard >= config.QUEUE_SHARDS) ctx.addIssue({ code: 'custom', path: ['QUEUE_SHARDS_CONSUMED'], message: `names shard ${shard}, but QUEUE_SHARDS is ${config.QUEUE_SHARDS} (shards 0 to ${config.QUEUE_SHARDS - 1})` });
+  }
   if (/^(sk|rk)_live_/.test(config.STRIPE_SECRET_KEY) && !config.RETURN_URL_ORIGINS) {
     ctx.addIssue({ code: 'custom', path: ['RETURN_URL_ORIGINS'], message: 'is required with a live Stripe key: the origins checkout and portal may return to' });
   }
@@ -164,9 +194,11 @@ export class ConfigError extends Error {
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(cleaned);
-  if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new ConfigError(issues);
+  // Checked apart from the schema, so a missing Redis is named even when other keys are bad too.
+  const missing = cleaned.REDIS_URL || cleaned.REDIS_CLUSTER_NODES || cleaned.REDIS_SENTINELS ? [] : ['REDIS_URL: is required unless REDIS_CLUSTER_NODES or REDIS_SENTINELS is set'];
+  if (!result.success || missing.length > 0) {
+    const issues = (result.error?.issues ?? []).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError([...missing, ...issues.filter((issue) => !missing.length || !issue.startsWith('REDIS_URL:'))]);
   }
   return Object.freeze(result.data);
 }

@@ -5,8 +5,8 @@ import type { AccessPolicy, CatalogFile } from './domain/index.js';
 import { createDb, type Db } from './db.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { closeQueues, openQueues, type Queues } from './queues.js';
-import { closeRedis, createRedis, type Redis, type RedisRole } from './redis.js';
+import { closeQueues, openQueues, openQueueShards, type Queues, type ShardQueues } from './queues.js';
+import { closeRedis, createRedis, redisTarget, type Redis, type RedisRole } from './redis.js';
 import { closeStripe, createStripe, type Stripe } from './stripe.js';
 import { registerStateMetrics } from './state-metrics.js';
 import { createStripeRateLimiter } from './stripe-rate-limit.js';
@@ -19,6 +19,8 @@ export interface Context {
   /** Commands (cache, pub) and queue producers. */
   redis: Redis;
   queues: Queues;
+  /** The per-customer queues of every shard (QUEUE_SHARDS); shard 0's are those of `queues`. */
+  shards: ShardQueues[];
   stripe: Stripe;
   logger: Logger;
   metrics: Metrics;
@@ -51,11 +53,12 @@ function stripeRateLimiter(config: Config, redis: Redis, role: ContextOptions['r
 export function createContext(config: Config, options: ContextOptions): Context {
   const instance = `${os.hostname()}:${process.pid}`;
   const catalogFile = loadCatalogFile(config.CATALOG_FILE);
-  const redis = createRedis(config.REDIS_URL, options.redisRole, `billing-${options.role}`);
+  const redis = createRedis(redisTarget(config), options.redisRole, `billing-${options.role}`);
   const logger = createLogger({ level: config.LOG_LEVEL, service: options.role, silent: options.silentLogs ?? false, ...(config.LOG_FILE && { file: config.LOG_FILE }) });
   const queues = openQueues(config, redis);
+  const shards = openQueueShards(config, redis, queues);
   const metrics = createMetrics({ role: options.role, instance });
-  for (const queue of Object.values(queues)) queue.on('error', (error) => logger.warn('queue connection error', { queue: queue.name, error: error.message }));
+  for (const queue of [...Object.values(queues), ...shards.slice(1).flatMap((shard) => Object.values(shard))]) queue.on('error', (error) => logger.warn('queue connection error', { queue: queue.name, error: error.message }));
   const db = createDb({
     url: config.DATABASE_URL,
     poolMax: config.DATABASE_POOL_MAX,
@@ -68,6 +71,7 @@ export function createContext(config: Config, options: ContextOptions): Context 
     db,
     redis,
     queues,
+    shards,
     stripe: createStripe(config, {
       metrics,
       logger,
@@ -83,7 +87,7 @@ export function createContext(config: Config, options: ContextOptions): Context 
 }
 
 export async function closeContext(context: Context): Promise<void> {
-  await closeQueues(context.queues);
+  await closeQueues(context.queues, context.shards);
   closeStripe(context.stripe);
   await Promise.allSettled([context.db.destroy(), closeRedis(context.redis)]);
 }

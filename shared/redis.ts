@@ -1,6 +1,7 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis as SingleRedis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
-export type { Redis };
+/** A connection to Redis: one server (directly or found through Sentinel) or a Redis Cluster. */
+export type Redis = SingleRedis | Cluster;
 
 /**
  * Connection roles. BullMQ workers block on Redis and must retry forever (`maxRetriesPerRequest:
@@ -14,13 +15,78 @@ const roleOptions: Record<RedisRole, RedisOptions> = {
   subscriber: { maxRetriesPerRequest: null },
 };
 
-export function createRedis(url: string, role: RedisRole, name = `billing-${role}`): Redis {
-  const redis = new Redis(url, {
-    connectionName: name,
-    lazyConnect: false,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    ...roleOptions[role],
-  });
+export interface RedisNode { host: string; port: number }
+
+/**
+ * Where Redis is: a URL (one server), Sentinels and the name of the master they watch, or the
+ * seed nodes of a Redis Cluster. Built from the configuration by {@link redisTarget}.
+ */
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | { kind: 'sentinel'; sentinels: RedisNode[]; name: string; url?: string }
+  | { kind: 'cluster'; nodes: RedisNode[]; url?: string };
+
+/** The settings that say where Redis is (see shared/config.ts). */
+export interface RedisSettings {
+  REDIS_URL?: string | undefined;
+  /** `host:port` entries. */
+  REDIS_CLUSTER_NODES?: readonly string[] | undefined;
+  REDIS_SENTINELS?: readonly string[] | undefined;
+  REDIS_SENTINEL_NAME?: string | undefined;
+}
+
+function node(hostPort: string): RedisNode {
+  const at = hostPort.lastIndexOf(':');
+  return { host: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)) };
+}
+
+/** Cluster wins over Sentinel, Sentinel over a plain URL; the configuration guarantees one is set. */
+export function redisTarget(settings: RedisSettings): RedisTarget {
+  const url = settings.REDIS_URL;
+  if (settings.REDIS_CLUSTER_NODES?.length) return { kind: 'cluster', nodes: settings.REDIS_CLUSTER_NODES.map(node), ...(url && { url }) };
+  if (settings.REDIS_SENTINELS?.length) return { kind: 'sentinel', sentinels: settings.REDIS_SENTINELS.map(node), name: settings.REDIS_SENTINEL_NAME ?? 'mymaster', ...(url && { url }) };
+  return { kind: 'single', url: url ?? 'redis://127.0.0.1:6379' };
+}
+
+/** Credentials, database and TLS a URL carries, applied to Sentinel and Cluster nodes too. */
+function urlOptions(url: string | undefined): RedisOptions {
+  if (!url) return {};
+  const parsed = new URL(url);
+  const db = Number(parsed.pathname.slice(1));
+  return {
+    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+    ...(Number.isInteger(db) && db > 0 && { db }),
+    ...(parsed.protocol === 'rediss:' && { tls: {} }),
+  };
+}
+
+const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
+
+/** A connection for one role, to a target, to the Redis a configuration names, or to a URL. */
+export function createRedis(target: RedisTarget | RedisSettings | string, role: RedisRole, name = `billing-${role}`): Redis {
+  const where: RedisTarget = typeof target === 'string' ? { kind: 'single', url: target } : 'kind' in target ? target : redisTarget(target);
+  const base: RedisOptions = { connectionName: name, lazyConnect: false, retryStrategy, ...roleOptions[role] };
+  let redis: Redis;
+  if (where.kind === 'cluster') {
+    const { enableOfflineQueue, enableReadyCheck, ...nodeOptions } = base;
+    const clusterOptions: ClusterOptions = {
+      clusterRetryStrategy: retryStrategy,
+      // A failover moves slots: follow MOVED/ASK and refresh the slot map instead of failing the command.
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 300,
+      retryDelayOnTryAgain: 200,
+      slotsRefreshTimeout: 2000,
+      ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
+      ...(enableReadyCheck !== undefined && { enableReadyCheck }),
+      redisOptions: { ...nodeOptions, ...urlOptions(where.url) },
+    };
+    redis = new Cluster(where.nodes, clusterOptions);
+  } else if (where.kind === 'sentinel') {
+    redis = new SingleRedis({ ...base, ...urlOptions(where.url), sentinels: where.sentinels, name: where.name, sentinelRetryStrategy: retryStrategy });
+  } else {
+    redis = new SingleRedis(where.url, base);
+  }
   // Connection errors are reported through readiness and metrics; an unhandled 'error' event would crash.
   redis.on('error', () => undefined);
   return redis;

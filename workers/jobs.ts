@@ -1,5 +1,6 @@
 import type { Context } from '../shared/context.js';
 import { currentCorrelation } from '../shared/correlation.js';
+import { queuesFor, type ShardQueues } from '../shared/queues.js';
 
 export interface SyncJobData { stripeCustomerId: string; correlationId?: string; eventId?: string }
 export interface RecomputeJobData { customerId: string; correlationId?: string; reason?: string }
@@ -14,7 +15,8 @@ export const syncDeduplicationId = (stripeCustomerId: string): string => `sync-$
  */
 export async function enqueueSync(context: Context, data: SyncJobData): Promise<void> {
   const correlationId = data.correlationId ?? currentCorrelation()?.correlationId;
-  await context.queues.sync.add('sync-customer', { ...data, ...(correlationId && { correlationId }) }, {
+  // The customer's shard: its syncs meet in one queue, where deduplication holds.
+  await queuesFor(context.shards, data.stripeCustomerId).sync.add('sync-customer', { ...data, ...(correlationId && { correlationId }) }, {
     deduplication: { id: syncDeduplicationId(data.stripeCustomerId), keepLastIfActive: true },
   });
 }
@@ -23,10 +25,17 @@ export async function enqueueSync(context: Context, data: SyncJobData): Promise<
 export async function enqueueRecompute(context: Context, customerIds: readonly string[], reason?: string): Promise<void> {
   const correlationId = currentCorrelation()?.correlationId;
   for (let start = 0; start < customerIds.length; start += 500) {
-    await context.queues.sync.addBulk(customerIds.slice(start, start + 500).map((customerId) => ({
-      name: 'recompute-customer',
-      data: { customerId, ...(correlationId && { correlationId }), ...(reason && { reason }) } satisfies RecomputeJobData,
-      opts: { deduplication: { id: `recompute-${customerId}`, keepLastIfActive: true } },
-    })));
+    const byShard = new Map<ShardQueues, string[]>();
+    for (const customerId of customerIds.slice(start, start + 500)) {
+      const queues = queuesFor(context.shards, customerId);
+      byShard.set(queues, [...(byShard.get(queues) ?? []), customerId]);
+    }
+    for (const [queues, ids] of byShard) {
+      await queues.sync.addBulk(ids.map((customerId) => ({
+        name: 'recompute-customer',
+        data: { customerId, ...(correlationId && { correlationId }), ...(reason && { reason }) } satisfies RecomputeJobData,
+        opts: { deduplication: { id: `recompute-${customerId}`, keepLastIfActive: true } },
+      })));
+    }
   }
 }

@@ -3,7 +3,7 @@ import type { Context } from '../shared/context.js';
 import { withCorrelation } from '../shared/correlation.js';
 import { isTransient, PermanentError } from '../shared/errors.js';
 import { hasJobSchema, jobDataProblem } from '../shared/job-data.js';
-import { queueNames, type Queues } from '../shared/queues.js';
+import { consumedShards, queueNames, shardedQueues, shardPrefix, type Queues } from '../shared/queues.js';
 import { createRedis, type Redis } from '../shared/redis.js';
 import { backoffDelayMs, decideJobFailure, jobRetryPolicy, retryAfterMs } from '../shared/retry-policy.js';
 import { trackRunning } from './running-jobs.js';
@@ -44,12 +44,25 @@ function askedWaitMs(error: unknown): number | undefined {
   return headers ? retryAfterMs(headers['retry-after']) : undefined;
 }
 
+/**
+ * The (queue, shard) pairs this process consumes: a sharded queue (events, sync, webhooks) in
+ * every consumed shard, the other queues along with shard 0 (they have no other shard).
+ */
+function consumed(context: Context, table: ProcessorTable): { key: QueueKey; shard: number; processor: QueueProcessor }[] {
+  const shards = consumedShards(context.config);
+  return Object.entries(table).flatMap(([key, processor]) => {
+    const sharded = (shardedQueues as readonly string[]).includes(key);
+    const own = sharded ? shards : shards.filter((shard) => shard === 0);
+    return own.map((shard) => ({ key: key as QueueKey, shard, processor }));
+  });
+}
+
 export function startWorkers(context: Context, table: ProcessorTable): RunningWorker[] {
   const { config, logger, metrics } = context;
   const policy = jobRetryPolicy(config);
-  return Object.entries(table).map(([key, processor]) => {
-    const name = queueNames[key as QueueKey];
-    const connection = createRedis(config.REDIS_URL, 'worker', `billing-worker-${name}`);
+  return consumed(context, table).map(({ key, shard, processor }) => {
+    const name = queueNames[key];
+    const connection = createRedis(config, 'worker', shard === 0 ? `billing-worker-${name}` : `billing-worker-${name}-q${shard}`);
     // Policy: a job whose data its processor cannot run fails permanently and is parked at once,
     // without the processor's hooks (they would need the very data that is missing).
     const checked = hasJobSchema(name);
@@ -98,7 +111,7 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
       }),
       {
         connection,
-        prefix: config.REDIS_PREFIX,
+        prefix: shardPrefix(config.REDIS_PREFIX, shard),
         concurrency: processor.concurrency ?? config.WORKER_CONCURRENCY,
         autorun: true,
         // A killed worker's job is picked up again once its lock lapses; twice, so one crash during

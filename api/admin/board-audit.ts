@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import type { Context } from '../../shared/context.js';
 import { AppError } from '../../shared/errors.js';
+import { boardQueues, type BoardQueue } from '../../shared/queues.js';
 import { adminActor, writeAudit } from './audit.js';
 
 const readMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -26,11 +27,11 @@ function decode(segment: string): string {
 }
 
 /** What a Bull Board write acts on, from its path under the board (e.g. `/api/queues/events/42/retry`). */
-function targetOf(path: string, queues: Queue[]): Target {
+function targetOf(path: string, board: readonly BoardQueue[], all: readonly (readonly [string, Queue])[]): Target {
   const [api, section, name = '', ...rest] = path.split('/').filter(Boolean).map(decode);
-  const queue = queues.find((candidate) => candidate.name === name);
+  const queue = board.find((candidate) => candidate.boardName === name)?.queue;
   if (api === 'api' && section === 'queues' && rest.length === 0 && (name === 'pause' || name === 'resume')) {
-    return { action: `queues.${name}`, subjectType: 'queues', subjectId: '*', snapshot: async () => Object.fromEntries(await Promise.all(queues.map(async (each): Promise<[string, boolean]> => [each.name, await each.isPaused()]))) };
+    return { action: `queues.${name}`, subjectType: 'queues', subjectId: '*', snapshot: async () => Object.fromEntries(await Promise.all(all.map(async ([label, each]): Promise<[string, boolean]> => [label, await each.isPaused()]))) };
   }
   if (api === 'api' && section === 'queues' && queue && rest[0] === 'job-schedulers' && rest[1]) {
     const schedulerId = rest[1];
@@ -54,10 +55,12 @@ function targetOf(path: string, queues: Queue[]): Target {
  * the audit row cannot be written the caller gets a 500 `audit_failed` saying so, never a silent 200.
  */
 export function boardAudit(context: Context) {
-  const queues = Object.values(context.queues);
+  const board = boardQueues(context.queues, context.shards);
+  // Every queue by name, and each further shard's by its board name.
+  const all = [...Object.values(context.queues).map((queue) => [queue.name, queue] as const), ...board.filter((entry) => entry.shard > 0).map((entry) => [entry.boardName, entry.queue] as const)];
   return async (req: Request, res: Response, next: NextFunction) => {
     if (readMethods.has(req.method)) return next();
-    const target = targetOf(req.path, queues);
+    const target = targetOf(req.path, board, all);
     const before = await target.snapshot();
     const send = res.json.bind(res);
     res.json = ((body?: unknown) => {

@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { AppViewRoute } from '@bull-board/api/typings/app';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { consumedQueues, type Queues } from '../../shared/queues.js';
+import type { BoardQueue } from '../../shared/queues.js';
 import { authenticatedKey } from '../middleware/authenticate.js';
 
 export const boardBasePath = '/admin/queues';
@@ -67,11 +67,12 @@ class SelfContainedExpressAdapter extends ExpressAdapter {
   }
 }
 
-function buildBoard(queues: Queues, readOnlyMode: boolean): RequestHandler {
+function buildBoard(queues: readonly BoardQueue[], readOnlyMode: boolean): RequestHandler {
   const serverAdapter = new SelfContainedExpressAdapter();
   serverAdapter.setBasePath(boardBasePath);
   createBullBoard({
-    queues: consumedQueues.map((key) => new BullMQAdapter(queues[key], { readOnlyMode })),
+    // Shard n > 0 of a queue is listed as `q<n>-<name>` (the adapter's prefix), beside shard 0 under the plain name.
+    queues: queues.map(({ queue, shard }) => new BullMQAdapter(queue, { readOnlyMode, ...(shard > 0 && { prefix: `q${shard}-` }) })),
     // @bull-board/express ships its own copy of @bull-board/api's typings (9.10.1 vs 9.10.2): same shape, distinct declarations.
     serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
     options: { uiConfig: { boardTitle: readOnlyMode ? 'Billing queues (read-only)' : 'Billing queues', hideDocsLink: true } },
@@ -84,7 +85,7 @@ function buildBoard(queues: Queues, readOnlyMode: boolean): RequestHandler {
  * boards share the queues; a `read_only` key gets the one whose queues are in read-only mode (no
  * retry, clean, pause or delete buttons, and Bull Board refuses those calls itself).
  */
-export function bullBoard(queues: Queues): RequestHandler {
+export function bullBoard(queues: readonly BoardQueue[]): RequestHandler {
   const full = buildBoard(queues, false);
   const readOnly = buildBoard(queues, true);
   // A plain function, not the board's router: the board's routes are its own, not the api's.

@@ -1,6 +1,7 @@
 import type { Context } from '../../shared/context.js';
 import { notFound } from '../../shared/errors.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
+import { findJob } from '../../shared/queues.js';
 import type { AdminActor } from '../../shared/grants/grant-rows.js';
 import { writeAudit } from './audit.js';
 
@@ -36,11 +37,12 @@ export async function replayEvent(context: Context, eventId: string, who: AdminA
     });
     return row;
   });
-  const job = await context.queues.events.getJob(eventId);
+  const job = await findJob(context.shards, 'events', eventId);
   if (job) {
     const state = await job.getState();
     if (state === 'failed' || state === 'completed') await job.remove();
   }
-  await enqueueEvent(context.queues, { id: before.id, type: before.type, correlationId: who.requestId ?? null });
+  const stored = await context.db('stripe_events').where({ id: eventId }).first<{ payload: unknown } | undefined>('payload');
+  await enqueueEvent(context.shards, { id: before.id, type: before.type, correlationId: who.requestId ?? null, payload: stored?.payload });
   return { id: before.id, type: before.type, status: 'received', previous_status: before.status, attempts: before.attempts };
 }

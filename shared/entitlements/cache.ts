@@ -86,7 +86,7 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     const { config, logger } = this.inputs;
     const channel = cacheKeys.channel(config.REDIS_PREFIX);
     // Named after the prefix so an operator (or a test) can find this process group's subscribers in CLIENT LIST.
-    const subscriber = createRedis(config.REDIS_URL, 'subscriber', `billing-api-entitlements:${config.REDIS_PREFIX}`);
+    const subscriber = createRedis(config, 'subscriber', `billing-api-entitlements:${config.REDIS_PREFIX}`);
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
     // ioredis resubscribes by itself after a reconnect; subscribing again (idempotent) tells us when that took effect.

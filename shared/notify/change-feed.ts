@@ -58,7 +58,7 @@ export class ChangeFeed {
 
   private async begin(): Promise<void> {
     const { config } = this.inputs;
-    const reader = createRedis(config.REDIS_URL, 'subscriber', `billing-api-stream:${config.REDIS_PREFIX}`);
+    const reader = createRedis(config, 'subscriber', `billing-api-stream:${config.REDIS_PREFIX}`);
     let connectedBefore = false;
     reader.on('ready', () => {
       if (connectedBefore) this.checkLog = true;

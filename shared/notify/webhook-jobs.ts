@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { queuesFor, type ShardQueues } from '../queues.js';
 
 export interface DeliverJobData { deliveryId: string; correlationId?: string }
 
@@ -11,7 +12,13 @@ export interface DeliverJobData { deliveryId: string; correlationId?: string }
 export async function enqueueDeliveries(context: Context, deliveryIds: readonly string[], replay = false): Promise<void> {
   if (deliveryIds.length === 0) return;
   const { config } = context;
-  await context.queues.webhooks.addBulk(deliveryIds.map((deliveryId) => ({
+  // Deliveries are independent of one another: each goes to the shard its id hashes to, one bulk add per shard.
+  const byShard = new Map<ShardQueues, string[]>();
+  for (const deliveryId of deliveryIds) {
+    const queues = queuesFor(context.shards, deliveryId);
+    byShard.set(queues, [...(byShard.get(queues) ?? []), deliveryId]);
+  }
+  await Promise.all([...byShard].map(([queues, ids]) => queues.webhooks.addBulk(ids.map((deliveryId) => ({
     name: 'deliver',
     data: { deliveryId } satisfies DeliverJobData,
     opts: {
@@ -19,5 +26,5 @@ export async function enqueueDeliveries(context: Context, deliveryIds: readonly 
       attempts: config.WEBHOOK_DELIVERY_ATTEMPTS,
       backoff: { type: 'exponential', delay: config.WEBHOOK_BACKOFF_MS, jitter: 0.5 },
     },
-  })));
+  })))));
 }

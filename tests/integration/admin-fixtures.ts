@@ -49,7 +49,7 @@ export const basic = (key: string) => `Basic ${Buffer.from(`admin:${key}`).toStr
  * worker fail each permanently, and stops that worker (so nothing else picks them up).
  */
 export async function failedJobs(config: Config, queue: Queue, ids: string[]): Promise<void> {
-  const connection = createRedis(config.REDIS_URL, 'worker', 'test-failing-worker');
+  const connection = createRedis(config, 'worker', 'test-failing-worker');
   const worker = new Worker(queue.name, () => Promise.reject(new UnrecoverableError('permanently broken')), { connection, prefix: config.REDIS_PREFIX, autorun: false });
   const pending = new Set(ids);
   const done = new Promise<void>((resolve) => {

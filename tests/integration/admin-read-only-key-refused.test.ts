@@ -2,6 +2,7 @@ import test from 'ava';
 import express from 'express';
 import { bullBoard } from '../../api/admin/bull-board.js';
 import { closeServer, listen, portOf } from '../../api/server.js';
+import { boardQueues } from '../../shared/queues.js';
 import { startServices } from '../support/services.js';
 import { adminKey, basic, call, failedJobs, seedCustomer } from './admin-fixtures.js';
 
@@ -56,7 +57,7 @@ test("Bull Board's own read-only mode refuses writes too, should a read-only key
   const { queues } = api.context;
   await failedJobs(config, queues.events, ['job-a']);
   const app = express();
-  app.use('/admin/queues', (_req, res, next) => { res.locals.apiKey = { id: 'k', name: 'k', scope: 'admin', read_only: true }; next(); }, bullBoard(queues));
+  app.use('/admin/queues', (_req, res, next) => { res.locals.apiKey = { id: 'k', name: 'k', scope: 'admin', read_only: true }; next(); }, bullBoard(boardQueues(queues, api.context.shards)));
   const server = await listen(app, 0, '127.0.0.1');
   t.teardown(() => closeServer(server));
   const base = `http://127.0.0.1:${portOf(server)}/admin/queues`;

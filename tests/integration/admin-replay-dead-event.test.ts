@@ -68,7 +68,7 @@ test('a replay removes a failed job left under the event id, so the event is que
   const { db, queues } = api.context;
   const admin = await adminKey(db);
   const eventId = await seedEvent(db, { type: 'invoice.paid', status: 'dead' });
-  const connection = createRedis(config.REDIS_URL, 'worker', 'test-failing-worker');
+  const connection = createRedis(config, 'worker', 'test-failing-worker');
   const worker = new Worker('events', () => Promise.reject(new UnrecoverableError('permanently broken')), { connection, prefix: config.REDIS_PREFIX });
   t.teardown(async () => { await worker.close(); await closeRedis(connection); });
   const failed = new Promise((resolve) => worker.once('failed', resolve));

@@ -1,15 +1,16 @@
 import test from 'ava';
 import { EntitlementCache } from '../../shared/entitlements/cache.js';
+import { cacheKeys, keyspace } from '../../shared/entitlements/cache-keys.js';
 import type { Redis } from '../../shared/redis.js';
 import { startServices } from '../support/services.js';
 import { countQueries, keyFor, pro, read, seedCustomer } from './entitlements-fixtures.js';
 
-/** Every Redis key under the test's prefix. */
+/** Every entitlement cache key of the test's prefix. */
 async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:ent*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyspace(prefix)}:ent*`, 'COUNT', 1000);
     cursor = next;
     found.push(...keys);
   } while (cursor !== '0');
@@ -26,7 +27,7 @@ test('2,000 reads of unknown references create no Redis key', async (t) => {
     t.true(responses.every((response) => response.status === 200));
     await Promise.all(responses.map((response) => response.arrayBuffer()));
   }
-  t.deepEqual(await keysUnder(api.context.redis, config.REDIS_PREFIX), [`${config.REDIS_PREFIX}:ent:${customer.stripeId}`], 'only the known customer has an entry');
+  t.deepEqual(await keysUnder(api.context.redis, config.REDIS_PREFIX), [cacheKeys.entry(config.REDIS_PREFIX, customer.stripeId)], 'only the known customer has an entry');
 });
 
 test('unknown references are remembered in-process, in a bounded LRU of their own that cannot push out a known customer', async (t) => {

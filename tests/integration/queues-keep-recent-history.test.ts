@@ -7,12 +7,12 @@ import { testEnvironment } from '../support/environment.js';
 
 test('completed jobs stay for a look back in Bull Board, bounded by age and count', async (t) => {
   const config = testConfig(testEnvironment.databaseUrl);
-  const connection = createRedis(config.REDIS_URL, 'producer', 'history-test');
+  const connection = createRedis(config, 'producer', 'history-test');
   const queues = openQueues(config, connection);
   const options = { prefix: config.REDIS_PREFIX };
   // BullMQ leaves connections it was given open: each is closed here, or the test process never exits.
-  const eventsConnection = createRedis(config.REDIS_URL, 'worker', 'history-events');
-  const workerConnection = createRedis(config.REDIS_URL, 'worker', 'history-worker');
+  const eventsConnection = createRedis(config, 'worker', 'history-events');
+  const workerConnection = createRedis(config, 'worker', 'history-worker');
   const events = new QueueEvents(queues.maintenance.name, { ...options, connection: eventsConnection });
   const worker = new Worker(queues.maintenance.name, () => Promise.resolve('done'), { ...options, connection: workerConnection });
   t.teardown(async () => {

@@ -2,9 +2,10 @@ import type { Job } from 'bullmq';
 import type { Context } from '../../shared/context.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
 import { markEventDead } from '../../shared/events/inbox.js';
+import { findJob, queuesFor } from '../../shared/queues.js';
 import { enqueueSync, syncDeduplicationId } from '../jobs.js';
 
-interface UnfinishedRow { id: string; type: string; status: string; customer_id: string | null; correlation_id: string | null }
+interface UnfinishedRow { id: string; type: string; status: string; customer_id: string | null; correlation_id: string | null; payload: unknown }
 
 /** Job states in which the job will still run (or is running): nothing to re-drive. */
 const onItsWay = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -15,8 +16,9 @@ async function stateOf(job: Job | undefined): Promise<string> {
 
 /** Whether a sync of the customer is waiting, delayed for a retry, or running. */
 async function syncOnItsWay(context: Context, stripeCustomerId: string): Promise<boolean> {
-  const jobId = await context.queues.sync.getDeduplicationJobId(syncDeduplicationId(stripeCustomerId));
-  return jobId !== null && onItsWay.has(await stateOf(await context.queues.sync.getJob(jobId)));
+  const { sync } = queuesFor(context.shards, stripeCustomerId);
+  const jobId = await sync.getDeduplicationJobId(syncDeduplicationId(stripeCustomerId));
+  return jobId !== null && onItsWay.has(await stateOf(await sync.getJob(jobId)));
 }
 
 export interface RelayOutcome { events: number; syncs: number; dead: number }
@@ -35,7 +37,7 @@ export interface RelayOutcome { events: number; syncs: number; dead: number }
 export async function relayInbox(context: Context, options: { olderThanSeconds?: number; limit?: number } = {}): Promise<RelayOutcome> {
   const cutoff = new Date(Date.now() - (options.olderThanSeconds ?? 30) * 1000);
   const rows = await context.db('stripe_events')
-    .select<UnfinishedRow[]>('id', 'type', 'status', 'customer_id', 'correlation_id')
+    .select<UnfinishedRow[]>('id', 'type', 'status', 'customer_id', 'correlation_id', context.db.raw(`jsonb_build_object('id', payload #> '{data,object,id}', 'object', payload #> '{data,object,object}', 'customer', payload #> '{data,object,customer}') as payload`))
     .whereIn('status', ['received', 'queued', 'failed'])
     .where('received_at', '<', cutoff)
     .orderBy('received_at')
@@ -43,7 +45,7 @@ export async function relayInbox(context: Context, options: { olderThanSeconds?:
   const outcome: RelayOutcome = { events: 0, syncs: 0, dead: 0 };
   const resynced = new Set<string>();
   for (const row of rows) {
-    const job = await context.queues.events.getJob(row.id);
+    const job = await findJob(context.shards, 'events', row.id);
     const state = await stateOf(job);
     if (onItsWay.has(state)) continue;
     if (state === 'failed') {
@@ -59,7 +61,7 @@ export async function relayInbox(context: Context, options: { olderThanSeconds?:
       continue;
     }
     if (job) await job.remove();
-    await enqueueEvent(context.queues, { id: row.id, type: row.type, correlationId: row.correlation_id });
+    await enqueueEvent(context.shards, { id: row.id, type: row.type, correlationId: row.correlation_id, payload: { data: { object: row.payload } } });
     outcome.events += 1;
   }
   if (outcome.events + outcome.syncs + outcome.dead > 0) context.logger.warn('relayed unfinished inbox events', { ...outcome });

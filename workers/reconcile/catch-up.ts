@@ -66,7 +66,7 @@ async function recordMissing(context: Context, events: readonly Stripe.Event[]):
     if (!isNew) continue;
     recorded += 1;
     // If Redis fails here the row stays `received` and the inbox relay enqueues it later.
-    if (handled) await enqueueEvent(context.queues, { id: event.id, type: event.type, correlationId });
+    if (handled) await enqueueEvent(context.shards, { id: event.id, type: event.type, correlationId, payload: event });
   }
   return recorded;
 }

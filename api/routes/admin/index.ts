@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Context } from '../../../shared/context.js';
+import { boardQueues } from '../../../shared/queues.js';
 import { AdminSessions } from '../../admin/admin-sessions.js';
 import { boardAudit } from '../../admin/board-audit.js';
 import { boardAuthentication } from '../../admin/board-authentication.js';
@@ -25,7 +26,8 @@ export function adminRoutes(context: Context, verify: KeyVerifier): Router {
   const admin = requireAdmin(verify);
   const sessions = new AdminSessions(context.redis, context.db, context.config.REDIS_PREFIX);
   const router = Router();
-  router.use(boardBasePath, boardAuthentication(verify, sessions, context.config), boardJobGuard(context.queues), boardAudit(context), bullBoard(context.queues));
+  const board = boardQueues(context.queues, context.shards);
+  router.use(boardBasePath, boardAuthentication(verify, sessions, context.config), boardJobGuard(board), boardAudit(context), bullBoard(board));
   for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes, webhookEndpointRoutes]) router.use(routes(context, admin));
   router.use(sessionRoutes(context, requireAdmin(verify, { allowReadOnly: true }), sessions));
   return router;
