@@ -23,7 +23,7 @@ export async function start(config: Config, options: { silentLogs?: boolean } = 
   const context = createContext(config, { role: 'api', redisRole: 'producer', silentLogs: options.silentLogs ?? false });
   // Redis being down must not stop the api (webhooks still land in Postgres), so this wait is bounded.
   const entitlements = new EntitlementCache(context);
-  await Promise.all([waitForRedis(context.redis, 3000), entitlements.start(3000)]);
+  await Promise.all([waitForRedis(context.redis, 3000), entitlements.start(3000), context.replicas?.start()]);
   const feed = new ChangeFeed(context);
   const server = await listen(createApp(context, { entitlements, feed, isDraining: () => graceful.draining }), config.PORT);
   const graceful = new GracefulClose(server);

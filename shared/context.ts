@@ -3,6 +3,7 @@ import { loadCatalogFile } from './catalog-source.js';
 import type { Config } from './config.js';
 import type { AccessPolicy, CatalogFile } from './domain/index.js';
 import { createDb, type Db } from './db.js';
+import { ReadReplicas } from './replicas.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { closeQueues, openQueues, openQueueShards, type Queues, type ShardQueues } from './queues.js';
@@ -16,6 +17,8 @@ import { stripeCallBackoff } from './retry-policy.js';
 export interface Context {
   config: Config;
   db: Db;
+  /** Read replicas (DATABASE_REPLICA_URLS) with their lag; absent without replicas. Only reads that decide nothing use them. */
+  replicas?: ReadReplicas | undefined;
   /** Commands (cache, pub) and queue producers. */
   redis: Redis;
   queues: Queues;
@@ -66,9 +69,13 @@ export function createContext(config: Config, options: ContextOptions): Context 
     warn: (message) => logger.warn('database', { message }),
   });
   registerStateMetrics(metrics, { db, redis, queues });
+  const replicas = config.DATABASE_REPLICA_URLS && options.role === 'api'
+    ? new ReadReplicas(db, config.DATABASE_REPLICA_URLS, { maxLagMs: config.REPLICA_MAX_LAG_MS, poolMax: config.DATABASE_POOL_MAX, applicationName: 'billing-api-replica', warn: (message) => logger.warn('database replica', { message }) })
+    : undefined;
   return {
     config,
     db,
+    replicas,
     redis,
     queues,
     shards,
@@ -89,5 +96,5 @@ export function createContext(config: Config, options: ContextOptions): Context 
 export async function closeContext(context: Context): Promise<void> {
   await closeQueues(context.queues, context.shards);
   closeStripe(context.stripe);
-  await Promise.allSettled([context.db.destroy(), closeRedis(context.redis)]);
+  await Promise.allSettled([context.db.destroy(), closeRedis(context.redis), context.replicas?.stop()]);
 }

@@ -16,7 +16,10 @@ export interface EntitlementCacheOptions {
   maxUnknownEntries?: number;
 }
 
-type CacheInputs = Pick<Context, 'config' | 'db' | 'redis' | 'metrics' | 'logger' | 'catalogFile' | 'policy'>;
+type CacheInputs = Pick<Context, 'config' | 'db' | 'redis' | 'metrics' | 'logger' | 'catalogFile' | 'policy'> & Partial<Pick<Context, 'replicas'>>;
+
+/** Clocks of api and worker hosts may differ this much (NTP keeps them far closer). */
+const clockSkewMs = 250;
 
 interface MemoryEntry { prepared: PreparedView; until: number }
 /** Set when an invalidation arrives during a fill: its answer is still served, but not kept. */
@@ -162,7 +165,7 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     }
     this.counters.redisMiss.inc();
     const now = this.now();
-    const view = await readEntitlements(this.inputs, ref, now);
+    const view = await readEntitlements({ ...this.inputs, db: this.readerFor(epoch) }, ref, now);
     const prepared = prepareView(view);
     if (view.customer === null) {
       this.remember(ref, prepared, state, generation);
@@ -171,6 +174,20 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     const stored = epoch === undefined ? false : await this.storeInRedis(entryKey, epochKey, epoch, view, now.getTime());
     if (stored) this.remember(ref, prepared, state, generation);
     return prepared;
+  }
+
+  /**
+   * Where a miss reads: a read replica within REPLICA_MAX_LAG_MS that already shows the reference's
+   * last change (its last invalidation, the epoch, is older than what the replica is current as of),
+   * else the primary. So a replica never brings back an answer older than one already invalidated,
+   * and a `min_version` read after a write reads the primary until the replica has caught up.
+   * Without a readable epoch (Redis trouble) the primary answers.
+   */
+  private readerFor(epoch: string | undefined): Context['db'] {
+    const replica = epoch === undefined ? undefined : this.inputs.replicas?.pick();
+    if (!replica) return this.inputs.db;
+    const changedAt = epoch === '' ? 0 : Number(epoch);
+    return Number.isFinite(changedAt) && changedAt + clockSkewMs < replica.currentAsOf ? replica.db : this.inputs.db;
   }
 
   /** Redis TTL: min(ENTITLEMENT_CACHE_TTL_SECONDS, time to the next change). False when not stored. */

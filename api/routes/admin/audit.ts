@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
+import { listReader } from '../../../shared/replicas.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
 import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
 import { parseInput } from '../../admin/parse-input.js';
@@ -21,7 +22,8 @@ export function auditRoutes(context: Context, admin: RequestHandler): Router {
   router.get('/admin/audit', admin, async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query');
     const customer = query.customer ? await requireCustomer(context.db, query.customer) : undefined;
-    const rows = await context.db('audit_log')
+    const db = listReader(context);
+    const rows = await db('audit_log')
       .modify((builder) => {
         if (customer) builder.where({ customer_id: customer.id });
         if (query.since) builder.where('at', '>=', new Date(query.since));

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
+import { listReader } from '../../../shared/replicas.js';
 import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
 import { parseInput } from '../../admin/parse-input.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
@@ -37,7 +38,9 @@ export function customerRoutes(context: Context, admin: RequestHandler): Router 
    */
   router.get('/admin/customers', admin, async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query');
-    const rows = await context.db('customers')
+    // A list decides nothing: a read replica within REPLICA_MAX_LAG_MS serves it when there is one.
+    const db = listReader(context);
+    const rows = await db('customers')
       .modify((builder) => {
         if (query.q) {
           const pattern = containing(query.q);
@@ -52,7 +55,7 @@ export function customerRoutes(context: Context, admin: RequestHandler): Router 
       })
       .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
       .limit(query.limit + 1)
-      .select<ListRow[]>(...listColumns, context.db.raw('created_at::text as cursor_at'))
+      .select<ListRow[]>(...listColumns, db.raw('created_at::text as cursor_at'))
       .catch(rejectForgedCursor(query.cursor));
     const { data, next_cursor } = page(rows, query.limit, (row) => [row.cursor_at, row.id]);
     res.json({ data: data.map(({ cursor_at: _cursor, ...row }) => row), next_cursor });

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
+import { listReader } from '../../../shared/replicas.js';
 import { adminActor } from '../../admin/audit.js';
 import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
 import { parseInput } from '../../admin/parse-input.js';
@@ -28,7 +29,8 @@ export function eventRoutes(context: Context, admin: RequestHandler): Router {
   const router = Router();
   router.get('/admin/events', admin, async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query');
-    const { db } = context;
+    // A list decides nothing: a read replica within REPLICA_MAX_LAG_MS serves it when there is one.
+    const db = listReader(context);
     const rows = await db('stripe_events')
       .modify((builder) => {
         if (query.status) builder.where({ status: query.status });
