@@ -19,9 +19,10 @@ export function issueInvoice(
   billingReason: Stripe.Invoice.BillingReason,
   period: { start: number; end: number },
   free = false,
+  usagePeriod?: { start: number; end: number },
 ): IssuedInvoice {
   const customer = liveCustomer(ctx, idOf(subscription.customer) ?? '');
-  const invoice = buildInvoice(ctx, { customer, subscription, billingReason, period, free });
+  const invoice = buildInvoice(ctx, { customer, subscription, billingReason, period, free, ...(usagePeriod && { usagePeriod }) });
   ctx.store.invoices.set(invoice.id, invoice);
   subscription.latest_invoice = invoice.id;
   ctx.events.emit('invoice.created', invoice);
