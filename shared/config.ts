@@ -129,6 +129,12 @@ const fields = z.object({
   STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
   /** Bytes a stream client may leave unread before it is cut off (it resumes with Last-Event-ID). @defaultValue 1 MiB */
   STREAM_MAX_BUFFER_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Width in seconds of the windows usage is summed over before it is sent to Stripe Billing Meters (one meter event per customer, meter and window); must divide a day into whole minutes. @defaultValue 3600 */
+  METER_EXPORT_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).refine((value) => 86_400 % value === 0 && value % 60 === 0, 'must divide a day into whole minutes (60, 300, 900, 3600, 86400, …)').default(3600),
+  /** How often workers look for closed usage windows to send to Stripe, in seconds. @defaultValue 60 */
+  METER_EXPORT_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Meter events per second sent to Stripe across every worker. Live mode allows 1,000 on this endpoint apart from the other limits; a sandbox counts them against its 25. @defaultValue 25 */
+  METER_EVENTS_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(25),
   /** Allow webhook endpoints on loopback and private addresses (development only). @defaultValue false */
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
   /** Attempts of one outbound webhook delivery before it is dead-lettered. @defaultValue 13 (about 68 hours with the default backoff) */

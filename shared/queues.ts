@@ -14,6 +14,8 @@ export const queueNames = {
   reconcile: 'reconcile',
   /** Housekeeping: inbox relay, pruning, grant expiry sweep. */
   maintenance: 'maintenance',
+  /** Usage export to Stripe Billing Meters: one job per customer at a time, and the periodic scan. */
+  meters: 'meters',
   /** Outbound webhooks: one delivery job per endpoint and event. */
   webhooks: 'webhooks',
   /** Parked permanent failures; each job names the original queue and job. */
@@ -30,7 +32,7 @@ const cappedBackoff = 'capped-exponential';
  * Bull Board shows only these: a queue nobody consumes would sit there saying "No workers".
  * Dead letters stay visible as failed jobs of their own queue, where they can be retried.
  */
-export const consumedQueues = ['events', 'sync', 'reconcile', 'maintenance', 'webhooks'] as const satisfies readonly (keyof typeof queueNames)[];
+export const consumedQueues = ['events', 'sync', 'reconcile', 'maintenance', 'webhooks', 'meters'] as const satisfies readonly (keyof typeof queueNames)[];
 
 /** Completed jobs kept for a look back in Bull Board: the last hour, at most 1,000 per queue. */
 export const completedJobHistory = { age: 3600, count: 1000 } as const;

@@ -10,7 +10,7 @@ export const eventFamilies = {
     'customer.subscription.paused', 'customer.subscription.resumed', 'customer.subscription.trial_will_end',
     'customer.subscription.pending_update_applied', 'customer.subscription.pending_update_expired',
   ],
-  invoice: ['invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed', 'invoice.payment_action_required', 'invoice.voided', 'invoice.marked_uncollectible'],
+  invoice: ['invoice.created', 'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed', 'invoice.payment_action_required', 'invoice.voided', 'invoice.marked_uncollectible'],
   charge: ['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed', 'charge.refund.updated'],
   product: ['product.created', 'product.updated', 'product.deleted'],
   price: ['price.created', 'price.updated', 'price.deleted'],

@@ -156,6 +156,9 @@ const cases: Record<string, Case> = {
     s.stripe.update(subscription, { status: 'canceled', canceled_at: nowSeconds(), ended_at: nowSeconds() });
     await s.deliver(makeEvent('customer.subscription.deleted', object()));
     t.like(await s.subscriptionRow(subscription), { status: 'canceled' });
+    const ended = s.stripe.subscriptions.get(subscription)!.ended_at as number;
+    t.like(await s.db('meter_export_boundaries').join('customers', 'customers.id', 'meter_export_boundaries.customer_id').where({ stripe_customer_id: customer }).first(),
+      { at: new Date(ended * 1000), source: 'subscription_ended' }, 'metered usage is flushed up to the end');
     t.deepEqual(await s.features(customer), {}, 'access is gone');
     t.deepEqual(featureMap((await s.read(customer, {})).entitlements), {});
   },
@@ -209,6 +212,14 @@ const cases: Record<string, Case> = {
   },
 
   // ── invoice ───────────────────────────────────────────────────────────────
+  'invoice.created': async (s, t) => {
+    const { customer, invoice } = await proCustomer(s, t);
+    const periodEnd = nowSeconds() - 60;
+    await s.deliver(makeEvent('invoice.created', { ...invoice(), created: nowSeconds(), period_end: periodEnd, status: 'draft' }));
+    t.like(await s.db('meter_export_boundaries').join('customers', 'customers.id', 'meter_export_boundaries.customer_id').where({ stripe_customer_id: customer }).first(),
+      { at: new Date(periodEnd * 1000), source: 'invoice_created' }, 'metered usage up to the period end is flushed before finalization');
+    t.deepEqual(await s.features(customer), proFeatures);
+  },
   'invoice.paid': async (s, t) => {
     const { customer, subscription, invoice } = await pastDueCustomer(s, t);
     s.stripe.invoice(subscription, 'paid');

@@ -3,6 +3,7 @@ import type { Context } from '../../shared/context.js';
 import { PermanentError } from '../../shared/errors.js';
 import type { QueueProcessor } from '../runner.js';
 import { grantExpirySchedule, grantExpiryTask, runGrantExpirySweep } from './grant-expiry.js';
+import { scheduleMeterExport } from './meters.js';
 
 /** Prunes processed and ignored inbox rows older than the retention; dead rows stay until replayed. */
 export async function pruneInbox(context: Context, now = new Date()): Promise<number> {
@@ -28,6 +29,7 @@ export const maintenanceProcessor: QueueProcessor = {
 export async function scheduleMaintenance(context: Context): Promise<void> {
   await context.queues.maintenance.upsertJobScheduler('prune-inbox', { pattern: '41 4 * * *' }, { name: 'prune-inbox' });
   await context.queues.maintenance.upsertJobScheduler(grantExpiryTask, grantExpirySchedule, { name: grantExpiryTask });
+  await scheduleMeterExport(context);
   // The inbox relay now runs on a timer in every worker (workers/housekeeping.ts): drop its old scheduler.
   await context.queues.maintenance.removeJobScheduler('relay-inbox');
 }

@@ -2,6 +2,7 @@ import type { consumedQueues } from '../../shared/queues.js';
 import type { ProcessorTable, QueueProcessor } from '../runner.js';
 import { eventsProcessor } from './events-processor.js';
 import { maintenanceProcessor } from './maintenance.js';
+import { metersProcessor } from './meters.js';
 import { reconcileProcessor } from './reconcile.js';
 import { syncProcessor } from './sync-processor.js';
 import { webhooksProcessor } from './deliver-webhook.js';
@@ -14,5 +15,6 @@ export function processorTable(): ProcessorTable {
     maintenance: maintenanceProcessor,
     reconcile: reconcileProcessor,
     webhooks: webhooksProcessor,
+    meters: metersProcessor,
   } satisfies Record<(typeof consumedQueues)[number], QueueProcessor>;
 }
