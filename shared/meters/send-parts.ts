@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from '../context.js';
 import { isTransient } from '../errors.js';
 import type { Stripe } from '../stripe.js';
@@ -13,14 +14,14 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
  * Sends a customer's parts in `statuses` (pending ones, or failed ones when repairing), oldest
  * first and one at a time: one request in flight per customer, so per customer and meter. Each is
  * sent with its identifier (Stripe counts an identifier once) and, as the idempotency key, the same
- * identifier (a retry within Stripe's 24 hours gets the first answer back).
+ * identifier (a retry within Stripe's 24 hours gets the first answer back); a repair uses fresh keys.
  *
  * Policy: a transient failure (429, 5xx, network) is recorded and rethrown, so the job retries
  * with the service's retry policy and the part stays pending; a refusal (4xx) marks the part
  * `failed` and goes on with the others: the parity check reports it. A part that has grown older
  * than Stripe accepts is `expired`, never sent.
  */
-export async function sendParts(context: Context, stripe: Stripe, customerId: string, options: { statuses?: readonly string[]; ids?: readonly string[]; now?: () => Date } = {}): Promise<SendOutcome> {
+export async function sendParts(context: Context, stripe: Stripe, customerId: string, options: { statuses?: readonly string[]; ids?: readonly string[]; now?: () => Date; repair?: boolean } = {}): Promise<SendOutcome> {
   const { db } = context;
   const now = options.now ?? (() => new Date());
   const outcome: SendOutcome = { sent: 0, failed: 0, expired: 0 };
@@ -42,7 +43,9 @@ export async function sendParts(context: Context, stripe: Stripe, customerId: st
         payload: { stripe_customer_id: customer.stripe_customer_id, value: String(part.quantity) },
         identifier: part.identifier,
         timestamp: Math.floor(part.window_start.getTime() / 1000),
-      }, { idempotencyKey: part.identifier });
+      // A repair re-sends a part Stripe answered but does not hold: a new idempotency key, or Stripe
+      // would replay its first answer; the identifier still keeps it from counting twice.
+      }, { idempotencyKey: options.repair ? `${part.identifier}-repair-${randomUUID()}` : part.identifier });
     } catch (error) {
       const transient = isTransient(error);
       await db('meter_export_windows').where({ id: part.id })

@@ -57,6 +57,8 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /admin/reconciliations': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/reconciliations/:id': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/audit': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'GET /admin/meters/parity': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'POST /admin/meters/parity/repair': { scope: 'admin', readOnlyAdmin: 'refused' },
   'POST /admin/webhook-endpoints': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/webhook-endpoints': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/webhook-endpoints/:id': { scope: 'admin', readOnlyAdmin: 'allowed' },

@@ -257,6 +257,18 @@ function adminCases(keys: Keys): fc.Arbitrary<Case> {
     ).map((body): Case => ({
       category: 'POST admin webhook endpoints, invalid body', request: { method: 'POST', path: '/admin/webhook-endpoints', headers: json, body: JSON.stringify(body) }, expect: error(400, 'invalid_request_body'),
     })),
+    // Meter parity: a period that is not a month or a whole-minute range, a missing field or an unknown one, in the query or the body.
+    fc.tuple(
+      fc.oneof(
+        fc.record({ customer: fc.constant('cus_x'), period: fc.constantFrom('2026-13', '2026-1', 'last month', '', '2026-01-01T00:00:30Z/2026-01-02T00:00:00Z', '2026-02-01T00:00:00Z/2026-01-01T00:00:00Z', '2024-01-01T00:00:00Z/2026-01-01T00:00:00Z', 'a/b/c') }),
+        fc.record({ customer: fc.constant('cus_x') }),
+        fc.record({ period: fc.constant('2026-01') }),
+        fc.record({ customer: fc.constant('cus_x'), period: fc.constant('2026-01'), repair: fc.constant('yes') }),
+      ),
+      fc.boolean(),
+    ).map(([fields, asQuery]): Case => (asQuery
+      ? { category: 'admin meters parity, bad input', request: { method: 'GET', path: `/admin/meters/parity?${new URLSearchParams(fields).toString()}`, headers: admin }, expect: error(400, 'invalid_query') }
+      : { category: 'admin meters parity, bad input', request: { method: 'POST', path: '/admin/meters/parity/repair', headers: json, body: JSON.stringify(fields) }, expect: error(400, 'invalid_request_body') })),
     fc.oneof(breakReconciliation.map((body) => JSON.stringify(body)), fc.constantFrom('[]', '"x"', '1', '{"customer":', 'null')).map((body): Case => ({
       category: 'POST admin reconciliations, invalid body', request: { method: 'POST', path: '/admin/reconciliations', headers: json, body }, expect: status(400),
     })),
@@ -271,6 +283,7 @@ function adminAuthCases(keys: Keys): fc.Arbitrary<Case> {
     ['POST', '/admin/webhook-endpoints'], ['GET', '/admin/webhook-endpoints'], ['PATCH', `/admin/webhook-endpoints/${randomUUID()}`],
     ['POST', `/admin/webhook-endpoints/${randomUUID()}/rotate-secret`], ['DELETE', `/admin/webhook-endpoints/${randomUUID()}`],
     ['GET', `/admin/webhook-endpoints/${randomUUID()}/deliveries`], ['POST', `/admin/webhook-deliveries/${randomUUID()}/replay`],
+    ['GET', '/admin/meters/parity?customer=cus_x&period=2026-01'], ['POST', '/admin/meters/parity/repair'],
     ['POST', '/admin/session'], ['GET', '/admin/queues'], ['GET', '/admin/queues/api/queues'], ['PUT', '/admin/queues/api/queues/events/pause'],
   ] as const;
   const refused = fc.oneof(

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Job } from 'bullmq';
-import { enqueueMeterExport, meterJobs } from '../../shared/meters/export-jobs.js';
+import { enqueueMeterExport, flushMeterUsage, meterJobs } from '../../shared/meters/export-jobs.js';
 import { exportedMeters } from '../../shared/meters/exported-meters.js';
 import { meterEventsClient } from '../../shared/meters/meter-events-client.js';
 import { recordDueParts } from '../../shared/meters/record-parts.js';
@@ -9,6 +9,7 @@ import { sendParts } from '../../shared/meters/send-parts.js';
 import { metersProcessor } from '../../workers/processors/meters.js';
 import { exportRange, startMeterStack } from '../support/meters.js';
 import { eventually } from '../support/processes.js';
+import { deliver, makeEvent } from '../support/webhooks.js';
 
 const hour = 3_600_000;
 const hourFloor = (ms: number) => Math.floor(ms / hour) * hour;
@@ -103,4 +104,18 @@ test('the scan queues every customer with usage to export, and customers unknown
   t.like(await worker.db('meter_export_windows').where({ customer_id: local.id }).first(), { status: 'pending' });
   t.like(await scanUsage(worker, new Map()), { customers: 0 }, 'nothing exported: nothing scanned');
   t.truthy(await worker.db('sync_cursors').where({ name: 'meter-export-scan' }).first());
+});
+
+test('invoice.created flushes the open window up to the invoice\'s period end, so that usage is on the invoice', async (t) => {
+  const stack = await startMeterStack(t);
+  const { worker, services } = stack;
+  const customer = await stack.customer();
+  const boundary = Math.floor(Date.now() / 1000) - 10;
+  await stack.addUsage(customer.id, [[new Date((boundary - 20) * 1000), 3], [new Date((boundary + 5) * 1000), 4]]);
+  const invoice = { id: 'in_flush', object: 'invoice', customer: customer.stripeCustomerId, status: 'draft', created: boundary + 8, period_end: boundary, billing_reason: 'subscription_cycle' };
+  t.is((await deliver(services.url, makeEvent('invoice.created', invoice))).status, 200);
+  const { from, to } = exportRange();
+  await eventually(async () => await stack.stripeTotal(customer.stripeCustomerId, from, to) === 3, 20_000, 100);
+  t.like(await worker.db('meter_export_windows').where({ customer_id: customer.id }).first(), { window_end: new Date(boundary * 1000), quantity: 3, status: 'sent' });
+  t.false(await flushMeterUsage(worker, 'cus_unknown_here', new Date(), 'invoice_created'), 'a customer unknown here has nothing to flush');
 });

@@ -11,6 +11,7 @@ import { auditRoutes } from './audit.js';
 import { customerRoutes } from './customers.js';
 import { eventRoutes } from './events.js';
 import { grantRoutes } from './grants.js';
+import { meterRoutes } from './meters.js';
 import { reconciliationRoutes } from './reconciliations.js';
 import { sessionRoutes } from './session.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
@@ -26,7 +27,7 @@ export function adminRoutes(context: Context, verify: KeyVerifier): Router {
   const sessions = new AdminSessions(context.redis, context.db, context.config.REDIS_PREFIX);
   const router = Router();
   router.use(boardBasePath, boardAuthentication(verify, sessions, context.config), boardJobGuard(context.queues), boardAudit(context), bullBoard(context.queues));
-  for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes, webhookEndpointRoutes]) router.use(routes(context, admin));
+  for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes, webhookEndpointRoutes, meterRoutes]) router.use(routes(context, admin));
   router.use(sessionRoutes(context, requireAdmin(verify, { allowReadOnly: true }), sessions));
   return router;
 }
