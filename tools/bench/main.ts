@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { formatMeterResult, runMeterBenchmark, type MeterBenchmarkResult } from './meters.js';
 import { formatIngestResult, runIngestBenchmark, type IngestBenchmarkResult } from './ingest.js';
 import { formatProcessingResult, runProcessingBenchmark, type ProcessingBenchmarkResult } from './processing.js';
 import { formatReadsResult, runReadsBenchmark, type ReadsBenchmarkResult } from './reads.js';
@@ -78,6 +79,15 @@ const benchmarks = {
       },
       { benchmark: 'has() on a watched customer, p99 (ns)', figure: String(r.has.p99Ns), ceiling: '', ratio: '', target: `< ${r.targets.hasP99Ns}`, met: yes(r.has.p99Ns < r.targets.hasP99Ns) },
     ],
+  },
+  meters: {
+    run: runMeterBenchmark,
+    print: formatMeterResult,
+    rows: (r: MeterBenchmarkResult): Row[] => [{
+      benchmark: `${r.rows} usage rows exported to Stripe meters, ${Math.round((r.failedRequests / Math.max(1, r.exportRequests)) * 100)} % of calls failing (requests)`,
+      figure: `${r.exportRequests} in ${r.seconds} s (${r.windows} windows); parity diff ${r.parityDiff}`, ceiling: '', ratio: '',
+      target: `≤ ${r.targets.maxRequests} requests, diff ${r.targets.parityDiff}`, met: yes(r.met),
+    }],
   },
 } as const;
 
