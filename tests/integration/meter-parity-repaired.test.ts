@@ -46,7 +46,7 @@ test('parity is 0 once exported; usage Stripe lost or never got is repaired; ove
 
   // Usage Stripe counts that the ledger never had: reported for a person, never "repaired" away.
   await stack.stripe.billing.meterEvents.create({ event_name: 'api_calls', payload: { stripe_customer_id: customer.stripeCustomerId, value: '5' }, timestamp: Math.floor((base + 1000) / 1000) });
-  const over = (await repair()).body.meters[0]!;
+  const over = (await repair()).body.meters[0];
   t.like(over, { diff: -5, repaired: 0 });
   t.true(over.unrepairable.some((line) => line.includes('over-billed by 5')), over.unrepairable.join('; '));
 });
@@ -61,7 +61,7 @@ test('parity refuses a bad period or customer, and reports usage it cannot bill'
   t.regex(bad.body.error.message, /customer: is required.*period: must be a month/);
   t.is((await call(services.url, '/admin/meters/parity?customer=cus_nobody&period=2026-01', { key: admin.key })).status, 404);
   const [local] = await worker.db('customers').insert({ user_id: 'parity-user' }).returning<{ id: string }[]>('id');
-  await stack.addUsage(local!.id, [[new Date('2026-01-10T10:00:00Z'), 3]]);
+  await stack.addUsage(local.id, [[new Date('2026-01-10T10:00:00Z'), 3]]);
   const report = await call<Report>(services.url, '/admin/meters/parity?customer=parity-user&period=2026-01', { key: admin.key });
   t.like(report.body.meters[0], { ledger: 3, stripe: 0, diff: 3 });
   t.deepEqual(report.body.meters[0]?.unrepairable, ['the customer is not a Stripe customer']);

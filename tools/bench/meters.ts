@@ -59,7 +59,7 @@ export async function runMeterBenchmark(): Promise<MeterBenchmarkResult> {
     for (let index = 0; index < customers; index += 1) {
       const created = await driver.customers.create({ email: `meter-${index}@example.test` });
       const [row] = await context.db('customers').insert({ stripe_customer_id: created.id }).returning<{ id: string }[]>('id');
-      ids.push(row!.id);
+      ids.push(row.id);
     }
     const base = Math.floor(Date.now() / hourMs) * hourMs - hours * hourMs;
     const perCustomer = meterTargets.rows / customers;
@@ -82,7 +82,7 @@ export async function runMeterBenchmark(): Promise<MeterBenchmarkResult> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const exportRequests = sim.weather.figures.requests;
     const failedRequests = sim.weather.figures.rateLimited + sim.weather.figures.serverErrors;
-    const windows = Number((await context.db('meter_export_windows').count<{ n: number }[]>({ n: '*' }))[0]!.n);
+    const windows = Number((await context.db('meter_export_windows').count<{ n: number }[]>({ n: '*' }))[0].n);
 
     sim.weather.set({ onlyPaths: ['/billing/'] });
     const before = sim.weather.figures.requests;
