@@ -8,6 +8,7 @@ export type ErrorType =
   | 'permission'
   | 'not_found'
   | 'conflict'
+  | 'payment_required'
   | 'rate_limit'
   | 'unavailable'
   | 'upstream'
@@ -38,6 +39,9 @@ export const forbidden = (message: string) => new AppError(403, 'permission', 'f
 export const notFound = (code: string, message: string) => new AppError(404, 'not_found', code, message);
 export const conflict = (code: string, message: string, details?: Record<string, unknown>) =>
   new AppError(409, 'conflict', code, message, details);
+/** 422: the request is well formed but contradicts an earlier one (an idempotency key reused with another body). */
+export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) =>
+  new AppError(422, 'invalid_request', code, message, details);
 export const unavailable = (code: string, message: string) => new AppError(503, 'unavailable', code, message);
 
 /** Postgres error classes that mean "try again": connection (08), resources (53), operator intervention (57), serialization (40). */

@@ -31,7 +31,7 @@ export const components: OpenApiDocument['components'] = {
           properties: {
             type: {
               type: 'string',
-              enum: ['invalid_request', 'authentication', 'permission', 'not_found', 'conflict', 'rate_limit', 'unavailable', 'upstream', 'internal'],
+              enum: ['invalid_request', 'authentication', 'permission', 'not_found', 'conflict', 'payment_required', 'rate_limit', 'unavailable', 'upstream', 'internal'],
               description: 'The class of problem.',
             },
             code: { type: 'string', description: 'Stable machine-readable code, e.g. `invalid_ref`, `unauthorized`.' },

@@ -4,6 +4,7 @@ import { entitlementPaths } from './paths/entitlements.js';
 import { operationPaths } from './paths/operations.js';
 import { sessionPaths } from './paths/sessions.js';
 import { streamPaths } from './paths/stream.js';
+import { usagePaths } from './paths/usage.js';
 import { webhookEndpointPaths } from './paths/webhook-endpoints.js';
 import type { OpenApiDocument } from './types.js';
 
@@ -27,6 +28,7 @@ export const openApiDocument: OpenApiDocument = {
   security: [{ bearer: [] }],
   tags: [
     { name: 'entitlements', description: 'What a customer may do now.' },
+    { name: 'usage', description: 'Metered features: consume, check, reserve and commit, balances (scope write for changes, read for balances).' },
     { name: 'billing', description: 'Checkout and billing portal sessions (these call Stripe).' },
     { name: 'stripe', description: 'Stripe calls these.' },
     { name: 'webhooks', description: 'Outbound webhooks to apps: endpoints, deliveries, replay (scope admin; a read_only admin key may only read).' },
@@ -41,6 +43,7 @@ export const openApiDocument: OpenApiDocument = {
   paths: {
     ...operationPaths,
     ...entitlementPaths,
+    ...usagePaths,
     ...sessionPaths,
     ...streamPaths,
     ...adminPaths,

@@ -44,6 +44,15 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /v1/checkout/sessions': { scope: 'write' },
   'POST /v1/portal/sessions': { scope: 'write' },
   'POST /v1/customers/:ref/sync': { scope: 'write' },
+  'POST /v1/customers/:ref/usage': { scope: 'write' },
+  'POST /v1/customers/:ref/usage/check': { scope: 'write' },
+  'POST /v1/customers/:ref/reservations': { scope: 'write' },
+  'POST /v1/reservations/:id/commit': { scope: 'write' },
+  'POST /v1/reservations/:id/release': { scope: 'write' },
+  'GET /v1/customers/:ref/balances': { scope: 'read' },
+  'GET /v1/customers/:ref/balances/:feature': { scope: 'read' },
+  'POST /admin/balances/adjust': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'GET /admin/customers/:ref/ledger': { scope: 'admin', readOnlyAdmin: 'allowed' },
   // Every customer's stream (one customer's, `?customer=`, needs scope read: the stream tests cover it).
   // The probe's bad resume id makes an admitted request answer 400 instead of holding a stream open.
   'GET /v1/stream': { scope: 'stream', probes: [{ method: 'GET', path: '/v1/stream?last_event_id=not-an-id' }] },

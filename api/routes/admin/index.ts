@@ -7,7 +7,9 @@ import { boardJobGuard } from '../../admin/board-job-guard.js';
 import { boardBasePath, bullBoard } from '../../admin/bull-board.js';
 import { requireAdmin } from '../../admin/require-admin.js';
 import type { KeyVerifier } from '../../middleware/authenticate.js';
+import type { UsageDeps } from '../../../shared/usage/usage-target.js';
 import { auditRoutes } from './audit.js';
+import { balanceRoutes } from './balances.js';
 import { customerRoutes } from './customers.js';
 import { eventRoutes } from './events.js';
 import { grantRoutes } from './grants.js';
@@ -21,12 +23,13 @@ import { webhookEndpointRoutes } from './webhook-endpoints.js';
  * cookie; read-only board for a `read_only` key; writes same-origin only, jobs with valid data
  * only, every write audited).
  */
-export function adminRoutes(context: Context, verify: KeyVerifier): Router {
+export function adminRoutes(context: Context, verify: KeyVerifier, usage: UsageDeps): Router {
   const admin = requireAdmin(verify);
   const sessions = new AdminSessions(context.redis, context.db, context.config.REDIS_PREFIX);
   const router = Router();
   router.use(boardBasePath, boardAuthentication(verify, sessions, context.config), boardJobGuard(context.queues), boardAudit(context), bullBoard(context.queues));
   for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes, webhookEndpointRoutes]) router.use(routes(context, admin));
+  router.use(balanceRoutes(usage, admin));
   router.use(sessionRoutes(context, requireAdmin(verify, { allowReadOnly: true }), sessions));
   return router;
 }
