@@ -1,11 +1,12 @@
 import test from 'ava';
 import { start as startApi } from '../../api/main.js';
+import type { Db } from '../../shared/db.js';
 import { balanceKeys } from '../../shared/usage/usage-keys.js';
 import { startServices } from '../support/services.js';
 import { call } from './admin-fixtures.js';
 import { consumeCall, key, meteredCustomer, usageEnv, type BalanceBody } from './usage-fixtures.js';
 
-const ledgerSum = async (db: import('knex').Knex, customerId: string) =>
+const ledgerSum = async (db: Db, customerId: string) =>
   Number((await db('usage_ledger').where({ customer_id: customerId }).sum<{ sum: string | null }[]>('amount as sum'))[0]?.sum ?? 0);
 
 test('N concurrent consumes of a against B admit exactly min(N, floor(B/a)), across two api processes', async (t) => {
