@@ -106,6 +106,32 @@ const breakPortal: fc.Arbitrary<(body: Body) => Body> = fc.oneof(
   badUserId.map((user) => (body: Body) => ({ ...without(body, 'customer'), user_id: user })),
 );
 
+const usageBody: fc.Arbitrary<Body> = fc.record({
+  feature: fc.constantFrom('api_calls', 'tokens'), amount: fc.integer({ min: 1, max: 1000 }), idempotency_key: fc.stringMatching(/^[\w-]{1,40}$/),
+});
+const breakUsage: fc.Arbitrary<(body: Body) => Body> = fc.oneof(
+  unknownField(['feature', 'amount', 'idempotency_key', 'occurred_at', 'properties', 'ttl_seconds']),
+  drop('feature', 'amount', 'idempotency_key'),
+  put('amount', fc.oneof(fc.constantFrom(0, -1, 1.5, '1', null, 2 ** 60), fc.integer({ max: 0 }))),
+  put('feature', fc.constantFrom('', 'a b', 'ü', 7, null)),
+  put('occurred_at', fc.constantFrom('yesterday', '2000-01-01T00:00:00Z', '2999-01-01T00:00:00Z', 5)),
+  put('properties', fc.constantFrom([], 'x', { nested: { deep: true } })),
+);
+
+/** Near-valid reservation bodies, and commits or releases of reservations that do not exist. */
+const reservationCases = (keys: Keys, ref: string): fc.Arbitrary<Case> => fc.oneof(
+  fc.tuple(auth(keys.write, [keys.read]), usageBody, breakUsage, fc.oneof(fc.integer({ min: 1, max: 86_400 }), fc.constantFrom(0, 86_401, 1.5, '60'))).map(([given, body, change, ttl]): Case => ({
+    category: 'POST reservations, invalid body',
+    request: { method: 'POST', path: `/v1/customers/${ref}/reservations`, headers: { ...given.headers, 'content-type': 'application/json' }, body: JSON.stringify(change({ ...body, ttl_seconds: ttl })) },
+    expect: refusedOr(given, error(400, 'invalid_request_body')),
+  })),
+  fc.tuple(auth(keys.write, [keys.read]), fc.oneof(fc.uuid(), fc.stringMatching(/^[\w-]{1,40}$/)), fc.boolean()).map(([given, id, commit]): Case => ({
+    category: 'POST reservation settle, unknown id',
+    request: { method: 'POST', path: `/v1/reservations/${id}/${commit ? 'commit' : 'release'}`, headers: { ...given.headers, 'content-type': 'application/json' }, ...(commit && { body: '{"amount":1}' }) },
+    expect: refusedOr(given, error(404, 'reservation_not_found')),
+  })),
+);
+
 /** Bodies that reach the JSON parser in a shape it or the schema must refuse (anything but a valid request). */
 const hostileBody = (valid: fc.Arbitrary<Body>, broken: fc.Arbitrary<(body: Body) => Body>) => fc.oneof(
   { weight: 5, arbitrary: fc.tuple(valid, broken).map(([body, change]) => ({ kind: 'near-valid', type: 'application/json', body: JSON.stringify(change(body)), expect: error(400, 'invalid_request_body') })) },
@@ -271,6 +297,7 @@ function adminAuthCases(keys: Keys): fc.Arbitrary<Case> {
     ['POST', '/admin/webhook-endpoints'], ['GET', '/admin/webhook-endpoints'], ['PATCH', `/admin/webhook-endpoints/${randomUUID()}`],
     ['POST', `/admin/webhook-endpoints/${randomUUID()}/rotate-secret`], ['DELETE', `/admin/webhook-endpoints/${randomUUID()}`],
     ['GET', `/admin/webhook-endpoints/${randomUUID()}/deliveries`], ['POST', `/admin/webhook-deliveries/${randomUUID()}/replay`],
+    ['POST', '/admin/balances/adjust'], ['GET', '/admin/customers/cus_x/ledger'],
     ['POST', '/admin/session'], ['GET', '/admin/queues'], ['GET', '/admin/queues/api/queues'], ['PUT', '/admin/queues/api/queues/events/pause'],
   ] as const;
   const refused = fc.oneof(
@@ -339,6 +366,8 @@ test('hostile requests to the keyed api get the expected 4xx, never a 5xx, and c
     { weight: 5, arbitrary: entitlementCases(keys) },
     { weight: 4, arbitrary: sessionCases('/v1/checkout/sessions', keys, checkoutBody, breakCheckout) },
     { weight: 3, arbitrary: sessionCases('/v1/portal/sessions', keys, portalBody, breakPortal) },
+    { weight: 3, arbitrary: sessionCases(`/v1/customers/${customer.stripeId}/usage`, keys, usageBody, breakUsage) },
+    { weight: 1, arbitrary: reservationCases(keys, customer.stripeId) },
     { weight: 6, arbitrary: adminCases(keys) },
     { weight: 2, arbitrary: adminAuthCases(keys) },
     { weight: 1, arbitrary: unknownRoutes },
