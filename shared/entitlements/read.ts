@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { preparedStatement, type Db } from '../db.js';
 import { computeEntitlements, type AccessPolicy, type CatalogFile } from '../domain/index.js';
 import { loadEntitlementInputs } from './customer-state.js';
-import { toStored, type StoredEntitlement } from './recompute.js';
+import { toStored, type CustomerRef, type StoredEntitlement } from './stored-entitlement.js';
 
 /** A Stripe customer id, or an app user id (the alphabet checkout accepts for `user_id`, e.g. `auth0|abc`). */
 const stripeCustomerRef = /^cus_[A-Za-z0-9]+$/;
@@ -21,8 +21,6 @@ export function refKind(ref: string): RefKind | undefined {
 export function isFeatureName(feature: string): boolean {
   return featureName.test(feature);
 }
-
-export interface CustomerRef { id: string; stripe_customer_id: string | null; user_id: string | null }
 
 /** What one reference resolves to: the cacheable answer (also for an unknown customer). */
 export interface EntitlementView {

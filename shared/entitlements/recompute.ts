@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { preparedStatement } from '../db.js';
 import type { CatalogFile } from '../domain/index.js';
-import { computeEntitlements, type AccessPolicy, type Entitlement } from '../domain/index.js';
+import { computeEntitlements, type AccessPolicy } from '../domain/index.js';
 import { loadEntitlementInputs } from './customer-state.js';
-import type { CustomerRef } from './read.js';
+import { toStored, type CustomerRef, type StoredEntitlement } from './stored-entitlement.js';
 
 /** Why entitlements were recomputed: recorded with every change in the audit log. */
 export interface RecomputeCause {
@@ -14,14 +14,6 @@ export interface RecomputeCause {
   reconciliationRunId?: string | undefined;
   requestId?: string | undefined;
   reason?: string | undefined;
-}
-
-/** An entitlement as stored and served. */
-export interface StoredEntitlement {
-  feature: string;
-  value: true | number;
-  sources: { kind: 'subscription' | 'grant'; id: string }[];
-  expires_at: string | null;
 }
 
 /** A sync's fetch: the customer's inbox events it reflects become processed with the entitlements it stored. */
@@ -50,15 +42,6 @@ export interface EntitlementChange {
   previous: StoredEntitlement[];
   entitlements: StoredEntitlement[];
   cause: RecomputeCause;
-}
-
-export function toStored(entitlement: Entitlement): StoredEntitlement {
-  return {
-    feature: entitlement.feature,
-    value: entitlement.value,
-    sources: entitlement.sources.map((source) => ({ kind: source.kind, id: source.id })),
-    expires_at: entitlement.expiresAt ? entitlement.expiresAt.toISOString() : null,
-  };
 }
 
 /**
