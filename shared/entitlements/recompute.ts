@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { preparedStatement } from '../db.js';
 import type { CatalogFile } from '../domain/index.js';
 import { computeEntitlements, type AccessPolicy } from '../domain/index.js';
+import { markSyncedEventsProcessedSql } from '../events/inbox.js';
 import { loadEntitlementInputs } from './customer-state.js';
 import { toStored, type CustomerRef, type StoredEntitlement } from './stored-entitlement.js';
 
@@ -68,10 +69,7 @@ const storeQuery = preparedStatement<{ changed: number; version: number; previou
       :event_id::text, :grant_id::uuid, :reconciliation_run_id::uuid, :request_id::text, :reason::text
      where not exists (select 1 from previous where features = :features::jsonb)
     returning 1),
-  processed as (
-    update stripe_events set status = 'processed', processed_at = now(), last_error = null
-     where customer_id = :synced_customer::text and status in ('queued', 'failed') and received_at <= :fetch_started_at::timestamptz
-    returning type, stripe_created)
+  processed as (${markSyncedEventsProcessedSql})
   select (select count(*) from audited)::int as changed, (select version from stored) as version, (select features from previous) as previous,
     (select coalesce(json_agg(json_build_object('type', type, 'stripe_created', stripe_created)), '[]') from processed) as processed`);
 

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { internalError } from '../errors.js';
 import { afterEntitlementsStored } from '../notify/announce.js';
 import { recomputeInTransaction } from '../entitlements/recompute.js';
 import { customerForGrant } from './customer-ref.js';
@@ -24,7 +25,7 @@ export async function createGrant(context: Context, request: CreateGrantRequest,
         created_by: who.actor,
       })
       .returning<GrantRow[]>([...grantColumns]);
-    if (!grant) throw new Error('grant insert returned no row');
+    if (!grant) throw internalError('grant_not_written', 'grant insert returned no row');
     await trx('audit_log').insert({
       actor: who.actor,
       action: 'grant.created',

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { refKind } from '../entitlements/read.js';
-import { badRequest, notFound } from '../errors.js';
+import { requireRefKind } from '../entitlements/read.js';
+import { notFound } from '../errors.js';
 import type { AdminActor } from './grant-rows.js';
 
 export interface CustomerRow {
@@ -14,9 +14,7 @@ export interface CustomerRow {
 const customerColumns = ['id', 'stripe_customer_id', 'user_id', 'email', 'deleted'] as const;
 
 function columnOf(ref: string): 'stripe_customer_id' | 'user_id' {
-  const kind = refKind(ref);
-  if (!kind) throw badRequest('invalid_ref', 'the customer reference must be a Stripe customer id (cus_…) or a user id of 1–200 characters from [A-Za-z0-9_.:@|+-]', { param: 'customer' });
-  return kind;
+  return requireRefKind(ref, { param: 'customer' });
 }
 
 /** The customer a reference (`cus_…` or an app user id) names; 404 `customer_not_found` when none. */

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { afterEntitlementsStored } from '../notify/announce.js';
 import { recomputeInTransaction } from '../entitlements/recompute.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, internalError, notFound } from '../errors.js';
 import { grantColumns, type AdminActor, type GrantRow } from './grant-rows.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,7 +20,7 @@ export async function revokeGrant(context: Context, grantId: string, reason: str
     const [grant] = await trx('grants').where({ id: grantId })
       .update({ revoked_at: now, revoked_reason: reason })
       .returning<GrantRow[]>([...grantColumns]);
-    if (!grant) throw new Error('grant update returned no row');
+    if (!grant) throw internalError('grant_not_written', 'grant update returned no row');
     await trx('audit_log').insert({
       actor: who.actor,
       action: 'grant.revoked',
