@@ -1,8 +1,7 @@
 import type { Context } from '../../shared/context.js';
 import { notFound } from '../../shared/errors.js';
 import { requeueEvent, resetEventForReplay } from '../../shared/events/inbox.js';
-import type { AdminActor } from '../../shared/grants/grant-rows.js';
-import { writeAudit } from './audit.js';
+import { writeAudit, type Actor } from '../../shared/audit.js';
 
 const eventIdPattern = /^evt_\w{1,251}$/;
 
@@ -14,7 +13,7 @@ export interface ReplayResult { id: string; type: string; status: 'received'; pr
  * from the events queue (a failed one is kept forever, and BullMQ ignores an add whose id exists);
  * 3. enqueue it again. A job still waiting or running is left alone: it reads the row when it runs.
  */
-export async function replayEvent(context: Context, eventId: string, who: AdminActor): Promise<ReplayResult> {
+export async function replayEvent(context: Context, eventId: string, who: Actor): Promise<ReplayResult> {
   // The inbox holds only Stripe event ids; anything else (a NUL byte included, which Postgres refuses in text) names no event.
   if (!eventIdPattern.test(eventId)) throw notFound('event_not_found', `no event ${eventId} in the inbox`);
   const before = await context.db.transaction(async (trx) => {
