@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { badRequest } from '../../shared/errors.js';
-import { isFeatureName, refKind } from '../../shared/entitlements/read.js';
+import { isFeatureName, requireRefKind } from '../../shared/entitlements/read.js';
 import { check, consume, readBalance, type UsageAnswer } from '../../shared/usage/consume.js';
 import { reserve, settleReservation } from '../../shared/usage/reservations.js';
 import { checkSchema, commitSchema, consumeSchema, reserveSchema } from '../../shared/usage/usage-requests.js';
@@ -13,7 +13,7 @@ export const replayedHeader = 'Idempotent-Replayed';
 
 function refParam(req: Request): string {
   const ref = String(req.params.ref);
-  if (!refKind(ref)) throw badRequest('invalid_ref', 'the customer reference must be a Stripe customer id (cus_…) or a user id of 1–200 characters from [A-Za-z0-9_.:@|+-]');
+  requireRefKind(ref);
   return ref;
 }
 

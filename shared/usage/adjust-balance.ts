@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AdminActor } from '../grants/grant-rows.js';
+import { writeAudit, type Actor } from '../audit.js';
 import { requireCustomer } from '../grants/customer-ref.js';
 import { idempotencyConflict } from './admit.js';
 import { readBalance } from './consume.js';
@@ -13,7 +13,7 @@ import { requireMetered, resolveTarget, type UsageDeps } from './usage-target.js
  * transaction; then Redis follows. Not admission-checked: a debit may take the balance below zero.
  * With a key, a retry returns the first answer (`replayed`), another body under it is a 422.
  */
-export async function adjustBalance(deps: UsageDeps, request: AdjustRequest, who: AdminActor, now = new Date()) {
+export async function adjustBalance(deps: UsageDeps, request: AdjustRequest, who: Actor, now = new Date()) {
   requireMetered(deps.context, request.feature);
   const customer = await requireCustomer(deps.context.db, request.customer);
   const target = await resolveTarget(deps, request.customer, request.feature, now);
@@ -27,10 +27,7 @@ export async function adjustBalance(deps: UsageDeps, request: AdjustRequest, who
     })).onConflict(['customer_id', 'idempotency_key']).ignore().returning<{ id: string }[]>('id');
     if (!row) return undefined;
     entry.id = String(row.id);
-    await trx('audit_log').insert({
-      actor: who.actor, action: 'balance.adjusted', subject_type: 'usage_ledger', subject_id: entry.id, customer_id: customer.id,
-      before: null, after: JSON.stringify(entry), request_id: who.requestId ?? null, reason: request.reason,
-    });
+    await writeAudit(trx, who, { action: 'balance.adjusted', subjectType: 'usage_ledger', subjectId: entry.id, customerId: customer.id, after: entry, reason: request.reason });
     return row;
   });
   if (!written) {

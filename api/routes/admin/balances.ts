@@ -4,7 +4,7 @@ import { requireCustomer } from '../../../shared/grants/customer-ref.js';
 import { adjustBalance } from '../../../shared/usage/adjust-balance.js';
 import { adjustSchema } from '../../../shared/usage/usage-requests.js';
 import type { UsageDeps } from '../../../shared/usage/usage-target.js';
-import { adminActor } from '../../admin/audit.js';
+import { adminActor } from '../../admin/admin-actor.js';
 import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
 import { parseInput } from '../../admin/parse-input.js';
 import { replayedHeader } from '../usage.js';
