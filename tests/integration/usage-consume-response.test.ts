@@ -40,6 +40,14 @@ test('consumption counts down to a 402 that writes nothing; a retry replays the 
   t.like(balance.body, { feature: 'api_calls', granted: 10, used: 10, remaining: 0 });
   const all = await call<{ data: BalanceBody[] }>(url, `/v1/customers/${customer.stripeId}/balances`, { key: reader });
   t.deepEqual(all.body.data.map((entry) => [entry.feature, entry.granted]), [['api_calls', 10], ['emails', 0], ['minutes', 0], ['tokens', 0]]);
+  const entitlements = await call<{ entitlements: { feature: string }[]; balances: BalanceBody[] }>(url, `/v1/customers/${customer.stripeId}/entitlements`, { key: reader });
+  t.deepEqual(entitlements.body.balances, all.body.data, 'the entitlements read carries each metered balance');
+  const unchanged = await call(url, `/v1/customers/${customer.stripeId}/entitlements`, { key: reader, headers: { 'if-none-match': entitlements.headers.get('etag') ?? '' } });
+  t.is(unchanged.status, 304);
+  await consumeCall(url, writer, customer.stripeId, { feature: 'emails', amount: 1, idempotency_key: key() });
+  const moved = await call(url, `/v1/customers/${customer.stripeId}/entitlements`, { key: reader, headers: { 'if-none-match': entitlements.headers.get('etag') ?? '' } });
+  t.is(moved.status, 200, 'a balance change changes the tag');
+  t.is((await call<{ balances?: unknown }>(url, '/v1/customers/cus_nobodyhere/entitlements', { key: reader })).body.balances, undefined, 'no balances for an unknown customer');
 });
 
 test('overage allow records past the allowance; cap records what is left, then refuses; check does not consume', async (t) => {
