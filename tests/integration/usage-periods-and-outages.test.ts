@@ -72,6 +72,9 @@ test('Postgres down: consumption answers 503 and counts nothing; afterwards the 
   await proxy.stop();
   const refused = await Promise.all(Array.from({ length: 4 }, (_, i) => consumeCall(url, writer, customer.stripeId, { feature: 'api_calls', amount: 5, idempotency_key: `down-${i}` })));
   t.deepEqual(refused.map((answer) => answer.status), [503, 503, 503, 503]);
+  const hold = await call(url, `/v1/customers/${customer.stripeId}/reservations`, { method: 'POST', key: writer, body: { feature: 'api_calls', amount: 5, ttl_seconds: 60, idempotency_key: 'hold-down' } });
+  t.is(hold.status, 503);
+  t.like(hold.body, { error: { code: 'ledger_unavailable' } });
   await proxy.start();
   await eventually(async () => (await call<BalanceBody>(url, `/v1/customers/${customer.stripeId}/balances/api_calls`, { key: reader })).status === 200);
   t.like((await call<BalanceBody>(url, `/v1/customers/${customer.stripeId}/balances/api_calls`, { key: reader })).body, { used: 5, remaining: 45 });
