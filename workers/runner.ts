@@ -40,7 +40,7 @@ type AnyProcessor = QueueProcessor<Record<string, unknown>>;
  * by hand) fails permanently.
  */
 export function byJobName<Jobs>(queue: ConsumedQueue, handlers: JobHandlers<Jobs>): QueueProcessor<Jobs>['run'] {
-  return (context, job) => {
+  return async (context, job) => {
     if (!Object.hasOwn(handlers, job.name)) throw new PermanentError(`the ${queue} queue has no job named ${job.name}`, 'unknown_job');
     return handlers[job.name](context, job);
   };
