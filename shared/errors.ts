@@ -56,7 +56,8 @@ const transientNetworkCodes = new Set([
   'ESOCKETTIMEDOUT', 'ECONNABORTED',
 ]);
 
-function hasCode(error: unknown): error is { code: unknown } {
+/** Whether the error carries a `code` (Postgres, Node's network errors, AppError). */
+export function hasCode(error: unknown): error is { code: unknown } {
   return typeof error === 'object' && error !== null && 'code' in error;
 }
 
@@ -81,25 +82,4 @@ export class PermanentError extends AppError {
     super(500, 'internal', code, message, undefined, options);
     this.name = 'PermanentError';
   }
-}
-
-interface StripeLikeError { type?: unknown; statusCode?: unknown }
-
-/**
- * Transient: network, Postgres connection classes, Stripe 429/5xx and connection errors, Redis
- * hiccups. Permanent: {@link PermanentError}, 4xx {@link AppError}s, Stripe 4xx other than 429,
- * Postgres data errors (classes 22, 23). Unknown errors count as transient: retrying is the safe default.
- */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof PermanentError) return false;
-  if (error instanceof AppError) return error.status >= 500 || error.status === 429;
-  if (isConnectionError(error) || isPoolTimeout(error)) return true;
-  const stripe = error as StripeLikeError;
-  if (typeof stripe.type === 'string' && stripe.type.startsWith('Stripe')) {
-    if (stripe.type === 'StripeConnectionError' || stripe.type === 'StripeAPIError' || stripe.type === 'StripeRateLimitError') return true;
-    const status = typeof stripe.statusCode === 'number' ? stripe.statusCode : 500;
-    return status === 429 || status >= 500;
-  }
-  if (hasCode(error) && typeof error.code === 'string' && /^2[23][0-9A-Z]{3}$/.test(error.code)) return false;
-  return true;
 }

@@ -1,12 +1,12 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Context } from '../shared/context.js';
 import { withCorrelation } from '../shared/correlation.js';
-import { isTransient, PermanentError } from '../shared/errors.js';
+import { PermanentError } from '../shared/errors.js';
 import { hasJobSchema, jobDataProblem } from '../shared/job-data.js';
 import type { ConsumedQueue, QueueJobs } from '../shared/queue-jobs.js';
 import { queueNames } from '../shared/queues.js';
 import { createRedis, type Redis } from '../shared/redis.js';
-import { backoffDelayMs, decideJobFailure, jobRetryPolicy, retryAfterMs } from '../shared/retry-policy.js';
+import { askedWaitMs, backoffDelayMs, decideJobFailure, isTransient, jobRetryPolicy } from '../shared/retry-policy.js';
 import { trackRunning } from './running-jobs.js';
 
 /** Data every job may carry: the correlation id of the request or job that caused it. */
@@ -40,7 +40,7 @@ type AnyProcessor = QueueProcessor<Record<string, unknown>>;
  * by hand) fails permanently.
  */
 export function byJobName<Jobs>(queue: ConsumedQueue, handlers: JobHandlers<Jobs>): QueueProcessor<Jobs>['run'] {
-  return (context, job) => {
+  return async (context, job) => {
     if (!Object.hasOwn(handlers, job.name)) throw new PermanentError(`the ${queue} queue has no job named ${job.name}`, 'unknown_job');
     return handlers[job.name](context, job);
   };
@@ -56,12 +56,6 @@ export interface RunningWorker {
   connection: Redis;
   /** The jobs this worker is running now (a stop releases those that outlast it). */
   active: Set<Job>;
-}
-
-/** A wait Stripe asked for on the error that failed the attempt (a 429's `Retry-After`), in ms. */
-function askedWaitMs(error: unknown): number | undefined {
-  const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
-  return headers ? retryAfterMs(headers['retry-after']) : undefined;
 }
 
 export function startWorkers(context: Context, table: ProcessorTable): RunningWorker[] {
@@ -130,7 +124,7 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
         stalledInterval: config.JOB_LOCK_MS,
         maxStalledCount: 2,
         settings: {
-          // Jobs name the capped backoff (shared/queues.ts): capped exponential with jitter; a wait
+          // Jobs name the capped backoff (shared/retry-policy.ts): capped exponential with jitter; a wait
           // Stripe asked for (Retry-After) is never cut short.
           backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
             Math.max(backoffDelayMs(attemptsMade, policy.backoff), askedWaitMs(error) ?? 0),

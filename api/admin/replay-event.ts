@@ -13,7 +13,7 @@ export interface ReplayResult { id: string; type: string; status: 'received'; pr
  * from the events queue (a failed one is kept forever, and BullMQ ignores an add whose id exists);
  * 3. enqueue it again. A job still waiting or running is left alone: it reads the row when it runs.
  */
-export async function replayEvent(context: Context, eventId: string, who: Actor): Promise<ReplayResult> {
+export async function replayEvent(context: Pick<Context, 'db' | 'queues'>, eventId: string, who: Actor): Promise<ReplayResult> {
   // The inbox holds only Stripe event ids; anything else (a NUL byte included, which Postgres refuses in text) names no event.
   if (!eventIdPattern.test(eventId)) throw notFound('event_not_found', `no event ${eventId} in the inbox`);
   const before = await context.db.transaction(async (trx) => {

@@ -98,7 +98,7 @@ export function webhookRoutes(context: Context): Router {
     metrics.webhookEvents.inc({ type: handled ? parsed.type : 'unhandled', outcome });
     if (isNew && handled) {
       try {
-        await withTimeout(enqueueEvent(context.queues, { id: parsed.id, type: parsed.type, correlationId }), 1500, 'enqueue');
+        await withTimeout(enqueueEvent(context.queues, { id: parsed.id, type: parsed.type, correlationId }), config.WEBHOOK_ENQUEUE_TIMEOUT_MS, 'enqueue');
       } catch (error) {
         logger.warn('event recorded but not enqueued; the relay will enqueue it', { eventId: parsed.id, error });
       }

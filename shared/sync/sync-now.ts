@@ -3,7 +3,7 @@ import type { RecomputeCause } from '../entitlements/recompute.js';
 import type { RefKind } from '../entitlements/read.js';
 import type { CustomerRef, StoredEntitlement } from '../entitlements/stored-entitlement.js';
 import { AppError, notFound } from '../errors.js';
-import { syncCustomer, type SyncResult } from './customer-sync.js';
+import { syncCustomer, type SyncResult } from './sync-customer.js';
 
 export interface SyncNowResult { customer: CustomerRef; entitlements: StoredEntitlement[]; version: number; changed: boolean }
 

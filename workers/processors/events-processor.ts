@@ -8,7 +8,7 @@ import { enqueueSync } from '../jobs.js';
 import type { EventsJobs } from '../../shared/queue-jobs.js';
 import type { QueueProcessor } from '../runner.js';
 import { eventObject } from './events/event-object.js';
-import { familyProcessors } from './events/registry.js';
+import { familyProcessors } from './events/family-processors.js';
 
 /**
  * One Stripe event: load it from the inbox → its family decides → apply. A customer-level change

@@ -2,10 +2,10 @@ import type { Context } from '../../shared/context.js';
 import { deleteFinishedEvents } from '../../shared/events/inbox.js';
 import type { MaintenanceJobs } from '../../shared/queue-jobs.js';
 import { byJobName, type JobHandlers, type QueueProcessor } from '../runner.js';
-import { grantExpirySchedule, grantExpiryTask, runGrantExpirySweep } from './grant-expiry.js';
+import { grantExpiryTask, runGrantExpirySweep } from './grant-expiry.js';
 
 /** Prunes processed and ignored inbox rows older than the retention; dead rows stay until replayed. */
-export async function pruneInbox(context: Context, now = new Date()): Promise<number> {
+export async function pruneInbox(context: Pick<Context, 'config' | 'db'>, now = new Date()): Promise<number> {
   return deleteFinishedEvents(context.db, new Date(now.getTime() - context.config.INBOX_RETENTION_DAYS * 86_400_000));
 }
 
@@ -20,9 +20,9 @@ export const maintenanceProcessor: QueueProcessor<MaintenanceJobs> = {
 };
 
 /** Idempotent: job schedulers are upserted by id, so every worker start may call this. */
-export async function scheduleMaintenance(context: Context): Promise<void> {
-  await context.queues.maintenance.upsertJobScheduler('prune-inbox', { pattern: '41 4 * * *' }, { name: 'prune-inbox' });
-  await context.queues.maintenance.upsertJobScheduler(grantExpiryTask, grantExpirySchedule, { name: grantExpiryTask });
+export async function scheduleMaintenance(context: Pick<Context, 'config' | 'queues'>): Promise<void> {
+  await context.queues.maintenance.upsertJobScheduler('prune-inbox', { pattern: context.config.INBOX_PRUNE_CRON }, { name: 'prune-inbox' });
+  await context.queues.maintenance.upsertJobScheduler(grantExpiryTask, { every: context.config.GRANT_SWEEP_INTERVAL_MS }, { name: grantExpiryTask });
   // The inbox relay now runs on a timer in every worker (workers/housekeeping.ts): drop its old scheduler.
   await context.queues.maintenance.removeJobScheduler('relay-inbox');
 }

@@ -10,7 +10,7 @@ import { byJobName, type QueueProcessor } from '../runner.js';
  * A scheduled job carries no run id: its first attempt creates the run row and writes the id into
  * the job, so a retry or a stalled re-run resumes that same run.
  */
-async function runIdOf(context: Context, job: Job<ReconcileJobData, unknown, 'reconcile'>): Promise<string> {
+async function runIdOf(context: Pick<Context, 'db'>, job: Job<ReconcileJobData, unknown, 'reconcile'>): Promise<string> {
   if (job.data.runId) return job.data.runId;
   const [{ id }] = await context.db('reconciliation_runs').insert({ trigger: 'schedule', params: '{}', status: 'queued' }).returning<{ id: string }[]>('id');
   await job.updateData({ ...job.data, runId: id });

@@ -10,7 +10,7 @@ async function stateOf(job: Job | undefined): Promise<string> {
 }
 
 /** Whether a sync of the customer is waiting, delayed for a retry, or running. */
-async function syncOnItsWay(context: Context, stripeCustomerId: string): Promise<boolean> {
+async function syncOnItsWay(context: Pick<Context, 'queues'>, stripeCustomerId: string): Promise<boolean> {
   const jobId = await context.queues.sync.getDeduplicationJobId(syncDeduplicationId(stripeCustomerId));
   return jobId !== null && pendingJobStates.has(await stateOf(await context.queues.sync.getJob(jobId)));
 }

@@ -1,6 +1,6 @@
 import { recomputeCustomer } from '../../shared/entitlements/recompute-customer.js';
 import type { SyncJobs } from '../../shared/queue-jobs.js';
-import { syncCustomer } from '../../shared/sync/customer-sync.js';
+import { syncCustomer } from '../../shared/sync/sync-customer.js';
 import { markCustomerEventsDead, markCustomerEventsFailed } from '../../shared/events/inbox.js';
 import { byJobName, type JobHandlers, type QueueProcessor } from '../runner.js';
 
