@@ -68,6 +68,8 @@ const fields = z.object({
   CATALOG_FILE: z.string().min(1).optional(),
   /** Hours a past_due subscription keeps access, from when it was first seen past due. @defaultValue 72 */
   PAST_DUE_GRACE_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
+  /** What a dispute on the charge paying a subscription's latest invoice does to access: `revoke_on_open` (from the dispute or inquiry being opened until it is won), `revoke_on_lost` (only once lost), `ignore`. A dispute won restores access. @defaultValue revoke_on_open */
+  DISPUTE_POLICY: z.enum(['revoke_on_open', 'revoke_on_lost', 'ignore']).default('revoke_on_open'),
   /** Redis TTL of cached entitlements, never past the next change. @defaultValue 300 */
   ENTITLEMENT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** How long a verified API key stays cached in-process (a revoked key stops within this). @defaultValue 30 */

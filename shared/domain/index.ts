@@ -1,6 +1,8 @@
 export type {
   AccessPolicy,
   CustomerState,
+  DisputePolicy,
+  DisputeStatus,
   Entitlement,
   EntitlementSet,
   EntitlementSource,
@@ -10,7 +12,7 @@ export type {
   SubscriptionState,
   SubscriptionStatus,
 } from './types.js';
-export { subscriptionAccess, type SubscriptionAccess } from './access-policy.js';
+export { disputeDenies, subscriptionAccess, type SubscriptionAccess } from './access-policy.js';
 export {
   featuresForItem,
   planMatchesItem,

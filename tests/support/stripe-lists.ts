@@ -126,6 +126,7 @@ export async function seedMirror(context: Context, state: StripeState, stripeCus
       subscriptions: [...state.subscriptions.values()].filter((sub) => sub.customer === id) as unknown as CustomerSnapshot['subscriptions'],
       refundedCharges: new Set(),
       refundedIntents: new Set(),
+      disputes: new Map(),
     };
     await context.db.transaction(async (trx) => {
       const customerId = await writeSnapshot(trx, snapshot);

@@ -32,6 +32,8 @@ export class StripeState {
   /** Lookup keys of each customer's active entitlements, as Stripe computes them. */
   readonly activeEntitlements = new Map<string, string[]>();
   readonly calls: string[] = [];
+  /** Orders disputes opened within one second, newest last. */
+  private disputeSequence = 0;
   /** The customer of each customer-scoped subscription list: a sync of that customer. */
   readonly listedFor: string[] = [];
 
@@ -124,9 +126,20 @@ export class StripeState {
     const charge = this.charges.get(chargeId);
     if (!charge) throw new Error(`no ${chargeId}`);
     const id = uid('dp');
-    this.disputes.set(id, { id, object: 'dispute', charge: chargeId, amount: charge.amount, currency: 'usd', status: 'needs_response', reason: 'fraudulent', payment_intent: charge.payment_intent, ...fields });
+    this.disputeSequence += 1;
+    this.disputes.set(id, {
+      id, object: 'dispute', charge: chargeId, amount: charge.amount, currency: 'usd', status: 'needs_response', reason: 'fraudulent',
+      payment_intent: charge.payment_intent, created: now() + this.disputeSequence, ...fields,
+    });
     charge.disputed = true;
     return id;
+  }
+
+  /** Moves a dispute on (`under_review`, `won`, `lost`…), as the card network's process does. */
+  disputeStatus(disputeId: string, status: string): void {
+    const dispute = this.disputes.get(disputeId);
+    if (!dispute) throw new Error(`no ${disputeId}`);
+    dispute.status = status;
   }
 
   /** A completed Checkout Session, kept for `GET /v1/checkout/sessions/:id`. */
@@ -159,7 +172,7 @@ export class StripeState {
   /** True when this state holds an object the request names (path id or `customer` filter). */
   owns(url: string): boolean {
     const { pathname, searchParams } = new URL(url, 'https://api.stripe.com');
-    const ids = [...pathname.split('/'), searchParams.get('customer') ?? ''].filter((part) => /^[a-z]+_\w+$/.test(part));
+    const ids = [...pathname.split('/'), searchParams.get('customer') ?? '', searchParams.get('charge') ?? ''].filter((part) => /^[a-z]+_\w+$/.test(part));
     const kinds = [this.customers, this.subscriptions, this.charges, this.products, this.prices, this.invoices, this.refunds, this.disputes, this.checkoutSessions];
     return ids.some((id) => kinds.some((kind) => kind.has(id)));
   }
@@ -202,6 +215,11 @@ export class StripeState {
     if ((match = /^\/v1\/prices\/([^/]+)$/.exec(pathname))) return this.prices.has(match[1]) ? [200, this.prices.get(match[1])!] : missing('price');
     if ((match = /^\/v1\/invoices\/([^/]+)$/.exec(pathname))) return this.invoices.has(match[1]) ? [200, this.invoices.get(match[1])!] : missing('invoice');
     if ((match = /^\/v1\/refunds\/([^/]+)$/.exec(pathname))) return this.refunds.has(match[1]) ? [200, this.refunds.get(match[1])!] : missing('refund');
+    if (pathname === '/v1/disputes') {
+      // Newest first, as Stripe lists.
+      const charge = searchParams.get('charge');
+      return list([...this.disputes.values()].filter((dispute) => charge === null || dispute.charge === charge).sort((a, b) => (b.created as number) - (a.created as number)));
+    }
     if ((match = /^\/v1\/disputes\/([^/]+)$/.exec(pathname))) return this.disputes.has(match[1]) ? [200, this.disputes.get(match[1])!] : missing('dispute');
     if ((match = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(pathname))) return this.checkoutSessions.has(match[1]) ? [200, this.checkoutSessions.get(match[1])!] : missing('checkout session');
     return [404, { error: { type: 'invalid_request_error', message: `unrouted ${method} ${pathname}` } }];
