@@ -34,6 +34,8 @@ export class StripeState {
   readonly calls: string[] = [];
   /** Orders disputes opened within one second, newest last. */
   private disputeSequence = 0;
+  /** Orders refunds made within one second, newest last. */
+  private refundSequence = 0;
   /** The customer of each customer-scoped subscription list: a sync of that customer. */
   readonly listedFor: string[] = [];
 
@@ -103,7 +105,8 @@ export class StripeState {
     const amount = options.amount ?? (charge.amount as number);
     const status = options.status ?? 'succeeded';
     const id = uid('re');
-    this.refunds.set(id, { id, object: 'refund', charge: chargeId, amount, currency: 'usd', status, payment_intent: charge.payment_intent });
+    this.refundSequence += 1;
+    this.refunds.set(id, { id, object: 'refund', charge: chargeId, amount, currency: 'usd', status, payment_intent: charge.payment_intent, created: now() + this.refundSequence });
     if (status !== 'failed') {
       const refunded = Math.min(charge.amount as number, (charge.amount_refunded as number) + amount);
       Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
