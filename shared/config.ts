@@ -117,6 +117,10 @@ const fields = z.object({
   SYNC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   /** `POST /v1/customers/:ref/sync` calls one API key may make at once above the sustained rate. @defaultValue 10 */
   SYNC_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** When a plan change to a plan costing more per day applies (`now`, prorated; or `period_end`); a request's `apply` overrides it. @defaultValue now */
+  PLAN_UPGRADE_APPLIES: z.enum(['now', 'period_end']).default('now'),
+  /** When a plan change to a plan costing less per day applies; `period_end` goes through a subscription schedule. @defaultValue period_end */
+  PLAN_DOWNGRADE_APPLIES: z.enum(['now', 'period_end']).default('period_end'),
   /** Largest quantity accepted for a checkout. @defaultValue 1000 */
   CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Mark the admin session cookie `Secure` (sent over HTTPS only); behind a TLS proxy the api itself sees plain HTTP. @defaultValue true when NODE_ENV=production, else only for requests that arrived over TLS */

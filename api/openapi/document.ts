@@ -4,6 +4,7 @@ import { entitlementPaths } from './paths/entitlements.js';
 import { operationPaths } from './paths/operations.js';
 import { sessionPaths } from './paths/sessions.js';
 import { streamPaths } from './paths/stream.js';
+import { subscriptionPaths } from './paths/subscription.js';
 import { webhookEndpointPaths } from './paths/webhook-endpoints.js';
 import type { OpenApiDocument } from './types.js';
 
@@ -42,6 +43,7 @@ export const openApiDocument: OpenApiDocument = {
     ...operationPaths,
     ...entitlementPaths,
     ...sessionPaths,
+    ...subscriptionPaths,
     ...streamPaths,
     ...adminPaths,
     ...webhookEndpointPaths,

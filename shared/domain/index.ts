@@ -16,6 +16,8 @@ export { disputeDenies, subscriptionAccess, type SubscriptionAccess } from './ac
 export {
   featuresForItem,
   planMatchesItem,
+  quantityLimits,
+  type QuantityLimits,
   type Catalog,
   type CatalogPlan,
   type PlanFeatureValue,

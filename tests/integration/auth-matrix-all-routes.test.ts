@@ -44,6 +44,10 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /v1/checkout/sessions': { scope: 'write' },
   'POST /v1/portal/sessions': { scope: 'write' },
   'POST /v1/customers/:ref/sync': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/preview': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/change': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/cancel': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/resume': { scope: 'write' },
   // Every customer's stream (one customer's, `?customer=`, needs scope read: the stream tests cover it).
   // The probe's bad resume id makes an admitted request answer 400 instead of holding a stream open.
   'GET /v1/stream': { scope: 'stream', probes: [{ method: 'GET', path: '/v1/stream?last_event_id=not-an-id' }] },

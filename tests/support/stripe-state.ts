@@ -55,7 +55,7 @@ export class StripeState {
     if (invoice?.status === 'paid' && !this.charges.has(chargeId)) this.charge(customer, { id: chargeId });
     this.subscriptions.set(id, {
       id, object: 'subscription', customer, status: spec.status ?? 'active', cancel_at_period_end: spec.cancelAtPeriodEnd ?? false,
-      cancel_at: null, canceled_at: null, ended_at: null, trial_end: null, currency: 'usd', metadata: {}, created: spec.created ?? now(), livemode: false,
+      cancel_at: null, canceled_at: null, ended_at: null, trial_end: null, schedule: null, currency: 'usd', metadata: {}, created: spec.created ?? now(), livemode: false,
       items: {
         object: 'list', has_more: false, url: `/v1/subscription_items?subscription=${id}`,
         data: spec.items.map((item, index) => ({
@@ -168,8 +168,8 @@ export class StripeState {
     this.products.set(id, { product: { id, object: 'product', name: id, active: true, metadata: {}, ...fields }, features });
   }
 
-  price(id: string, product: string, lookupKey: string | null): void {
-    this.prices.set(id, { id, object: 'price', product, lookup_key: lookupKey, active: true, unit_amount: 1500, currency: 'usd', recurring: { interval: 'month' } });
+  price(id: string, product: string, lookupKey: string | null, fields: Json = {}): void {
+    this.prices.set(id, { id, object: 'price', product, lookup_key: lookupKey, active: true, unit_amount: 1500, currency: 'usd', recurring: { interval: 'month', interval_count: 1 }, ...fields });
   }
 
   /** True when this state holds an object the request names (path id or `customer` filter). */
@@ -215,6 +215,10 @@ export class StripeState {
       return list((entry?.features ?? []).map((key) => ({ id: uid('prodft'), object: 'product_feature', entitlement_feature: { id: uid('feat'), object: 'entitlements.feature', lookup_key: key, name: key, active: true } })));
     }
     if ((match = /^\/v1\/products\/([^/]+)$/.exec(pathname))) return this.products.has(match[1]) ? [200, this.products.get(match[1])!.product] : missing('product');
+    if (pathname === '/v1/prices') {
+      const keys = [...searchParams].filter(([key]) => key.startsWith('lookup_keys[')).map(([, value]) => value);
+      return list([...this.prices.values()].filter((price) => keys.includes(price.lookup_key as string) && price.active === true));
+    }
     if ((match = /^\/v1\/prices\/([^/]+)$/.exec(pathname))) return this.prices.has(match[1]) ? [200, this.prices.get(match[1])!] : missing('price');
     if ((match = /^\/v1\/invoices\/([^/]+)$/.exec(pathname))) return this.invoices.has(match[1]) ? [200, this.invoices.get(match[1])!] : missing('invoice');
     if ((match = /^\/v1\/refunds\/([^/]+)$/.exec(pathname))) return this.refunds.has(match[1]) ? [200, this.refunds.get(match[1])!] : missing('refund');
