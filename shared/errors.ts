@@ -1,3 +1,5 @@
+import knex from 'knex';
+
 /**
  * One error family for HTTP and jobs. Each error has a stable `code`, an HTTP `status` and a
  * `type` (the class of problem). Jobs classify errors by class and code, never by message text.
@@ -20,8 +22,9 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AppError';
   }
 
@@ -39,6 +42,8 @@ export const notFound = (code: string, message: string) => new AppError(404, 'no
 export const conflict = (code: string, message: string, details?: Record<string, unknown>) =>
   new AppError(409, 'conflict', code, message, details);
 export const unavailable = (code: string, message: string) => new AppError(503, 'unavailable', code, message);
+/** A broken promise of the service's own code (a statement that returned nothing it must return). */
+export const internalError = (code: string, message: string) => new AppError(500, 'internal', code, message);
 
 /** Postgres error classes that mean "try again": connection (08), resources (53), operator intervention (57), serialization (40). */
 const transientPgClasses = new Set(['08', '53', '57', '40']);
@@ -60,13 +65,16 @@ export function isConnectionError(error: unknown): boolean {
 
 /** knex raises its own error when no pool connection can be had in time. */
 export function isPoolTimeout(error: unknown): boolean {
-  return error instanceof Error && error.name === 'KnexTimeoutError';
+  return error instanceof knex.KnexTimeoutError;
 }
 
-/** A failure that retrying cannot fix (bad data, a Stripe 4xx): the job fails at once. */
-export class PermanentError extends Error {
-  constructor(message: string, readonly code = 'permanent_failure', options?: { cause?: unknown }) {
-    super(message, options);
+/**
+ * A failure that retrying cannot fix (bad data, a Stripe 4xx): the job fails at once. A job
+ * failure, not an answer to a request: over HTTP it would be an internal error.
+ */
+export class PermanentError extends AppError {
+  constructor(message: string, code = 'permanent_failure', options?: { cause?: unknown }) {
+    super(500, 'internal', code, message, undefined, options);
     this.name = 'PermanentError';
   }
 }

@@ -8,8 +8,6 @@ export const queueNames = {
   events: 'events',
   /** Per-customer sync, deduplicated by customer while waiting. */
   sync: 'sync',
-  /** Product/price/feature sync. */
-  catalog: 'catalog',
   /** Reconciliation and catch-up runs (job schedulers). */
   reconcile: 'reconcile',
   /** Housekeeping: inbox relay, pruning, grant expiry sweep. */

@@ -1,8 +1,6 @@
 import type { Context } from '../shared/context.js';
 import { currentCorrelation } from '../shared/correlation.js';
-
-export interface SyncJobData { stripeCustomerId: string; correlationId?: string; eventId?: string }
-export interface RecomputeJobData { customerId: string; correlationId?: string; reason?: string }
+import type { RecomputeJobData, SyncJobData } from '../shared/queue-jobs.js';
 
 /** The deduplication id of a customer's sync: while a job holds it, more adds join that job. */
 export const syncDeduplicationId = (stripeCustomerId: string): string => `sync-${stripeCustomerId}`;

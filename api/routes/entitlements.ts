@@ -2,14 +2,14 @@ import { Router, type Request, type Response } from 'express';
 import { isEntitled } from '../../shared/domain/index.js';
 import { badRequest } from '../../shared/errors.js';
 import type { EntitlementCache } from '../../shared/entitlements/cache.js';
-import { isFeatureName, refKind, weakEtag } from '../../shared/entitlements/read.js';
+import { isFeatureName, requireRefKind, weakEtag } from '../../shared/entitlements/read.js';
 import { readAtLeast } from '../../shared/entitlements/wait-for-version.js';
 import { requireScope, type KeyVerifier } from '../middleware/authenticate.js';
 import { versionTimeoutHeader, versionWait } from './version-wait.js';
 
 function refParam(req: Request): string {
   const ref = String(req.params.ref);
-  if (!refKind(ref)) throw badRequest('invalid_ref', 'the customer reference must be a Stripe customer id (cus_…) or a user id of 1–200 characters from [A-Za-z0-9_.:@|+-]');
+  requireRefKind(ref);
   return ref;
 }
 

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
-import type { RecomputeCause, StoredEntitlement } from '../entitlements/recompute.js';
+import type { RecomputeCause } from '../entitlements/recompute.js';
+import type { StoredEntitlement } from '../entitlements/stored-entitlement.js';
 import type { Stripe } from '../stripe.js';
 import { syncNow } from '../sync/sync-now.js';
 import { changeTiming } from './change-timing.js';

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { refKind } from '../entitlements/read.js';
+import { requireRefKind } from '../entitlements/read.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Stripe } from '../stripe.js';
 import { isStripeNotFound } from '../stripe-errors.js';
@@ -18,8 +18,7 @@ const live = ['active', 'trialing', 'past_due'];
 export type AuthorizeUser = (userId: string | null) => void;
 
 export async function currentSubscription(context: Context, ref: string, named: string | undefined, authorize: AuthorizeUser): Promise<{ stripeCustomerId: string; subscription: Stripe.Subscription }> {
-  const kind = refKind(ref);
-  if (!kind) throw badRequest('invalid_ref', 'the customer reference must be a Stripe customer id (cus_…) or a user id of 1–200 characters from [A-Za-z0-9_.:@|+-]');
+  const kind = requireRefKind(ref);
   const customer = await context.db('customers').where({ [kind]: ref }).whereNotNull('stripe_customer_id').first<{ id: string; stripe_customer_id: string; user_id: string | null } | undefined>('id', 'stripe_customer_id', 'user_id');
   if (!customer) throw notFound('customer_not_found', `${kind === 'user_id' ? 'user' : 'customer'} ${ref} has no billing customer here; start a checkout first`);
   authorize(customer.user_id);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
+import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
 import { withTimeout } from '../../shared/lifecycle.js';
 import { scrapeSum } from '../support/chaos/api-metrics.js';
 import { DeliveryLedger } from '../support/chaos/delivery-ledger.js';

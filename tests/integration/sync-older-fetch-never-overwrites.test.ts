@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
+import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
 import { syncCustomer } from '../../shared/sync/customer-sync.js';
 import { catalogFile } from '../support/catalog.js';
 import { eventually } from '../support/processes.js';

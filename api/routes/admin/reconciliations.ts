@@ -4,7 +4,8 @@ import type { Context } from '../../../shared/context.js';
 import { notFound } from '../../../shared/errors.js';
 import { requestReconciliation } from '../../../shared/reconcile/request.js';
 import { loadRun } from '../../../shared/reconcile/runs.js';
-import { adminActor, writeAudit } from '../../admin/audit.js';
+import { writeAudit } from '../../../shared/audit.js';
+import { adminActor } from '../../admin/admin-actor.js';
 import { parseInput } from '../../admin/parse-input.js';
 
 const requestBody = z.strictObject({

@@ -1,6 +1,7 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { readCookie, sessionCookie, sessionCookieOptions, sessionTtlSeconds, type AdminSessions } from '../../admin/admin-sessions.js';
-import { adminActor, writeAudit } from '../../admin/audit.js';
+import { writeAudit } from '../../../shared/audit.js';
+import { adminActor } from '../../admin/admin-actor.js';
 import { crossOriginProblem, crossOriginRefused } from '../../admin/same-origin.js';
 import type { Context } from '../../../shared/context.js';
 import { authenticatedKey } from '../../middleware/authenticate.js';

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { computeEntitlements, type AccessPolicy, type Catalog, type CatalogPlan, type CustomerState, type DisputeStatus, type SubscriptionState, type SubscriptionStatus } from '../../../shared/domain/index.js';
-import { toStored, type StoredEntitlement } from '../../../shared/entitlements/recompute.js';
+import { toStored, type StoredEntitlement } from '../../../shared/entitlements/stored-entitlement.js';
 import type { SimStore } from '../../../tools/stripe-sim/store.js';
 
 const idOf = (value: string | { id: string } | null | undefined): string | null => (value == null ? null : typeof value === 'string' ? value : value.id);

@@ -1,7 +1,8 @@
 import type { ApiRoutes } from '../api.js';
 import type { SimContext } from '../context.js';
 import { inRange, newestFirst, paginate } from '../list.js';
-import { idOf, mustGet } from '../ops/lookup.js';
+import { idOf } from '../id-of.js';
+import { mustGet } from '../ops/lookup.js';
 import { closeDispute, createRefund } from '../ops/refunds.js';
 import { mergeMetadata, optInt, optString } from '../params.js';
 
