@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { checkoutRoutes } from './routes/checkout.js';
+import { subscriptionChangeRoutes } from './routes/subscription-changes.js';
 import { customerSyncRoutes } from './routes/customer-sync.js';
 import { entitlementRoutes } from './routes/entitlements.js';
 import { healthRoutes } from './routes/health.js';
@@ -47,6 +48,7 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   app.use(checkoutRoutes(context, verify));
   app.use(portalRoutes(context, verify));
   app.use(customerSyncRoutes(context, verify));
+  app.use(subscriptionChangeRoutes(context, verify));
   app.use(streamRoutes(context, verify, options.feed ?? new ChangeFeed(context)));
   // Admin JSON routes (scope admin) and Bull Board at /admin/queues behind the same keys.
   app.use(adminRoutes(context, verify, usage));

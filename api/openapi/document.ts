@@ -5,6 +5,7 @@ import { operationPaths } from './paths/operations.js';
 import { sessionPaths } from './paths/sessions.js';
 import { streamPaths } from './paths/stream.js';
 import { usagePaths } from './paths/usage.js';
+import { subscriptionPaths } from './paths/subscription.js';
 import { webhookEndpointPaths } from './paths/webhook-endpoints.js';
 import type { OpenApiDocument } from './types.js';
 
@@ -45,6 +46,7 @@ export const openApiDocument: OpenApiDocument = {
     ...entitlementPaths,
     ...usagePaths,
     ...sessionPaths,
+    ...subscriptionPaths,
     ...streamPaths,
     ...adminPaths,
     ...webhookEndpointPaths,

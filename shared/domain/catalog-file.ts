@@ -99,6 +99,9 @@ const catalogFileSchema = z.strictObject(
           features: refuseProtoKey.pipe(
             z.record(z.string().min(1), featureValueSchema, { error: missingOr('must be an object of feature → value') }),
           ),
+          quantity: z.strictObject({ min: z.int().min(0).optional(), max: z.int().min(1).optional() }, { error: 'must be an object with "min" and/or "max" (whole numbers)' })
+            .refine((limits) => limits.min === undefined || limits.max === undefined || limits.min <= limits.max, { error: 'min must not be above max' })
+            .optional(),
         },
         { error: missingOr('must be an object with "match" and "features"') },
       ),

@@ -1,6 +1,8 @@
 export type {
   AccessPolicy,
   CustomerState,
+  DisputePolicy,
+  DisputeStatus,
   Entitlement,
   EntitlementSet,
   EntitlementSource,
@@ -10,10 +12,12 @@ export type {
   SubscriptionState,
   SubscriptionStatus,
 } from './types.js';
-export { subscriptionAccess, type SubscriptionAccess } from './access-policy.js';
+export { disputeDenies, subscriptionAccess, type SubscriptionAccess } from './access-policy.js';
 export {
   featuresForItem,
   planMatchesItem,
+  quantityLimits,
+  type QuantityLimits,
   type Catalog,
   type CatalogPlan,
   type PlanFeatureValue,

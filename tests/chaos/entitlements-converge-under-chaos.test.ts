@@ -69,7 +69,7 @@ test.serial(`chaos (${profile.name}): entitlements of every customer converge to
   // 3. Compare every customer with the oracle: the database, and what the api serves.
   const now = new Date();
   const catalog = simCatalog(stack.sim.state, stack.catalog.plans);
-  const policy = { pastDueGraceHours: stack.config.PAST_DUE_GRACE_HOURS };
+  const policy = { pastDueGraceHours: stack.config.PAST_DUE_GRACE_HOURS, disputePolicy: stack.config.DISPUTE_POLICY };
   const stored = await storedEntitlements(stack);
   const mismatches: string[] = [];
   const servedMismatches: string[] = [];

@@ -53,6 +53,10 @@ const protectedRoutes: Record<string, Protected> = {
   'GET /v1/customers/:ref/balances/:feature': { scope: 'read' },
   'POST /admin/balances/adjust': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/customers/:ref/ledger': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'POST /v1/customers/:ref/subscription/preview': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/change': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/cancel': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/resume': { scope: 'write' },
   // Every customer's stream (one customer's, `?customer=`, needs scope read: the stream tests cover it).
   // The probe's bad resume id makes an admitted request answer 400 instead of holding a stream open.
   'GET /v1/stream': { scope: 'stream', probes: [{ method: 'GET', path: '/v1/stream?last_event_id=not-an-id' }] },
