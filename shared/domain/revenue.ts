@@ -108,6 +108,12 @@ export function computeRevenue(subscriptions: readonly RevenueSubscription[], no
     const paid = from !== null && !neverPaid.has(sub.status) && from.getTime() <= now.getTime() && (sub.endedAt === null || sub.endedAt > from);
     return paid ? [{ sub, at: from.getTime() }] : [];
   });
+  // When each customer's paying subscriptions ended: a later start is a reactivation.
+  const endedByCustomer = new Map<string, { id: string; at: number }[]>();
+  for (const { sub } of starts) {
+    if (sub.endedAt === null) continue;
+    endedByCustomer.set(sub.customerId, [...(endedByCustomer.get(sub.customerId) ?? []), { id: sub.id, at: sub.endedAt.getTime() }]);
+  }
   const months: RevenueMonth[] = [];
   for (let offset = monthCount - 1; offset >= 0; offset -= 1) {
     const { month, start, end } = monthAt(now, offset);
@@ -118,8 +124,7 @@ export function computeRevenue(subscriptions: readonly RevenueSubscription[], no
       if (counts) add(yearly, sub.currency ?? 'unknown', yearlyAmount(sub));
     }
     const started = starts.filter((each) => each.at >= start && each.at < end);
-    const reactivated = started.filter(({ sub, at: startedAt }) => subscriptions.some((other) =>
-      other.id !== sub.id && other.customerId === sub.customerId && other.endedAt !== null && other.endedAt.getTime() <= startedAt && (payingFrom(other)?.getTime() ?? Infinity) < other.endedAt.getTime())).length;
+    const reactivated = started.filter(({ sub, at: startedAt }) => (endedByCustomer.get(sub.customerId) ?? []).some((ended) => ended.id !== sub.id && ended.at <= startedAt)).length;
     const churned = subscriptions.filter((sub) => {
       const from = payingFrom(sub);
       return sub.endedAt !== null && sub.endedAt.getTime() >= start && sub.endedAt.getTime() < end && from !== null && from < sub.endedAt && !neverPaid.has(sub.status);

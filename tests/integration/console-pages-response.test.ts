@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startServices } from '../support/services.js';
-import { adminKey, seedEvent } from './admin-fixtures.js';
+import { adminKey, seedCustomer, seedEvent } from './admin-fixtures.js';
 import { csrfOf, getPage, hostile, hostileCustomer, postForm } from './console-fixtures.js';
 
 test('without credentials every console page is a 401 showing the login form; the form logs in with a session cookie', async (t) => {
@@ -152,4 +152,51 @@ test('console actions go through the admin API functions: grant, revoke, replay 
 
   const actions = (await db('audit_log').where({ actor: `key:${keyId}` }).orderBy('id').pluck('action')) as string[];
   t.deepEqual(actions.filter((action) => action !== 'entitlements.changed'), ['grant.created', 'grant.revoked', 'event.replayed', 'reconciliation.requested']);
+});
+
+test('pages page through with keyset cursors, unknown pages and customers are HTML errors, sync needs a Stripe customer, logging out ends the session', async (t) => {
+  const { url, api } = await startServices(t);
+  const { db } = api.context;
+  const { key } = await adminKey(db);
+  for (let i = 0; i < 3; i += 1) await seedCustomer(db);
+  const first = await getPage(url, '/admin/console?limit=2', { key });
+  const next = /<a rel="next" href="([^"]+)">/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
+  t.truthy(next, 'a next page link');
+  const second = await getPage(url, next!, { key });
+  t.is(second.status, 200);
+  t.is([...second.body.matchAll(/<th scope="row"><a href="\/admin\/console\/customers\//g)].length, 1, 'the third customer on the second page');
+  t.notRegex(second.body, /rel="next"/);
+  t.is((await getPage(url, '/admin/console?cursor=forged', { key })).status, 400);
+  for (let i = 0; i < 3; i += 1) await seedEvent(db);
+  const events = await getPage(url, '/admin/console/events?limit=2', { key });
+  const nextEvents = /<a rel="next" href="([^"]+)">/.exec(events.body)?.[1]?.replaceAll('&amp;', '&');
+  t.is((await getPage(url, nextEvents!, { key })).status, 200);
+  t.regex((await getPage(url, '/admin/console/events?status=processed', { key })).body, /No events\./);
+  t.is((await getPage(url, '/admin/console/events?status=lost', { key })).status, 400);
+
+  const missing = await getPage(url, '/admin/console/customers/cus_nobody', { key });
+  t.is(missing.status, 404);
+  t.regex(missing.body, /customer_not_found/);
+  t.is((await getPage(url, '/admin/console/nowhere', { key })).status, 404);
+  t.is((await getPage(url, '/admin/console/customers/cus_nobody?kind=gossip', { key })).status, 400);
+
+  const page = await getPage(url, '/admin/console', { key });
+  const userOnly = await db('customers').insert({ user_id: 'user_without_stripe' }).returning('id');
+  t.truthy(userOnly);
+  const sync = await postForm(url, '/admin/console/customers/user_without_stripe/sync', { _csrf: csrfOf(page.body) }, { key });
+  t.is(sync.status, 404, 'no Stripe customer to sync');
+  t.is((await postForm(url, '/admin/console/customers/bad%20ref/sync', { _csrf: csrfOf(page.body) }, { key })).status, 400);
+  t.regex((await getPage(url, '/admin/console/customers/user_without_stripe', { key })).body, /No subscriptions\./);
+
+  const login = await postForm(url, '/admin/console/login', { key }, { headers: { 'sec-fetch-site': 'same-origin' } });
+  const cookie = /billing_admin_session=[\w-]+/.exec(login.headers.get('set-cookie') ?? '')![0];
+  const token = csrfOf((await getPage(url, '/admin/console', { cookie })).body);
+  const logout = await postForm(url, '/admin/console/logout', { _csrf: token }, { cookie, headers: { 'sec-fetch-site': 'same-origin' } });
+  t.is(logout.status, 303);
+  t.is(logout.location, '/admin/console/login');
+  t.is((await getPage(url, '/admin/console', { cookie })).status, 401, 'the session has ended');
+  t.truthy(await db('audit_log').where({ action: 'admin_session.ended' }).first());
+  const readKey = await adminKey(db, { scope: 'read' });
+  t.is((await getPage(url, '/admin/console', { key: readKey.key })).status, 403);
+  t.regex((await postForm(url, '/admin/console/login', { key: readKey.key }, { headers: { origin: url } })).body, /needs a key with scope admin/);
 });

@@ -8,6 +8,9 @@ export const eventStatuses = ['failed', 'dead', 'received', 'queued', 'processed
 
 export interface EventsView { statuses: readonly string[]; rows: EventListRow[]; nextCursor: string | null; counts: Record<string, number> }
 
+/** Counts are capped at 1000 by the query. */
+const count = (value: number) => (value >= 1000 ? '1000+' : String(value));
+
 /** `GET /admin/console/events`: failed and dead events (or any status) with their error; replay one or a selection. */
 export function eventsPage(viewer: ConsoleViewer, view: EventsView, notice?: string): string {
   const canAct = !viewer.key.read_only;
@@ -34,8 +37,8 @@ ${canAct ? html`<td>${replayable(row.status) ? html`<button type="submit" class=
 <h1>Dead letters &amp; events</h1>
 <p class="lead">The inbox of Stripe events. Dead events ran out of retries; failed ones are retrying. A replay puts the event back through the pipeline (audited as <code>event.replayed</code>). Jobs themselves are in <a href="/admin/queues">Bull Board</a>.</p>
 <nav aria-label="Event status" class="filters"><ul>
-<li><a href="${consoleBasePath}/events">failed or dead (${(view.counts.failed ?? 0) + (view.counts.dead ?? 0)})</a></li>
-${eventStatuses.map((status) => html`<li><a href="${consoleBasePath}/events?status=${status}"${view.statuses.length === 1 && view.statuses[0] === status ? html` aria-current="true"` : ''}>${status}${status in view.counts ? ` (${view.counts[status]})` : ''}</a></li>`)}
+<li><a href="${consoleBasePath}/events">failed or dead (${count((view.counts.failed ?? 0) + (view.counts.dead ?? 0))})</a></li>
+${eventStatuses.map((status) => html`<li><a href="${consoleBasePath}/events?status=${status}"${view.statuses.length === 1 && view.statuses[0] === status ? html` aria-current="true"` : ''}>${status}${status in view.counts ? ` (${count(view.counts[status] ?? 0)})` : ''}</a></li>`)}
 </ul></nav>
 ${canAct ? html`<form method="post" action="${consoleBasePath}/events/replay">${csrfInput(viewer)}
 ${table}

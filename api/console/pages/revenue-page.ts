@@ -2,7 +2,7 @@ import { formatMinor, type Money, type RevenueReport } from '../../../shared/dom
 import { html } from '../../../shared/pages/html.js';
 import { lineChart } from '../../../shared/pages/line-chart.js';
 import type { ConsoleViewer } from '../console-auth.js';
-import { consolePage } from '../layout.js';
+import { consolePage, when } from '../layout.js';
 
 const amounts = (money: Money) => {
   const entries = Object.entries(money).sort(([a], [b]) => a.localeCompare(b));
@@ -15,12 +15,12 @@ function chartCurrency(report: RevenueReport): string | undefined {
 }
 
 /** `GET /admin/console/revenue`: MRR, ARR, plans, movement per month, trials and past-due exposure (definitions in the README). */
-export function revenuePage(viewer: ConsoleViewer, report: RevenueReport): string {
+export function revenuePage(viewer: ConsoleViewer, report: RevenueReport, computedAt: Date): string {
   const currency = chartCurrency(report);
   const { ended, converted } = report.trials;
   return consolePage(viewer, 'revenue', 'Revenue', html`
 <h1>Revenue</h1>
-<p class="lead">From the subscription mirror, in each currency's minor units (shown in major units). Trials, metered prices and unpaid subscriptions are not revenue; yearly plans count a twelfth a month. See the README for every definition.</p>
+<p class="lead">From the subscription mirror, in each currency's minor units (shown in major units). Trials, metered prices and unpaid subscriptions are not revenue; yearly plans count a twelfth a month. See the README for every definition. Computed ${when(computedAt)} (kept for a minute).</p>
 <div class="figures">
 <div><span>MRR</span><strong>${amounts(report.mrr)}</strong></div>
 <div><span>ARR</span><strong>${amounts(report.arr)}</strong></div>

@@ -6,11 +6,21 @@ import { revenueInputs } from '../data/revenue-inputs.js';
 import { revenuePage } from '../pages/revenue-page.js';
 import { sendPage } from '../send-page.js';
 
-/** `GET /admin/console/revenue`: the mirror read once, the figures computed by the pure revenue module. */
+/** How long one computation of the figures is shown before the mirror is read again. */
+const freshForMs = 60_000;
+
+/**
+ * `GET /admin/console/revenue`: the mirror read once, the figures computed by the pure revenue
+ * module. Policy: the figures are kept for a minute per api process (they move with billing
+ * cycles, not seconds), so opening the page repeatedly does not re-read every subscription.
+ */
 export function revenueRoutes(context: Context): Router {
   const router = Router();
+  let cached: { at: number; report: ReturnType<typeof computeRevenue> } | undefined;
   router.get('/revenue', async (_req, res) => {
-    sendPage(res, revenuePage(viewerOf(res), computeRevenue(await revenueInputs(context.db), new Date())));
+    const now = Date.now();
+    if (!cached || now - cached.at >= freshForMs) cached = { at: now, report: computeRevenue(await revenueInputs(context.db), new Date(now)) };
+    sendPage(res, revenuePage(viewerOf(res), cached.report, new Date(cached.at)));
   });
   return router;
 }
