@@ -38,7 +38,8 @@ export const openApiDocument: OpenApiDocument = {
       name: 'admin',
       description:
         'Grants, event replay, reconciliation, audit (scope admin; a read_only admin key may only read). Bull Board is served at ' +
-        '/admin/queues (HTML, outside this document): HTTP Basic with an admin key as password, or the cookie from POST /admin/session.',
+        '/admin/queues and the admin console at /admin/console (HTML, outside this document): HTTP Basic with an admin key as password, or the cookie ' +
+        'from POST /admin/session or the console login form; console forms carry a per-session CSRF token.',
     },
   ],
   paths: {

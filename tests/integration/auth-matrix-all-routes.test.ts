@@ -80,6 +80,16 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /admin/webhook-deliveries/:id/replay': { scope: 'admin', readOnlyAdmin: 'refused' },
   // Opening a session is how a read-only key looks at the dashboard.
   'POST /admin/session': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  // The console's pages (HTML); its forms also need the session's CSRF token (console-pages-response.test.ts).
+  'USE /admin/console': {
+    scope: 'admin',
+    probes: [
+      { method: 'GET', path: '/admin/console' },
+      { method: 'GET', path: '/admin/console/events' },
+      { method: 'GET', path: '/admin/console/reconciliations' },
+      { method: 'GET', path: '/admin/console/revenue' },
+    ],
+  },
   'USE /admin/queues': {
     scope: 'admin',
     probes: [

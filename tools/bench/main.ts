@@ -1,8 +1,9 @@
-// `npm run bench -- [reads|ingest|processing|reconcile|reload|stream|usage …]`: each benchmark runs beside its bare
+// `npm run bench -- [reads|ingest|processing|reconcile|reload|console|stream|usage …]`: each benchmark runs beside its bare
 // ceiling in the same run; the figures go to stdout, bench/results/latest.json and latest.md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { formatConsoleResult, runConsoleBenchmark, type ConsoleBenchmarkResult } from './console.js';
 import { formatIngestResult, runIngestBenchmark, type IngestBenchmarkResult } from './ingest.js';
 import { formatProcessingResult, runProcessingBenchmark, type ProcessingBenchmarkResult } from './processing.js';
 import { formatReadsResult, runReadsBenchmark, type ReadsBenchmarkResult } from './reads.js';
@@ -64,6 +65,14 @@ const benchmarks = {
       ceiling: '', ratio: `${r.p99Ratio} (p99 during ÷ before)`, target: '0 failed, 0 lost, 0 doubled',
       met: yes(r.during.errors + r.during.timeouts + r.during.non2xx + r.webhooks.failed + r.events.lost + r.events.doubled === 0),
     }],
+  },
+  console: {
+    run: runConsoleBenchmark,
+    print: formatConsoleResult,
+    rows: (r: ConsoleBenchmarkResult): Row[] => r.pages.map((figure) => ({
+      benchmark: `console ${figure.page} p95 (ms), ${r.customers} customers, ${r.events} events`, figure: `${figure.p95Ms} (p50 ${figure.p50Ms})`,
+      ceiling: '', ratio: '', target: `≤ ${r.targetP95Ms}`, met: yes(figure.p95Ms <= r.targetP95Ms),
+    })),
   },
   stream: {
     run: runStreamBenchmark,
