@@ -21,7 +21,7 @@ import { seedCustomer } from './entitlements-fixtures.js';
 
 const batchSize = 25;
 // Enough that every category, the rarest included since the stream and version cases joined, gets its 40 requests.
-const batches = 300;
+const batches = 350;
 
 /** A path segment as a client might send it: percent-encoded text, or raw URL characters (a stray `%` included). */
 const segment = fc.oneof(
@@ -104,6 +104,20 @@ const breakPortal: fc.Arbitrary<(body: Body) => Body> = fc.oneof(
   put('return_url', badUrl),
   fc.oneof(fc.constantFrom('', 'cus_', 'cus_a-b', 'acct_1', 'cus_ü'), fc.integer()).map((customer) => (body: Body) => ({ ...without(body, 'user_id'), customer })),
   badUserId.map((user) => (body: Body) => ({ ...without(body, 'customer'), user_id: user })),
+);
+
+const planBody = fc.record({ price: fc.stringMatching(/^price_[A-Za-z0-9]{1,24}$/), quantity: fc.integer({ min: 1, max: 1000 }) });
+/** One change that certainly makes a plan change request invalid. */
+const breakPlan: fc.Arbitrary<(body: Body) => Body> = fc.oneof(
+  unknownField(['subscription', 'price', 'lookup_key', 'quantity', 'proration_date', 'proration_behavior', 'apply']),
+  drop('price'),
+  fc.stringMatching(/^[a-z_]{1,20}$/).map((key) => (body: Body) => ({ ...body, lookup_key: key })),
+  put('price', fc.oneof(fc.constantFrom('', 'price 1', `p${'x'.repeat(255)}`), fc.integer())),
+  put('quantity', fc.constantFrom(0, -1, 1.5, '2', null, true)),
+  put('proration_date', fc.constantFrom(-1, 1.5, 'now', 99, 1e12)),
+  put('proration_behavior', fc.constantFrom('', 'sometimes', 1)),
+  put('apply', fc.constantFrom('later', '', null)),
+  put('subscription', fc.constantFrom('', 'sub_', 'cus_1', 'sub_a-b', 7)),
 );
 
 /** Bodies that reach the JSON parser in a shape it or the schema must refuse (anything but a valid request). */
@@ -339,6 +353,7 @@ test('hostile requests to the keyed api get the expected 4xx, never a 5xx, and c
     { weight: 5, arbitrary: entitlementCases(keys) },
     { weight: 4, arbitrary: sessionCases('/v1/checkout/sessions', keys, checkoutBody, breakCheckout) },
     { weight: 3, arbitrary: sessionCases('/v1/portal/sessions', keys, portalBody, breakPortal) },
+    { weight: 4, arbitrary: sessionCases(`/v1/customers/${customer.stripeId}/subscription/change`, keys, planBody, breakPlan) },
     { weight: 6, arbitrary: adminCases(keys) },
     { weight: 2, arbitrary: adminAuthCases(keys) },
     { weight: 1, arbitrary: unknownRoutes },
