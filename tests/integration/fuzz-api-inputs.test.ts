@@ -21,7 +21,7 @@ import { seedCustomer } from './entitlements-fixtures.js';
 
 const batchSize = 25;
 // Enough that every category, the rarest included since the stream and version cases joined, gets its 40 requests.
-const batches = 300;
+const batches = 350;
 
 /** A path segment as a client might send it: percent-encoded text, or raw URL characters (a stray `%` included). */
 const segment = fc.oneof(
@@ -130,6 +130,20 @@ const reservationCases = (keys: Keys, ref: string): fc.Arbitrary<Case> => fc.one
     request: { method: 'POST', path: `/v1/reservations/${id}/${commit ? 'commit' : 'release'}`, headers: { ...given.headers, 'content-type': 'application/json' }, ...(commit && { body: '{"amount":1}' }) },
     expect: refusedOr(given, error(404, 'reservation_not_found')),
   })),
+);
+
+const planBody = fc.record({ price: fc.stringMatching(/^price_[A-Za-z0-9]{1,24}$/), quantity: fc.integer({ min: 1, max: 1000 }) });
+/** One change that certainly makes a plan change request invalid. */
+const breakPlan: fc.Arbitrary<(body: Body) => Body> = fc.oneof(
+  unknownField(['subscription', 'price', 'lookup_key', 'quantity', 'proration_date', 'proration_behavior', 'apply']),
+  drop('price'),
+  fc.stringMatching(/^[a-z_]{1,20}$/).map((key) => (body: Body) => ({ ...body, lookup_key: key })),
+  put('price', fc.oneof(fc.constantFrom('', 'price 1', `p${'x'.repeat(255)}`), fc.integer())),
+  put('quantity', fc.constantFrom(0, -1, 1.5, '2', null, true)),
+  put('proration_date', fc.constantFrom(-1, 1.5, 'now', 99, 1e12)),
+  put('proration_behavior', fc.constantFrom('', 'sometimes', 1)),
+  put('apply', fc.constantFrom('later', '', null)),
+  put('subscription', fc.constantFrom('', 'sub_', 'cus_1', 'sub_a-b', 7)),
 );
 
 /** Bodies that reach the JSON parser in a shape it or the schema must refuse (anything but a valid request). */
@@ -369,6 +383,7 @@ test('hostile requests to the keyed api get the expected 4xx, never a 5xx, and c
     { weight: 3, arbitrary: sessionCases('/v1/portal/sessions', keys, portalBody, breakPortal) },
     { weight: 3, arbitrary: sessionCases(`/v1/customers/${customer.stripeId}/usage`, keys, usageBody, breakUsage) },
     { weight: 1, arbitrary: reservationCases(keys, customer.stripeId) },
+    { weight: 4, arbitrary: sessionCases(`/v1/customers/${customer.stripeId}/subscription/change`, keys, planBody, breakPlan) },
     { weight: 6, arbitrary: adminCases(keys) },
     { weight: 2, arbitrary: adminAuthCases(keys) },
     { weight: 1, arbitrary: unknownRoutes },
