@@ -1,6 +1,7 @@
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
+import { jobBackoffOptions } from './retry-policy.js';
 
 /** Every queue of the service. Names are stable: Bull Board and metrics show them. */
 export const queueNames = {
@@ -8,8 +9,6 @@ export const queueNames = {
   events: 'events',
   /** Per-customer sync, deduplicated by customer while waiting. */
   sync: 'sync',
-  /** Product/price/feature sync. */
-  catalog: 'catalog',
   /** Reconciliation and catch-up runs (job schedulers). */
   reconcile: 'reconcile',
   /** Housekeeping: inbox relay, pruning, grant expiry sweep. */
@@ -24,11 +23,8 @@ export const queueNames = {
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 
-/** The backoff type of every job: capped exponential with jitter, computed by the workers (see shared/retry-policy.ts). */
-const cappedBackoff = 'capped-exponential';
-
 /**
- * The queues the workers consume (workers/processors/registry.ts has one processor for each).
+ * The queues the workers consume (workers/processors/queue-processors.ts has one processor for each).
  * Bull Board shows only these: a queue nobody consumes would sit there saying "No workers".
  * Dead letters stay visible as failed jobs of their own queue, where they can be retried.
  */
@@ -38,14 +34,13 @@ export const consumedQueues = ['events', 'sync', 'reconcile', 'maintenance', 'we
 export const completedJobHistory = { age: 3600, count: 1000 } as const;
 
 /**
- * Default options: capped exponential backoff with jitter; a bounded recent history of completed
+ * Default options: capped exponential backoff with jitter (shared/retry-policy.ts); a bounded recent history of completed
  * jobs ({@link completedJobHistory}; the inbox keeps the full history); failed jobs kept, never
  * trimmed, so they can be inspected and retried.
  */
 export function defaultJobOptions(config: Config): DefaultJobOptions {
   return {
-    attempts: config.JOB_ATTEMPTS,
-    backoff: { type: cappedBackoff, delay: config.JOB_BACKOFF_MS },
+    ...jobBackoffOptions(config),
     removeOnComplete: completedJobHistory,
     removeOnFail: false,
   };

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { unavailable } from './errors.js';
 
 export type { Redis };
 
@@ -30,7 +31,7 @@ export function createRedis(url: string, role: RedisRole, name = `billing-${role
 export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
   try {
-    await Promise.race([redis.quit(), new Promise((_, reject) => setTimeout(() => reject(new Error('quit timeout')), 1000))]);
+    await Promise.race([redis.quit(), new Promise((_, reject) => setTimeout(() => reject(unavailable('redis_quit_timeout', 'quit timeout')), 1000))]);
   } catch {
     redis.disconnect();
   }

@@ -8,7 +8,7 @@ import { checkDependencies } from '../shared/readiness.js';
 import { startHousekeeping } from './housekeeping.js';
 import { scheduleMaintenance } from './processors/maintenance.js';
 import { scheduleReconciliation } from './processors/reconcile-schedule.js';
-import { processorTable } from './processors/registry.js';
+import { processorTable } from './processors/queue-processors.js';
 import { drainWorkers } from './drain.js';
 import { startWorkers, type RunningWorker } from './runner.js';
 

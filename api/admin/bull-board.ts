@@ -74,7 +74,7 @@ function buildBoard(queues: Queues, readOnlyMode: boolean): RequestHandler {
     queues: consumedQueues.map((key) => new BullMQAdapter(queues[key], { readOnlyMode })),
     // @bull-board/express ships its own copy of @bull-board/api's typings (9.10.1 vs 9.10.2): same shape, distinct declarations.
     serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
-    options: { uiConfig: { boardTitle: readOnlyMode ? 'Billing queues (read-only)' : 'Billing queues', hideDocsLink: true } },
+    options: { uiConfig: { boardTitle: readOnlyMode ? 'Billing queues (read-only)' : 'Billing queues', hideDocsLink: true, miscLinks: [{ text: 'Admin console', url: '/admin/console' }] } },
   });
   return serverAdapter.getRouter() as RequestHandler;
 }

@@ -11,7 +11,7 @@ export const eventFamilies = {
     'customer.subscription.pending_update_applied', 'customer.subscription.pending_update_expired',
   ],
   invoice: ['invoice.created', 'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed', 'invoice.payment_action_required', 'invoice.voided', 'invoice.marked_uncollectible'],
-  charge: ['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed', 'charge.refund.updated'],
+  charge: ['charge.refunded', 'charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.refund.updated'],
   product: ['product.created', 'product.updated', 'product.deleted'],
   price: ['price.created', 'price.updated', 'price.deleted'],
   entitlements: ['entitlements.active_entitlement_summary.updated'],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from '../context.js';
-import { isTransient } from '../errors.js';
+import { isTransient } from '../retry-policy.js';
 import type { Stripe } from '../stripe.js';
 import { oldestSendable } from './record-parts.js';
 

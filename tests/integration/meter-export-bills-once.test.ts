@@ -1,5 +1,6 @@
 import test from 'ava';
-import type { Job } from 'bullmq';
+import type { MetersJobs } from '../../shared/queue-jobs.js';
+import type { JobOf } from '../../workers/runner.js';
 import { enqueueMeterExport, flushMeterUsage, meterJobs } from '../../shared/meters/export-jobs.js';
 import { exportedMeters } from '../../shared/meters/exported-meters.js';
 import { meterEventsClient } from '../../shared/meters/meter-events-client.js';
@@ -27,7 +28,7 @@ test('through failing Stripe calls, repeated jobs and runs at once, Stripe holds
 
   // Three exports queued at once, and two runs of the processor by hand beside the worker's.
   await enqueueMeterExport(worker, [customer.id, customer.id, customer.id]);
-  const job = { id: 'by-hand', name: meterJobs.exportCustomer, data: { customerId: customer.id } } as unknown as Job;
+  const job = { id: 'by-hand', name: meterJobs.exportCustomer, data: { customerId: customer.id } } as unknown as JobOf<MetersJobs>;
   await Promise.allSettled([metersProcessor.run(worker, job), metersProcessor.run(worker, job)]);
   await eventually(async () => {
     await enqueueMeterExport(worker, [customer.id]);

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { Collection } from './collection.js';
-import { idOf } from './ops/lookup.js';
+import { idOf } from './id-of.js';
 
 /** What a customer's next payment attempt does, like Stripe's test cards. */
 export type PaymentOutcome = 'succeed' | 'fail';

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Job } from 'bullmq';
 import type { Context } from '../../shared/context.js';
-import { PermanentError } from '../../shared/errors.js';
 import { exportedMeters } from '../../shared/meters/exported-meters.js';
 import { enqueueMeterExport, meterJobs, type MeterExportJobData } from '../../shared/meters/export-jobs.js';
 import { meterEventsClient } from '../../shared/meters/meter-events-client.js';
 import { recordDueParts } from '../../shared/meters/record-parts.js';
 import { scanUsage } from '../../shared/meters/scan-usage.js';
 import { sendParts } from '../../shared/meters/send-parts.js';
-import type { QueueProcessor } from '../runner.js';
+import type { MetersJobs } from '../../shared/queue-jobs.js';
+import { byJobName, type JobHandlers, type QueueProcessor } from '../runner.js';
 import { acquireLock } from '../reconcile/redis-lock.js';
 
 /**
@@ -17,8 +16,8 @@ import { acquireLock } from '../reconcile/redis-lock.js';
  * never has two requests for one customer in flight; a run that finds the lock held queues the
  * customer again instead of waiting.
  */
-async function exportCustomer(context: Context, job: Job): Promise<string> {
-  const { customerId } = job.data as MeterExportJobData;
+async function exportCustomer(context: Context, job: { id?: string | undefined; data: MeterExportJobData }): Promise<string> {
+  const { customerId } = job.data;
   const key = `${context.config.REDIS_PREFIX}:meter-export-lock:${customerId}`;
   const attempt = await acquireLock(context.redis, key, `${String(job.id)}:${randomUUID()}`, { ttlMs: context.config.JOB_LOCK_MS });
   if (!attempt.acquired) {
@@ -34,20 +33,16 @@ async function exportCustomer(context: Context, job: Job): Promise<string> {
   }
 }
 
-const tasks: Record<string, (context: Context, job: Job) => Promise<unknown>> = {
+const tasks: JobHandlers<MetersJobs> = {
   [meterJobs.exportCustomer]: exportCustomer,
   [meterJobs.scan]: (context) => scanUsage(context, exportedMeters(context.catalogFile)),
 };
 
-export const metersProcessor: QueueProcessor = {
-  run: async (context, job) => {
-    const task = tasks[job.name];
-    if (!task) throw new PermanentError(`unknown meters task ${job.name}`);
-    return task(context, job);
-  },
+export const metersProcessor: QueueProcessor<MetersJobs> = {
+  run: byJobName('meters', tasks),
 };
 
 /** Idempotent: the scan's scheduler is upserted by id, so every worker start (and housekeeping) may call this. */
-export async function scheduleMeterExport(context: Context): Promise<void> {
+export async function scheduleMeterExport(context: Pick<Context, 'config' | 'queues'>): Promise<void> {
   await context.queues.meters.upsertJobScheduler(meterJobs.scan, { every: context.config.METER_EXPORT_EVERY_SECONDS * 1000 }, { name: meterJobs.scan });
 }

@@ -226,7 +226,7 @@ export const adminPaths: Record<string, PathItem> = {
       operationId: 'createAdminSession',
       summary: 'A browser session for the queue dashboard',
       description:
-        'Sets the cookie `billing_admin_session` (HttpOnly, SameSite=Strict, Path=/admin, one hour; Secure per `COOKIE_SECURE`) that opens Bull Board at `/admin/queues`. ' +
+        'Sets the cookie `billing_admin_session` (HttpOnly, SameSite=Strict, Path=/admin, one hour; Secure per `COOKIE_SECURE`) that opens Bull Board at `/admin/queues` and the console at `/admin/console`. ' +
         'The dashboard also accepts the admin key as Bearer or as the password of HTTP Basic (it answers 401 with `WWW-Authenticate: Basic`); ' +
         'a `read_only` key gets a read-only dashboard. Revoking the key ends its sessions.',
       responses: { '201': { description: 'The cookie is set.', content: json({ type: 'object', required: ['expires_at', 'read_only'], properties: { expires_at: { type: 'string', format: 'date-time' }, read_only: { type: 'boolean' } } }) }, ...auth },

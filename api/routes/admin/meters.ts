@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
 import { meterParity, parsePeriod } from '../../../shared/meters/parity.js';
-import { adminActor, writeAudit } from '../../admin/audit.js';
+import { writeAudit } from '../../../shared/audit.js';
+import { adminActor } from '../../admin/admin-actor.js';
 import { stripeErrors } from '../checkout-stripe-errors.js';
 import { parseInput } from '../../admin/parse-input.js';
 

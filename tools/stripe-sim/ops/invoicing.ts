@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import type { SimContext } from '../context.js';
 import { buildInvoice } from '../objects/invoice.js';
-import { idOf, liveCustomer } from './lookup.js';
+import { idOf } from '../id-of.js';
+import { liveCustomer } from './lookup.js';
 import { attemptInvoicePayment } from './payments.js';
 
 export interface IssuedInvoice {
