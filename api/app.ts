@@ -2,11 +2,14 @@ import express, { type Express } from 'express';
 import type { Context } from '../shared/context.js';
 import { EntitlementCache } from '../shared/entitlements/cache.js';
 import { ChangeFeed } from '../shared/notify/change-feed.js';
+import { BalanceStore } from '../shared/usage/balance-store.js';
+import { LedgerWriter } from '../shared/usage/ledger-writer.js';
 import { createKeyVerifier } from './middleware/authenticate.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { checkoutRoutes } from './routes/checkout.js';
+import { subscriptionChangeRoutes } from './routes/subscription-changes.js';
 import { customerSyncRoutes } from './routes/customer-sync.js';
 import { entitlementRoutes } from './routes/entitlements.js';
 import { healthRoutes } from './routes/health.js';
@@ -15,6 +18,7 @@ import { openApiRoutes } from './routes/openapi.js';
 import { pageRoutes } from './routes/pages.js';
 import { portalRoutes } from './routes/portal.js';
 import { streamRoutes } from './routes/stream.js';
+import { usageRoutes } from './routes/usage.js';
 import { webhookRoutes } from './routes/webhook.js';
 
 /**
@@ -29,8 +33,11 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   app.set('trust proxy', context.config.TRUST_PROXY);
   app.use(requestContext(context.logger, context.metrics));
   const verify = createKeyVerifier(context.db, context.config.API_KEY_CACHE_TTL_SECONDS);
-  // First: entitlement reads are the hot path, and every router before them is matched in vain.
-  app.use(entitlementRoutes(verify, options.entitlements ?? new EntitlementCache(context)));
+  const cache = options.entitlements ?? new EntitlementCache(context);
+  // First: entitlement reads and usage are the hot paths, and every router before them is matched in vain.
+  const usage = { context, cache, store: new BalanceStore(context.redis, context.config.REDIS_PREFIX), writer: new LedgerWriter(context.db) };
+  app.use(entitlementRoutes(verify, cache, usage));
+  app.use(usageRoutes(usage, verify));
   app.use(healthRoutes(context, options.isDraining));
   app.use(metricsRoutes(context.metrics, context.config));
   app.use(openApiRoutes());
@@ -41,9 +48,10 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   app.use(checkoutRoutes(context, verify));
   app.use(portalRoutes(context, verify));
   app.use(customerSyncRoutes(context, verify));
+  app.use(subscriptionChangeRoutes(context, verify));
   app.use(streamRoutes(context, verify, options.feed ?? new ChangeFeed(context)));
   // Admin JSON routes (scope admin) and Bull Board at /admin/queues behind the same keys.
-  app.use(adminRoutes(context, verify));
+  app.use(adminRoutes(context, verify, usage));
   app.use(notFoundHandler);
   app.use(errorHandler(context.logger));
   return app;

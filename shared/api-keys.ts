@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
+import { internalError } from './errors.js';
 
 /** `stream`: the event stream of every customer (`GET /v1/stream`), nothing else. */
 export type KeyScope = 'read' | 'write' | 'admin' | 'stream';
@@ -32,7 +33,7 @@ export async function createKey(db: Db, input: { name: string; scope: KeyScope; 
   const [record] = await db('api_keys')
     .insert({ name: input.name, scope: input.scope, read_only: input.readOnly ?? false, prefix: key.slice(0, 14), hash: hashKey(key) })
     .returning<ApiKeyRecord[]>(['id', 'name', 'prefix', 'scope', 'read_only', 'created_at', 'revoked_at']);
-  if (!record) throw new Error('api key insert returned no row');
+  if (!record) throw internalError('api_key_not_written', 'api key insert returned no row');
   return { record, key };
 }
 

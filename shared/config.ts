@@ -89,8 +89,12 @@ const fields = z.object({
   CATALOG_FILE: z.string().min(1).optional(),
   /** Hours a past_due subscription keeps access, from when it was first seen past due. @defaultValue 72 */
   PAST_DUE_GRACE_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
+  /** What a dispute on the charge paying a subscription's latest invoice does to access: `revoke_on_open` (from the dispute or inquiry being opened until it is won), `revoke_on_lost` (only once lost), `ignore`. A dispute won restores access. @defaultValue revoke_on_open */
+  DISPUTE_POLICY: z.enum(['revoke_on_open', 'revoke_on_lost', 'ignore']).default('revoke_on_open'),
   /** Redis TTL of cached entitlements, never past the next change. @defaultValue 300 */
   ENTITLEMENT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Redis TTL of a reference's invalidation epoch, renewed at each invalidation; must outlast any read in flight. @defaultValue 604800 (7 days) */
+  ENTITLEMENT_EPOCH_TTL_SECONDS: z.coerce.number().int().min(60).max(365 * 86_400).default(7 * 86_400),
   /** How long a verified API key stays cached in-process (a revoked key stops within this). @defaultValue 30 */
   API_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
@@ -114,6 +118,12 @@ const fields = z.object({
   RELAY_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   /** Days processed inbox rows are kept. @defaultValue 30 */
   INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Cron of the inbox prune (rows past INBOX_RETENTION_DAYS). @defaultValue nightly at 04:41 */
+  INBOX_PRUNE_CRON: z.string().min(9).default('41 4 * * *'),
+  /** How often a worker records the grant expiries that passed (a maintenance job; reads honour expiries without it). @defaultValue 60000 */
+  GRANT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  /** How long the webhook handler waits for Redis to take an event's job before answering 200 anyway (the relay enqueues it later). @defaultValue 1500 */
+  WEBHOOK_ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1500),
   /** Largest accepted webhook body in bytes. @defaultValue 2 MiB */
   WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
   /** A webhook body not fully received within this many ms is answered 408 and its connection closed. @defaultValue 10000 */
@@ -136,6 +146,10 @@ const fields = z.object({
   SYNC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   /** `POST /v1/customers/:ref/sync` calls one API key may make at once above the sustained rate. @defaultValue 10 */
   SYNC_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** When a plan change to a plan costing more per day applies (`now`, prorated; or `period_end`); a request's `apply` overrides it. @defaultValue now */
+  PLAN_UPGRADE_APPLIES: z.enum(['now', 'period_end']).default('now'),
+  /** When a plan change to a plan costing less per day applies; `period_end` goes through a subscription schedule. @defaultValue period_end */
+  PLAN_DOWNGRADE_APPLIES: z.enum(['now', 'period_end']).default('period_end'),
   /** Largest quantity accepted for a checkout. @defaultValue 1000 */
   CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Mark the admin session cookie `Secure` (sent over HTTPS only); behind a TLS proxy the api itself sees plain HTTP. @defaultValue true when NODE_ENV=production, else only for requests that arrived over TLS */
@@ -150,6 +164,12 @@ const fields = z.object({
   STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
   /** Bytes a stream client may leave unread before it is cut off (it resumes with Last-Event-ID). @defaultValue 1 MiB */
   STREAM_MAX_BUFFER_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Width in seconds of the windows usage is summed over before it is sent to Stripe Billing Meters (one meter event per customer, meter and window); must divide a day into whole minutes. @defaultValue 3600 */
+  METER_EXPORT_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).refine((value) => 86_400 % value === 0 && value % 60 === 0, 'must divide a day into whole minutes (60, 300, 900, 3600, 86400, …)').default(3600),
+  /** How often workers look for closed usage windows to send to Stripe, in seconds. @defaultValue 60 */
+  METER_EXPORT_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Meter events per second sent to Stripe across every worker. Live mode allows 1,000 on this endpoint apart from the other limits; a sandbox counts them against its 25. @defaultValue 25 */
+  METER_EVENTS_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(25),
   /** Allow webhook endpoints on loopback and private addresses (development only). @defaultValue false */
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
   /** Attempts of one outbound webhook delivery before it is dead-lettered. @defaultValue 13 (about 68 hours with the default backoff) */

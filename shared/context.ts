@@ -89,7 +89,7 @@ export function createContext(config: Config, options: ContextOptions): Context 
     logger,
     metrics,
     catalogFile,
-    policy: { pastDueGraceHours: config.PAST_DUE_GRACE_HOURS },
+    policy: { pastDueGraceHours: config.PAST_DUE_GRACE_HOURS, disputePolicy: config.DISPUTE_POLICY },
   };
 }
 

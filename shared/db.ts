@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import { internalError } from './errors.js';
 
 export type Db = Knex;
 
@@ -92,7 +93,7 @@ export function preparedStatement<Row, Values extends Record<string, unknown> = 
   return async (db: Db, values: Values): Promise<Row[]> => {
     const parameters = order.map((key) => {
       const value = values[key];
-      if (value === undefined) throw new Error(`statement ${name}: no value for :${key}`);
+      if (value === undefined) throw internalError('statement_value_missing', `statement ${name}: no value for :${key}`);
       return value;
     });
     const source = db.client as ConnectionSource;

@@ -1,3 +1,5 @@
+import knex from 'knex';
+
 /**
  * One error family for HTTP and jobs. Each error has a stable `code`, an HTTP `status` and a
  * `type` (the class of problem). Jobs classify errors by class and code, never by message text.
@@ -8,6 +10,7 @@ export type ErrorType =
   | 'permission'
   | 'not_found'
   | 'conflict'
+  | 'payment_required'
   | 'rate_limit'
   | 'unavailable'
   | 'upstream'
@@ -20,8 +23,9 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AppError';
   }
 
@@ -38,7 +42,12 @@ export const forbidden = (message: string) => new AppError(403, 'permission', 'f
 export const notFound = (code: string, message: string) => new AppError(404, 'not_found', code, message);
 export const conflict = (code: string, message: string, details?: Record<string, unknown>) =>
   new AppError(409, 'conflict', code, message, details);
+/** 422: the request is well formed but contradicts an earlier one (an idempotency key reused with another body). */
+export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) =>
+  new AppError(422, 'invalid_request', code, message, details);
 export const unavailable = (code: string, message: string) => new AppError(503, 'unavailable', code, message);
+/** A broken promise of the service's own code (a statement that returned nothing it must return). */
+export const internalError = (code: string, message: string) => new AppError(500, 'internal', code, message);
 
 /** Postgres error classes that mean "try again": connection (08), resources (53), operator intervention (57), serialization (40). */
 const transientPgClasses = new Set(['08', '53', '57', '40']);
@@ -47,7 +56,8 @@ const transientNetworkCodes = new Set([
   'ESOCKETTIMEDOUT', 'ECONNABORTED',
 ]);
 
-function hasCode(error: unknown): error is { code: unknown } {
+/** Whether the error carries a `code` (Postgres, Node's network errors, AppError). */
+export function hasCode(error: unknown): error is { code: unknown } {
   return typeof error === 'object' && error !== null && 'code' in error;
 }
 
@@ -60,34 +70,16 @@ export function isConnectionError(error: unknown): boolean {
 
 /** knex raises its own error when no pool connection can be had in time. */
 export function isPoolTimeout(error: unknown): boolean {
-  return error instanceof Error && error.name === 'KnexTimeoutError';
+  return error instanceof knex.KnexTimeoutError;
 }
-
-/** A failure that retrying cannot fix (bad data, a Stripe 4xx): the job fails at once. */
-export class PermanentError extends Error {
-  constructor(message: string, readonly code = 'permanent_failure', options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PermanentError';
-  }
-}
-
-interface StripeLikeError { type?: unknown; statusCode?: unknown }
 
 /**
- * Transient: network, Postgres connection classes, Stripe 429/5xx and connection errors, Redis
- * hiccups. Permanent: {@link PermanentError}, 4xx {@link AppError}s, Stripe 4xx other than 429,
- * Postgres data errors (classes 22, 23). Unknown errors count as transient: retrying is the safe default.
+ * A failure that retrying cannot fix (bad data, a Stripe 4xx): the job fails at once. A job
+ * failure, not an answer to a request: over HTTP it would be an internal error.
  */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof PermanentError) return false;
-  if (error instanceof AppError) return error.status >= 500 || error.status === 429;
-  if (isConnectionError(error) || isPoolTimeout(error)) return true;
-  const stripe = error as StripeLikeError;
-  if (typeof stripe.type === 'string' && stripe.type.startsWith('Stripe')) {
-    if (stripe.type === 'StripeConnectionError' || stripe.type === 'StripeAPIError' || stripe.type === 'StripeRateLimitError') return true;
-    const status = typeof stripe.statusCode === 'number' ? stripe.statusCode : 500;
-    return status === 429 || status >= 500;
+export class PermanentError extends AppError {
+  constructor(message: string, code = 'permanent_failure', options?: { cause?: unknown }) {
+    super(500, 'internal', code, message, undefined, options);
+    this.name = 'PermanentError';
   }
-  if (hasCode(error) && typeof error.code === 'string' && /^2[23][0-9A-Z]{3}$/.test(error.code)) return false;
-  return true;
 }

@@ -1,19 +1,21 @@
 import { z } from 'zod';
+import type { SyncJobs } from './queue-jobs.js';
 import type { QueueName } from './queues.js';
 
 const correlationId = z.string().max(200).optional();
 const eventId = z.string().regex(/^evt_\w+$/).max(255);
 
 const eventJob = z.object({ eventId, correlationId });
-const syncJobs: Record<string, z.ZodType> = {
+/** One schema per job of the sync queue's job map (shared/queue-jobs.ts). */
+const syncJobs: ReadonlyMap<string, z.ZodType> = new Map(Object.entries({
   'sync-customer': z.object({ stripeCustomerId: z.string().regex(/^cus_\w+$/).max(255), eventId: eventId.optional(), correlationId }),
   'recompute-customer': z.object({ customerId: z.uuid(), reason: z.string().max(500).optional(), correlationId }),
-};
+} satisfies { [Name in keyof SyncJobs]: z.ZodType<SyncJobs[Name]> }));
 
 /** The data a job of each queue must carry, by job name; queues absent here take jobs the service makes itself only. */
 const schemas: Partial<Record<QueueName, (name: string) => z.ZodType | undefined>> = {
   events: () => eventJob,
-  sync: (name) => syncJobs[name],
+  sync: (name) => syncJobs.get(name),
 };
 
 /**

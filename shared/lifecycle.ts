@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { entryScript } from './config.js';
+import { unavailable } from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -56,7 +57,7 @@ export async function signalReadyWhen(isReady: () => Promise<boolean>, logger: L
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(unavailable('timed_out', `${what} timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

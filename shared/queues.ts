@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Config } from './config.js';
 import type { Redis } from './redis.js';
+import { jobBackoffOptions } from './retry-policy.js';
 
 /** Every queue of the service. Names are stable: Bull Board and metrics show them. */
 export const queueNames = {
@@ -9,12 +10,12 @@ export const queueNames = {
   events: 'events',
   /** Per-customer sync, deduplicated by customer while waiting. */
   sync: 'sync',
-  /** Product/price/feature sync. */
-  catalog: 'catalog',
   /** Reconciliation and catch-up runs (job schedulers). */
   reconcile: 'reconcile',
   /** Housekeeping: inbox relay, pruning, grant expiry sweep. */
   maintenance: 'maintenance',
+  /** Usage export to Stripe Billing Meters: one job per customer at a time, and the periodic scan. */
+  meters: 'meters',
   /** Outbound webhooks: one delivery job per endpoint and event. */
   webhooks: 'webhooks',
   /** Parked permanent failures; each job names the original queue and job. */
@@ -23,15 +24,12 @@ export const queueNames = {
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 
-/** The backoff type of every job: capped exponential with jitter, computed by the workers (see shared/retry-policy.ts). */
-const cappedBackoff = 'capped-exponential';
-
 /**
- * The queues the workers consume (workers/processors/registry.ts has one processor for each).
+ * The queues the workers consume (workers/processors/queue-processors.ts has one processor for each).
  * Bull Board shows only these: a queue nobody consumes would sit there saying "No workers".
  * Dead letters stay visible as failed jobs of their own queue, where they can be retried.
  */
-export const consumedQueues = ['events', 'sync', 'reconcile', 'maintenance', 'webhooks'] as const satisfies readonly (keyof typeof queueNames)[];
+export const consumedQueues = ['events', 'sync', 'reconcile', 'maintenance', 'webhooks', 'meters'] as const satisfies readonly (keyof typeof queueNames)[];
 
 /**
  * The queues split across `QUEUE_SHARDS` prefixes by customer: the per-customer work. The others
@@ -44,14 +42,13 @@ export type ShardedQueueKey = (typeof shardedQueues)[number];
 export const completedJobHistory = { age: 3600, count: 1000 } as const;
 
 /**
- * Default options: capped exponential backoff with jitter; a bounded recent history of completed
+ * Default options: capped exponential backoff with jitter (shared/retry-policy.ts); a bounded recent history of completed
  * jobs ({@link completedJobHistory}; the inbox keeps the full history); failed jobs kept, never
  * trimmed, so they can be inspected and retried.
  */
 export function defaultJobOptions(config: Config): DefaultJobOptions {
   return {
-    attempts: config.JOB_ATTEMPTS,
-    backoff: { type: cappedBackoff, delay: config.JOB_BACKOFF_MS },
+    ...jobBackoffOptions(config),
     removeOnComplete: completedJobHistory,
     removeOnFail: false,
   };

@@ -1,4 +1,5 @@
 import { Cluster, Redis as SingleRedis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { unavailable } from './errors.js';
 
 /** A connection to Redis: one server (directly or found through Sentinel) or a Redis Cluster. */
 export type Redis = SingleRedis | Cluster;
@@ -96,7 +97,7 @@ export function createRedis(target: RedisTarget | RedisSettings | string, role: 
 export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
   try {
-    await Promise.race([redis.quit(), new Promise((_, reject) => setTimeout(() => reject(new Error('quit timeout')), 1000))]);
+    await Promise.race([redis.quit(), new Promise((_, reject) => setTimeout(() => reject(unavailable('redis_quit_timeout', 'quit timeout')), 1000))]);
   } catch {
     redis.disconnect();
   }

@@ -12,10 +12,49 @@
  *   until `JOB_RETRY_HORIZON_HOURS` have passed since the job was created. A Stripe outage of hours
  *   therefore delays work and dead-letters nothing; a permanent failure is dead-lettered at once.
  *
+ * - **Which failures are transient** ({@link isTransient}): the one classification both layers and
+ *   the job runner use, by error class and code, never by message text.
+ *
  * Everything here is pure: the random source is a parameter.
  */
 
 import type { Config } from './config.js';
+import { AppError, hasCode, isConnectionError, isPoolTimeout, PermanentError } from './errors.js';
+
+interface StripeLikeError { type?: unknown; statusCode?: unknown }
+
+/**
+ * Transient: network, Postgres connection classes, Stripe 429/5xx and connection errors, Redis
+ * hiccups. Permanent: {@link PermanentError}, 4xx {@link AppError}s, Stripe 4xx other than 429,
+ * Postgres data errors (classes 22, 23). Unknown errors count as transient: retrying is the safe default.
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof PermanentError) return false;
+  if (error instanceof AppError) return error.status >= 500 || error.status === 429;
+  if (isConnectionError(error) || isPoolTimeout(error)) return true;
+  const stripe = error as StripeLikeError;
+  if (typeof stripe.type === 'string' && stripe.type.startsWith('Stripe')) {
+    if (stripe.type === 'StripeConnectionError' || stripe.type === 'StripeAPIError' || stripe.type === 'StripeRateLimitError') return true;
+    const status = typeof stripe.statusCode === 'number' ? stripe.statusCode : 500;
+    return status === 429 || status >= 500;
+  }
+  if (hasCode(error) && typeof error.code === 'string' && /^2[23][0-9A-Z]{3}$/.test(error.code)) return false;
+  return true;
+}
+
+/** The backoff type every job names: capped exponential with jitter, computed by the workers' `backoffStrategy` with {@link backoffDelayMs}. */
+export const cappedBackoff = 'capped-exponential';
+
+/** The attempts and backoff every job gets by default (shared/queues.ts). */
+export function jobBackoffOptions(config: Pick<Config, 'JOB_ATTEMPTS' | 'JOB_BACKOFF_MS'>): { attempts: number; backoff: { type: string; delay: number } } {
+  return { attempts: config.JOB_ATTEMPTS, backoff: { type: cappedBackoff, delay: config.JOB_BACKOFF_MS } };
+}
+
+/** A wait Stripe asked for on the error that failed an attempt (a 429's `Retry-After`), in ms. */
+export function askedWaitMs(error: unknown): number | undefined {
+  const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
+  return headers ? retryAfterMs(headers['retry-after']) : undefined;
+}
 
 export interface Backoff {
   /** First delay in ms. */

@@ -5,7 +5,7 @@ import { createClient } from '../sdk/src/index.js';
 import { createKey, listKeys, revokeKey } from '../shared/api-keys.js';
 import { loadConfigOrExit } from '../shared/config.js';
 import { createDb } from '../shared/db.js';
-import type { StoredEntitlement } from '../shared/entitlements/recompute.js';
+import type { StoredEntitlement } from '../shared/entitlements/stored-entitlement.js';
 import type { SimDriver } from './stripe-sim/driver.js';
 import { callControl, createHttpDriver } from './stripe-sim/http-driver.js';
 import { runScenario } from './stripe-sim/scenarios.js';

@@ -152,6 +152,7 @@ cat <<INFO
 
   Start here      http://127.0.0.1:$PORT/   (links to everything below, and the API reference)
   API             http://127.0.0.1:$PORT   (readiness /readyz, OpenAPI /openapi.json, reference /docs)
+  Admin console   http://127.0.0.1:$PORT/admin/console   (log in with the admin key; the demo user's story: /admin/console/customers/$(cat .local/demo-user 2>/dev/null || echo USER_ID))
   Bull Board      http://127.0.0.1:$PORT/admin/queues   (log in with any user name and the admin key as password)
   API metrics     http://127.0.0.1:$PORT/metrics
   Worker metrics  http://127.0.0.1:$METRICS_PORT/metrics … :$last_worker_port/metrics (one port per worker)

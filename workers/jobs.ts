@@ -1,9 +1,7 @@
 import type { Context } from '../shared/context.js';
 import { currentCorrelation } from '../shared/correlation.js';
 import { queuesFor, type ShardQueues } from '../shared/queues.js';
-
-export interface SyncJobData { stripeCustomerId: string; correlationId?: string; eventId?: string }
-export interface RecomputeJobData { customerId: string; correlationId?: string; reason?: string }
+import type { RecomputeJobData, SyncJobData } from '../shared/queue-jobs.js';
 
 /** The deduplication id of a customer's sync: while a job holds it, more adds join that job. */
 export const syncDeduplicationId = (stripeCustomerId: string): string => `sync-${stripeCustomerId}`;
@@ -13,7 +11,7 @@ export const syncDeduplicationId = (stripeCustomerId: string): string => `sync-$
  * runs, the latest add is kept and runs after it (a change during the fetch is never lost, and two
  * syncs of one customer never run at once).
  */
-export async function enqueueSync(context: Context, data: SyncJobData): Promise<void> {
+export async function enqueueSync(context: Pick<Context, 'queues' | 'shards'>, data: SyncJobData): Promise<void> {
   const correlationId = data.correlationId ?? currentCorrelation()?.correlationId;
   // The customer's shard: its syncs meet in one queue, where deduplication holds.
   await queuesFor(context.shards, data.stripeCustomerId).sync.add('sync-customer', { ...data, ...(correlationId && { correlationId }) }, {
@@ -22,7 +20,7 @@ export async function enqueueSync(context: Context, data: SyncJobData): Promise<
 }
 
 /** Recompute without a Stripe fetch (catalog changes, grant expiry), deduplicated the same way. */
-export async function enqueueRecompute(context: Context, customerIds: readonly string[], reason?: string): Promise<void> {
+export async function enqueueRecompute(context: Pick<Context, 'queues' | 'shards'>, customerIds: readonly string[], reason?: string): Promise<void> {
   const correlationId = currentCorrelation()?.correlationId;
   for (let start = 0; start < customerIds.length; start += 500) {
     const byShard = new Map<ShardQueues, string[]>();

@@ -3,11 +3,12 @@ import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/conf
 import { closeContext, createContext, type Context } from '../shared/context.js';
 import { isMainModule, runProcess, signalReadyWhen } from '../shared/lifecycle.js';
 import { startMetricsServer } from '../shared/metrics-server.js';
+import { closeMeterEventsClient } from '../shared/meters/meter-events-client.js';
 import { checkDependencies } from '../shared/readiness.js';
 import { startHousekeeping } from './housekeeping.js';
 import { scheduleMaintenance } from './processors/maintenance.js';
 import { scheduleReconciliation } from './processors/reconcile-schedule.js';
-import { processorTable } from './processors/registry.js';
+import { processorTable } from './processors/queue-processors.js';
 import { drainWorkers } from './drain.js';
 import { startWorkers, type RunningWorker } from './runner.js';
 
@@ -30,6 +31,7 @@ export async function start(config: Config, options: { silentLogs?: boolean; met
     stopHousekeeping();
     await drainWorkers(workers, Date.now() + Math.max(timeout / 2, timeout - 1000));
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+    closeMeterEventsClient(context);
     await closeContext(context);
   };
   return { context, workers, metricsServer, stop };

@@ -1,30 +1,50 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Context } from '../shared/context.js';
 import { withCorrelation } from '../shared/correlation.js';
-import { isTransient, PermanentError } from '../shared/errors.js';
+import { PermanentError } from '../shared/errors.js';
 import { hasJobSchema, jobDataProblem } from '../shared/job-data.js';
-import { consumedShards, queueNames, shardedQueues, shardPrefix, type Queues } from '../shared/queues.js';
+import type { ConsumedQueue, QueueJobs } from '../shared/queue-jobs.js';
+import { consumedShards, queueNames, shardedQueues, shardPrefix } from '../shared/queues.js';
 import { createRedis, type Redis } from '../shared/redis.js';
-import { backoffDelayMs, decideJobFailure, jobRetryPolicy, retryAfterMs } from '../shared/retry-policy.js';
+import { askedWaitMs, backoffDelayMs, decideJobFailure, isTransient, jobRetryPolicy } from '../shared/retry-policy.js';
 import { trackRunning } from './running-jobs.js';
-
-export type QueueKey = keyof Queues;
 
 /** Data every job may carry: the correlation id of the request or job that caused it. */
 export interface JobData { correlationId?: string }
 
-export interface QueueProcessor {
+/** A job of a queue whose job map is `Jobs` (name → data): checking its name narrows its data. */
+export type JobOf<Jobs> = { [Name in keyof Jobs & string]: Job<Jobs[Name], unknown, Name> }[keyof Jobs & string];
+
+/** One handler per job name of a queue: a table missing a name does not compile. */
+export type JobHandlers<Jobs> = { [Name in keyof Jobs & string]: (context: Context, job: Job<Jobs[Name], unknown, Name>) => Promise<unknown> };
+
+export interface QueueProcessor<Jobs> {
   /** Runs one job; throw to fail it (classified transient or permanent by {@link isTransient}). */
-  run: (context: Context, job: Job) => Promise<unknown>;
+  run: (context: Context, job: JobOf<Jobs>) => Promise<unknown>;
   /** Called after an attempt failed and another will follow. */
-  onFailedAttempt?: (context: Context, job: Job, error: Error) => Promise<void>;
+  onFailedAttempt?: (context: Context, job: JobOf<Jobs>, error: Error) => Promise<void>;
   /** Called once a job has failed for good (last attempt, or permanent), before it is dead-lettered. */
-  onDead?: (context: Context, job: Job, error: Error) => Promise<void>;
+  onDead?: (context: Context, job: JobOf<Jobs>, error: Error) => Promise<void>;
   /** Jobs at once in this process; defaults to WORKER_CONCURRENCY. */
   concurrency?: number;
 }
 
-export type ProcessorTable = Partial<Record<QueueKey, QueueProcessor>>;
+/** Which processor runs each consumed queue: every one has one (shared/queue-jobs.ts lists their jobs). */
+export type ProcessorTable = { [Queue in ConsumedQueue]: QueueProcessor<QueueJobs[Queue]> };
+
+/** What the runner sees of a processor: BullMQ hands it jobs of any name and data. */
+type AnyProcessor = QueueProcessor<Record<string, unknown>>;
+
+/**
+ * Runs each job by its name from a complete handler table. A name the table lacks (a job added
+ * by hand) fails permanently.
+ */
+export function byJobName<Jobs>(queue: ConsumedQueue, handlers: JobHandlers<Jobs>): QueueProcessor<Jobs>['run'] {
+  return async (context, job) => {
+    if (!Object.hasOwn(handlers, job.name)) throw new PermanentError(`the ${queue} queue has no job named ${job.name}`, 'unknown_job');
+    return handlers[job.name](context, job);
+  };
+}
 
 /**
  * One BullMQ worker per queue that has a processor. The runner owns the policy shared by every
@@ -38,35 +58,30 @@ export interface RunningWorker {
   active: Set<Job>;
 }
 
-/** A wait Stripe asked for on the error that failed the attempt (a 429's `Retry-After`), in ms. */
-function askedWaitMs(error: unknown): number | undefined {
-  const headers = (error as { headers?: Record<string, string> } | undefined)?.headers;
-  return headers ? retryAfterMs(headers['retry-after']) : undefined;
-}
-
 /**
  * The (queue, shard) pairs this process consumes: a sharded queue (events, sync, webhooks) in
  * every consumed shard, the other queues along with shard 0 (they have no other shard).
  */
-function consumed(context: Context, table: ProcessorTable): { key: QueueKey; shard: number; processor: QueueProcessor }[] {
+function consumed(context: Context, table: ProcessorTable): { key: ConsumedQueue; shard: number }[] {
   const shards = consumedShards(context.config);
-  return Object.entries(table).flatMap(([key, processor]) => {
-    const sharded = (shardedQueues as readonly string[]).includes(key);
-    const own = sharded ? shards : shards.filter((shard) => shard === 0);
-    return own.map((shard) => ({ key: key as QueueKey, shard, processor }));
+  return (Object.keys(table) as ConsumedQueue[]).flatMap((key) => {
+    const own = (shardedQueues as readonly string[]).includes(key) ? shards : shards.filter((shard) => shard === 0);
+    return own.map((shard) => ({ key, shard }));
   });
 }
 
 export function startWorkers(context: Context, table: ProcessorTable): RunningWorker[] {
   const { config, logger, metrics } = context;
   const policy = jobRetryPolicy(config);
-  return consumed(context, table).map(({ key, shard, processor }) => {
+  return consumed(context, table).map(({ key, shard }) => {
+    // Job data is checked against the queue's schema below (shared/job-data.ts) before a handler sees it.
+    const processor = table[key] as unknown as AnyProcessor;
     const name = queueNames[key];
     const connection = createRedis(config, 'worker', shard === 0 ? `billing-worker-${name}` : `billing-worker-${name}-q${shard}`);
     // Policy: a job whose data its processor cannot run fails permanently and is parked at once,
     // without the processor's hooks (they would need the very data that is missing).
     const checked = hasJobSchema(name);
-    const hooksFor = (job: Job): QueueProcessor => (checked && jobDataProblem(name, job.name, job.data) ? { run: processor.run } : processor);
+    const hooksFor = (job: Job): AnyProcessor => (checked && jobDataProblem(name, job.name, job.data) ? { run: processor.run } : processor);
     /**
      * Past its attempts, a job whose failure is still transient is not failed: it is moved back to
      * delayed at the capped backoff (its attempt count unchanged) until the retry horizon, so an
@@ -120,7 +135,7 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
         stalledInterval: config.JOB_LOCK_MS,
         maxStalledCount: 2,
         settings: {
-          // Jobs name the capped backoff (shared/queues.ts): capped exponential with jitter; a wait
+          // Jobs name the capped backoff (shared/retry-policy.ts): capped exponential with jitter; a wait
           // Stripe asked for (Retry-After) is never cut short.
           backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
             Math.max(backoffDelayMs(attemptsMade, policy.backoff), askedWaitMs(error) ?? 0),
@@ -129,7 +144,7 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
     );
     worker.on('failed', (job, error) => {
       if (!job) return;
-      const exhausted = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const exhausted = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
       if (!exhausted) {
         void hooksFor(job).onFailedAttempt?.(context, job, error).catch((hookError: unknown) => logger.warn('failed-attempt hook failed', { queue: name, error: hookError }));
         return;
@@ -149,7 +164,7 @@ export function startWorkers(context: Context, table: ProcessorTable): RunningWo
  * is down at that moment the entry still exists, and the relay marks the row dead once Postgres is
  * back (it finds the event's job failed), so a failure never stays invisible.
  */
-async function parkDeadLetter(context: Context, queue: string, job: Job, error: Error, processor: QueueProcessor): Promise<void> {
+async function parkDeadLetter(context: Context, queue: string, job: Job, error: Error, processor: AnyProcessor): Promise<void> {
   // The failed job itself stays in its queue's failed set (kept, never trimmed) and is retried from
   // there; the dead-letter queue is the index ops look at, one entry per job.
   await context.queues.deadLetter.add(

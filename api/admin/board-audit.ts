@@ -3,7 +3,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Context } from '../../shared/context.js';
 import { AppError } from '../../shared/errors.js';
 import { boardQueues, type BoardQueue } from '../../shared/queues.js';
-import { adminActor, writeAudit } from './audit.js';
+import { writeAudit } from '../../shared/audit.js';
+import { adminActor } from './admin-actor.js';
 
 const readMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Bull Board's queue-wide actions: `/api/queues/:queue/<action>[/…]`; anything else after the queue is a job id. */

@@ -7,20 +7,24 @@ import { crossOriginProblem, crossOriginRefused } from './same-origin.js';
 
 const challenge = 'Basic realm="billing admin", charset="UTF-8"';
 
+/** What a request presents; `credential` is the secret it was verified by (the key or the session token). */
+export interface PresentedKey { key: AuthenticatedKey | undefined; ambient: boolean; credential: string }
+
 /**
  * The key a request presents: `Bearer <key>`, HTTP Basic with the key as password, or a session
  * cookie; `ambient` when a browser could have attached those credentials by itself (Basic, cookie).
  */
-async function presentedKey(req: Request, verify: KeyVerifier, sessions: AdminSessions): Promise<{ key: AuthenticatedKey | undefined; ambient: boolean }> {
+export async function presentedKey(req: Request, verify: KeyVerifier, sessions: AdminSessions): Promise<PresentedKey> {
   const [scheme, credentials] = (req.get('authorization') ?? '').trim().split(/\s+/, 2);
-  if (scheme && credentials && /^bearer$/i.test(scheme)) return { key: await verify(credentials), ambient: false };
+  if (scheme && credentials && /^bearer$/i.test(scheme)) return { key: await verify(credentials), ambient: false, credential: credentials };
   if (scheme && credentials && /^basic$/i.test(scheme)) {
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     // The user name is free (e.g. "admin"); the password is the key.
-    return { key: await verify(decoded.slice(decoded.indexOf(':') + 1)), ambient: true };
+    const secret = decoded.slice(decoded.indexOf(':') + 1);
+    return { key: await verify(secret), ambient: true, credential: secret };
   }
-  const token = readCookie(req.get('cookie'), sessionCookie);
-  return { key: token ? await sessions.resolve(token) : undefined, ambient: true };
+  const token = readCookie(req.get('cookie'), sessionCookie) ?? '';
+  return { key: token ? await sessions.resolve(token) : undefined, ambient: true, credential: token };
 }
 
 /**

@@ -75,7 +75,7 @@ function buildBoard(queues: readonly BoardQueue[], readOnlyMode: boolean): Reque
     queues: queues.map(({ queue, shard }) => new BullMQAdapter(queue, { readOnlyMode, ...(shard > 0 && { prefix: `q${shard}-` }) })),
     // @bull-board/express ships its own copy of @bull-board/api's typings (9.10.1 vs 9.10.2): same shape, distinct declarations.
     serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
-    options: { uiConfig: { boardTitle: readOnlyMode ? 'Billing queues (read-only)' : 'Billing queues', hideDocsLink: true } },
+    options: { uiConfig: { boardTitle: readOnlyMode ? 'Billing queues (read-only)' : 'Billing queues', hideDocsLink: true, miscLinks: [{ text: 'Admin console', url: '/admin/console' }] } },
   });
   return serverAdapter.getRouter() as RequestHandler;
 }

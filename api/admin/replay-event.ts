@@ -1,11 +1,7 @@
 import type { Context } from '../../shared/context.js';
 import { notFound } from '../../shared/errors.js';
-import { enqueueEvent } from '../../shared/events/enqueue.js';
-import { findJob } from '../../shared/queues.js';
-import type { AdminActor } from '../../shared/grants/grant-rows.js';
-import { writeAudit } from './audit.js';
-
-interface InboxRow { id: string; type: string; status: string; attempts: number; last_error: string | null; customer_id: string | null }
+import { requeueEvent, resetEventForReplay } from '../../shared/events/inbox.js';
+import { writeAudit, type Actor } from '../../shared/audit.js';
 
 const eventIdPattern = /^evt_\w{1,251}$/;
 
@@ -17,14 +13,12 @@ export interface ReplayResult { id: string; type: string; status: 'received'; pr
  * from the events queue (a failed one is kept forever, and BullMQ ignores an add whose id exists);
  * 3. enqueue it again. A job still waiting or running is left alone: it reads the row when it runs.
  */
-export async function replayEvent(context: Context, eventId: string, who: AdminActor): Promise<ReplayResult> {
+export async function replayEvent(context: Pick<Context, 'db' | 'queues' | 'shards'>, eventId: string, who: Actor): Promise<ReplayResult> {
   // The inbox holds only Stripe event ids; anything else (a NUL byte included, which Postgres refuses in text) names no event.
   if (!eventIdPattern.test(eventId)) throw notFound('event_not_found', `no event ${eventId} in the inbox`);
   const before = await context.db.transaction(async (trx) => {
-    const row = await trx('stripe_events').where({ id: eventId }).forUpdate()
-      .first<InboxRow | undefined>('id', 'type', 'status', 'attempts', 'last_error', 'customer_id');
+    const row = await resetEventForReplay(trx, eventId);
     if (!row) throw notFound('event_not_found', `no event ${eventId} in the inbox`);
-    await trx('stripe_events').where({ id: eventId }).update({ status: 'received', processed_at: null, queued_at: null });
     const customer = row.customer_id ? await trx('customers').where({ stripe_customer_id: row.customer_id }).first<{ id: string } | undefined>('id') : undefined;
     await writeAudit(trx, who, {
       action: 'event.replayed',
@@ -37,12 +31,7 @@ export async function replayEvent(context: Context, eventId: string, who: AdminA
     });
     return row;
   });
-  const job = await findJob(context.shards, 'events', eventId);
-  if (job) {
-    const state = await job.getState();
-    if (state === 'failed' || state === 'completed') await job.remove();
-  }
   const stored = await context.db('stripe_events').where({ id: eventId }).first<{ payload: unknown } | undefined>('payload');
-  await enqueueEvent(context.shards, { id: before.id, type: before.type, correlationId: who.requestId ?? null, payload: stored?.payload });
+  await requeueEvent(context.shards, { id: before.id, type: before.type, correlationId: who.requestId ?? null, payload: stored?.payload });
   return { id: before.id, type: before.type, status: 'received', previous_status: before.status, attempts: before.attempts };
 }

@@ -31,7 +31,7 @@ export const components: OpenApiDocument['components'] = {
           properties: {
             type: {
               type: 'string',
-              enum: ['invalid_request', 'authentication', 'permission', 'not_found', 'conflict', 'rate_limit', 'unavailable', 'upstream', 'internal'],
+              enum: ['invalid_request', 'authentication', 'permission', 'not_found', 'conflict', 'payment_required', 'rate_limit', 'unavailable', 'upstream', 'internal'],
               description: 'The class of problem.',
             },
             code: { type: 'string', description: 'Stable machine-readable code, e.g. `invalid_ref`, `unauthorized`.' },
@@ -102,6 +102,7 @@ export const components: OpenApiDocument['components'] = {
           description: "The customer's entitlement version: moves by one with every stored change (0 for an unknown or never computed customer). Stream events and outbound webhooks carry it too.",
         },
         as_of: { type: 'string', format: 'date-time', description: 'The instant this answer describes.' },
+        balances: { type: 'array', items: { type: 'object' }, description: "With a catalog that meters features, for a known customer: each metered feature's balance (as `GET /v1/customers/{ref}/balances`)." },
       },
     },
     EntitlementsUpdatedEvent: {

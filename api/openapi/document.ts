@@ -4,6 +4,8 @@ import { entitlementPaths } from './paths/entitlements.js';
 import { operationPaths } from './paths/operations.js';
 import { sessionPaths } from './paths/sessions.js';
 import { streamPaths } from './paths/stream.js';
+import { usagePaths } from './paths/usage.js';
+import { subscriptionPaths } from './paths/subscription.js';
 import { webhookEndpointPaths } from './paths/webhook-endpoints.js';
 import type { OpenApiDocument } from './types.js';
 
@@ -27,6 +29,7 @@ export const openApiDocument: OpenApiDocument = {
   security: [{ bearer: [] }],
   tags: [
     { name: 'entitlements', description: 'What a customer may do now.' },
+    { name: 'usage', description: 'Metered features: consume, check, reserve and commit, balances (scope write for changes, read for balances).' },
     { name: 'billing', description: 'Checkout and billing portal sessions (these call Stripe).' },
     { name: 'stripe', description: 'Stripe calls these.' },
     { name: 'webhooks', description: 'Outbound webhooks to apps: endpoints, deliveries, replay (scope admin; a read_only admin key may only read).' },
@@ -35,13 +38,16 @@ export const openApiDocument: OpenApiDocument = {
       name: 'admin',
       description:
         'Grants, event replay, reconciliation, audit (scope admin; a read_only admin key may only read). Bull Board is served at ' +
-        '/admin/queues (HTML, outside this document): HTTP Basic with an admin key as password, or the cookie from POST /admin/session.',
+        '/admin/queues and the admin console at /admin/console (HTML, outside this document): HTTP Basic with an admin key as password, or the cookie ' +
+        'from POST /admin/session or the console login form; console forms carry a per-session CSRF token.',
     },
   ],
   paths: {
     ...operationPaths,
     ...entitlementPaths,
+    ...usagePaths,
     ...sessionPaths,
+    ...subscriptionPaths,
     ...streamPaths,
     ...adminPaths,
     ...webhookEndpointPaths,

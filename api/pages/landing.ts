@@ -8,6 +8,7 @@ export interface LandingState {
 }
 
 const links = [
+  ['/admin/console', 'Admin console', 'customers and their timelines, dead letters, reconciliation, revenue (admin key)'],
   ['/admin/queues', 'Bull Board', 'queues, failed and dead jobs, retries (admin key as password)'],
   ['/docs', 'API reference', 'every route, its parameters and answers'],
   ['/openapi.json', 'OpenAPI document', 'the same contract, machine-readable'],

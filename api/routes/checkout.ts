@@ -1,7 +1,7 @@
 import express, { Router, type Response } from 'express';
 import type { Context } from '../../shared/context.js';
 import { stripeIdempotencyKey } from '../../shared/checkout/idempotency-key.js';
-import type { Actor } from '../../shared/checkout/customer-for-user.js';
+import type { Actor } from '../../shared/audit.js';
 import { checkoutRequestSchema, parseBody, returnUrlPolicy } from '../../shared/checkout/requests.js';
 import { startCheckout } from '../../shared/checkout/start-checkout.js';
 import { authenticatedKey, requireScope, type KeyVerifier } from '../middleware/authenticate.js';

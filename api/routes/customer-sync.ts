@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Context } from '../../shared/context.js';
-import { refKind } from '../../shared/entitlements/read.js';
-import { badRequest } from '../../shared/errors.js';
+import { requireRefKind } from '../../shared/entitlements/read.js';
 import { syncNow } from '../../shared/sync/sync-now.js';
 import { authenticatedKey, requireScope, type KeyVerifier } from '../middleware/authenticate.js';
 import { perKeyRateLimit } from '../middleware/per-key-rate-limit.js';
@@ -20,8 +19,7 @@ export function customerSyncRoutes(context: Context, verify: KeyVerifier): Route
   });
   router.post('/v1/customers/:ref/sync', requireScope(verify, 'write'), limit, async (req, res) => {
     const ref = String(req.params.ref);
-    const kind = refKind(ref);
-    if (!kind) throw badRequest('invalid_ref', 'the customer reference must be a Stripe customer id (cus_…) or a user id of 1–200 characters from [A-Za-z0-9_.:@|+-]');
+    const kind = requireRefKind(ref);
     const result = await syncNow(context, ref, kind, {
       actor: `key:${authenticatedKey(res).id}`,
       requestId: res.locals.requestId as string | undefined,

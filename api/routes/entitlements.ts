@@ -2,14 +2,17 @@ import { Router, type Request, type Response } from 'express';
 import { isEntitled } from '../../shared/domain/index.js';
 import { badRequest } from '../../shared/errors.js';
 import type { EntitlementCache } from '../../shared/entitlements/cache.js';
-import { isFeatureName, refKind, weakEtag } from '../../shared/entitlements/read.js';
+import { isFeatureName, requireRefKind, weakEtag } from '../../shared/entitlements/read.js';
 import { readAtLeast } from '../../shared/entitlements/wait-for-version.js';
+import { readBalance } from '../../shared/usage/consume.js';
+import { meteredFeatures } from '../../shared/usage/metered-features.js';
+import type { UsageDeps } from '../../shared/usage/usage-target.js';
 import { requireScope, type KeyVerifier } from '../middleware/authenticate.js';
 import { versionTimeoutHeader, versionWait } from './version-wait.js';
 
 function refParam(req: Request): string {
   const ref = String(req.params.ref);
-  if (!refKind(ref)) throw badRequest('invalid_ref', 'the customer reference must be a Stripe customer id (cus_…) or a user id of 1–200 characters from [A-Za-z0-9_.:@|+-]');
+  requireRefKind(ref);
   return ref;
 }
 
@@ -38,9 +41,10 @@ function sendTagged(req: Request, res: Response, etag: string, body: () => strin
 /**
  * `GET /v1/customers/:ref/entitlements[/:feature]` (scope read). An unknown customer is a 200 with
  * `customer: null`, no entitlements and version 0, so apps need no special case. With
- * `min_version` the list read waits (up to `wait_ms`) for that version: read-your-writes.
+ * `min_version` the list read waits (up to `wait_ms`) for that version: read-your-writes. A known
+ * customer's list also carries `balances`, one per metered feature of the catalog.
  */
-export function entitlementRoutes(verify: KeyVerifier, cache: EntitlementCache): Router {
+export function entitlementRoutes(verify: KeyVerifier, cache: EntitlementCache, usage?: UsageDeps): Router {
   const router = Router();
   const readScope = requireScope(verify, 'read');
 
@@ -55,6 +59,15 @@ export function entitlementRoutes(verify: KeyVerifier, cache: EntitlementCache):
       prepared = read.prepared;
     } else {
       prepared = await cache.get(ref);
+    }
+    // Metered features add their balances (live from Redis, so the tag covers them too); without any, the hot path is unchanged.
+    const metered = usage && prepared.view.customer ? meteredFeatures(usage.context.catalogFile) : [];
+    if (usage && metered.length > 0) {
+      const balances = [];
+      for (const feature of metered) balances.push(await readBalance(usage, ref, feature));
+      const extra = `,"balances":${JSON.stringify(balances)}`;
+      sendTagged(req, res, weakEtag(prepared.etag + extra), () => `${prepared.bodyPrefix}${extra},"as_of":"${cache.now().toISOString()}"}`);
+      return;
     }
     sendTagged(req, res, prepared.etag, () => `${prepared.bodyPrefix},"as_of":"${cache.now().toISOString()}"}`);
   });

@@ -2,7 +2,7 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../shared/context.js';
 import { currentCorrelation } from '../../shared/correlation.js';
-import { badRequest, unavailable } from '../../shared/errors.js';
+import { badRequest, internalError, unavailable } from '../../shared/errors.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
 import { eventFamily } from '../../shared/events/event-types.js';
 import { recordEvent } from '../../shared/events/inbox.js';
@@ -38,7 +38,7 @@ const envelope = z.union([
 function verify(stripe: Stripe, body: Buffer, signature: string | undefined, secrets: readonly string[]): unknown {
   if (!signature) throw badRequest('missing_signature', 'the Stripe-Signature header is missing');
   const signatures = stripe.webhooks.signature;
-  if (!signatures) throw new Error('the stripe package offers no signature verification');
+  if (!signatures) throw internalError('signature_verification_missing', 'the stripe package offers no signature verification');
   const verified = secrets.some((secret) => {
     try {
       return signatures.verifyHeader(body, signature, secret, signatureToleranceSeconds);
@@ -98,7 +98,7 @@ export function webhookRoutes(context: Context): Router {
     metrics.webhookEvents.inc({ type: handled ? parsed.type : 'unhandled', outcome });
     if (isNew && handled) {
       try {
-        await withTimeout(enqueueEvent(context.shards, { id: parsed.id, type: parsed.type, correlationId, payload }), 1500, 'enqueue');
+        await withTimeout(enqueueEvent(context.shards, { id: parsed.id, type: parsed.type, correlationId, payload }), config.WEBHOOK_ENQUEUE_TIMEOUT_MS, 'enqueue');
       } catch (error) {
         logger.warn('event recorded but not enqueued; the relay will enqueue it', { eventId: parsed.id, error });
       }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
+import { writeAudit, type Actor } from '../audit.js';
 import type { Db } from '../db.js';
 import { AppError, conflict } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -8,8 +9,6 @@ import { isIdempotencyError } from '../stripe-errors.js';
 
 export interface LocalCustomer { id: string; stripe_customer_id: string | null; user_id: string; deleted: boolean }
 
-/** Who asked, for the audit trail. */
-export interface Actor { actor: string; requestId: string | undefined }
 
 export async function findCustomerByUser(db: Db, userId: string): Promise<LocalCustomer | undefined> {
   return db('customers').where({ user_id: userId }).first<LocalCustomer | undefined>('id', 'stripe_customer_id', 'user_id', 'deleted');
@@ -77,14 +76,12 @@ async function link(db: Db, customer: Stripe.Customer, input: { userId: string; 
   await db.transaction(async (trx) => {
     const localId = await writeLink(trx, customer, input);
     if (!localId) return;
-    await trx('audit_log').insert({
-      actor: who.actor,
+    await writeAudit(trx, who, {
       action: 'customer.created',
-      subject_type: 'customer',
-      subject_id: customer.id,
-      customer_id: localId,
-      after: JSON.stringify({ stripe_customer_id: customer.id, user_id: input.userId, email: customer.email ?? null }),
-      request_id: who.requestId ?? null,
+      subjectType: 'customer',
+      subjectId: customer.id,
+      customerId: localId,
+      after: { stripe_customer_id: customer.id, user_id: input.userId, email: customer.email ?? null },
     });
   });
 }

@@ -2,7 +2,8 @@ import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
 import type { Stripe } from '../stripe.js';
 import { assertNotSubscribed } from './already-subscribed.js';
-import { customerForUser, findCustomerByUser, type Actor } from './customer-for-user.js';
+import type { Actor } from '../audit.js';
+import { customerForUser, findCustomerByUser } from './customer-for-user.js';
 import type { CheckoutRequest } from './requests.js';
 import { resolvePrice } from './resolve-price.js';
 

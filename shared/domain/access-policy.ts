@@ -1,5 +1,5 @@
 import { earliest } from './compare.js';
-import type { AccessPolicy, ItemState, SubscriptionState, SubscriptionStatus } from './types.js';
+import type { AccessPolicy, DisputePolicy, DisputeStatus, ItemState, SubscriptionState, SubscriptionStatus } from './types.js';
 
 export interface SubscriptionAccess {
   granted: boolean;
@@ -22,11 +22,24 @@ const ACCESS_BY_STATUS: Record<SubscriptionStatus, boolean> = {
   paused: false,
 };
 
+/** Dispute statuses that deny access, per policy: open ones (inquiries included) and lost ones, or only lost ones. */
+const DENYING_DISPUTES: Record<DisputePolicy, ReadonlySet<DisputeStatus>> = {
+  revoke_on_open: new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'lost']),
+  revoke_on_lost: new Set(['lost']),
+  ignore: new Set(),
+};
+
+/** Whether the dispute on the latest invoice's charge (if any) denies access under `policy`. */
+export function disputeDenies(status: DisputeStatus | null, policy: DisputePolicy): boolean {
+  return status !== null && DENYING_DISPUTES[policy].has(status);
+}
+
 /**
  * Whether one item of a subscription gives access at `now`, and until when (DESIGN.md, access policy).
  *
  * Policy, in order:
- * 1. A fully refunded latest invoice denies access (a later paid invoice clears the flag upstream).
+ * 1. A fully refunded latest invoice denies access (a later paid invoice clears the flag upstream);
+ *    so does a dispute on the charge paying it, as `policy.disputePolicy` says (see {@link disputeDenies}).
  * 2. Only `active`, `trialing` and `past_due` give access.
  * 3. `past_due` gives access while `now < pastDueSince + pastDueGraceHours`; a null `pastDueSince`
  *    counts as first seen at `now`.
@@ -41,7 +54,7 @@ export function subscriptionAccess(
   policy: AccessPolicy,
   now: Date,
 ): SubscriptionAccess {
-  if (sub.latestInvoiceRefunded || !ACCESS_BY_STATUS[sub.status]) return DENIED;
+  if (sub.latestInvoiceRefunded || disputeDenies(sub.latestInvoiceDispute, policy.disputePolicy) || !ACCESS_BY_STATUS[sub.status]) return DENIED;
 
   let until: Date | null = null;
   if (sub.status === 'past_due') {

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { CatalogPlan, PlanFeatureValue } from './catalog.js';
 import { jsonErrorLine, lineOfPath, locateJson } from './json-locator.js';
+import type { MeteredFeature } from './usage-policy.js';
 
 /** The operator's catalog file, validated. */
 export interface CatalogFile {
   plans: CatalogPlan[];
+  /** How numeric features are metered (absent: none is). */
+  features?: Record<string, MeteredFeature>;
 }
 
 export interface CatalogFileIssue {
@@ -71,8 +74,24 @@ const missingOr =
     return issue.input === undefined ? 'is missing' : otherwise;
   };
 
+const count = (what: string) => z.number({ error: `must be ${what}` }).int(`must be ${what}`).min(0, `must be ${what}`);
+const meteredFeatureSchema = z.strictObject(
+  {
+    metered: z.boolean({ error: 'must be true or false' }),
+    reset: z.enum(['billing_period', 'month', 'week', 'day', 'never'], { error: 'must be one of "billing_period", "month", "week", "day", "never"' }).default('billing_period'),
+    overage: z.enum(['reject', 'allow', 'cap'], { error: 'must be one of "reject", "allow", "cap"' }).default('reject'),
+    rollover: z.strictObject(
+      { max: count('a non-negative integer'), expires_after_days: count('a non-negative integer of days').optional() },
+      { error: missingOr('must be an object with "max"') },
+    ).optional(),
+    stripe_meter: z.string({ error: 'must be a string' }).regex(/^[\w.:-]{1,100}$/, 'must be a Stripe meter event name (1–100 letters, digits and _ . : -)').optional(),
+  },
+  { error: 'must be an object with "metered"' },
+).refine((feature) => !(feature.rollover && feature.reset === 'never'), { error: 'rollover needs a reset interval other than "never"', path: ['rollover'] });
+
 const catalogFileSchema = z.strictObject(
   {
+    features: refuseProtoKey.pipe(z.record(z.string().min(1), meteredFeatureSchema, { error: 'must be an object of feature → metering policy' })).optional(),
     plans: z.array(
       z.strictObject(
         {
@@ -80,6 +99,9 @@ const catalogFileSchema = z.strictObject(
           features: refuseProtoKey.pipe(
             z.record(z.string().min(1), featureValueSchema, { error: missingOr('must be an object of feature → value') }),
           ),
+          quantity: z.strictObject({ min: z.int().min(0).optional(), max: z.int().min(1).optional() }, { error: 'must be an object with "min" and/or "max" (whole numbers)' })
+            .refine((limits) => limits.min === undefined || limits.max === undefined || limits.min <= limits.max, { error: 'min must not be above max' })
+            .optional(),
         },
         { error: missingOr('must be an object with "match" and "features"') },
       ),

@@ -8,10 +8,15 @@ export type PlanMatch = { lookup_key: string } | { price: string } | { product: 
 /** A plan's feature value: `true`, a non-negative number, or `'quantity'` (the item's quantity, per seat). */
 export type PlanFeatureValue = true | number | 'quantity';
 
+/** The quantities a per-seat plan may be bought or changed to (both bounds inclusive). */
+export interface QuantityLimits { min?: number | undefined; max?: number | undefined }
+
 /** One plan of the operator's catalog file (same shape as the JSON). */
 export interface CatalogPlan {
   match: PlanMatch;
   features: Record<string, PlanFeatureValue>;
+  /** Per-seat plans: the smallest and largest quantity a subscription item may have. */
+  quantity?: QuantityLimits | undefined;
 }
 
 /**
@@ -55,4 +60,19 @@ export function featuresForItem(item: ItemState, catalog: Catalog): Map<string, 
     : [];
   for (const feature of stripeFeatures) features.set(feature, true);
   return new Map([...features].sort(([a], [b]) => compareStrings(a, b)));
+}
+
+/**
+ * The quantity limits of an item from every file plan that matches it: the largest minimum and the
+ * smallest maximum (each absent when no matching plan sets it).
+ */
+export function quantityLimits(plans: readonly CatalogPlan[], item: ItemState): QuantityLimits {
+  let min: number | undefined;
+  let max: number | undefined;
+  for (const plan of plans) {
+    if (!plan.quantity || !planMatchesItem(plan.match, item)) continue;
+    if (plan.quantity.min !== undefined) min = Math.max(min ?? plan.quantity.min, plan.quantity.min);
+    if (plan.quantity.max !== undefined) max = Math.min(max ?? plan.quantity.max, plan.quantity.max);
+  }
+  return { min, max };
 }

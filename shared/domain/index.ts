@@ -1,6 +1,8 @@
 export type {
   AccessPolicy,
   CustomerState,
+  DisputePolicy,
+  DisputeStatus,
   Entitlement,
   EntitlementSet,
   EntitlementSource,
@@ -10,10 +12,12 @@ export type {
   SubscriptionState,
   SubscriptionStatus,
 } from './types.js';
-export { subscriptionAccess, type SubscriptionAccess } from './access-policy.js';
+export { disputeDenies, subscriptionAccess, type SubscriptionAccess } from './access-policy.js';
 export {
   featuresForItem,
   planMatchesItem,
+  quantityLimits,
+  type QuantityLimits,
   type Catalog,
   type CatalogPlan,
   type PlanFeatureValue,
@@ -23,3 +27,6 @@ export { CatalogFileError, parseCatalogFile, type CatalogFile, type CatalogFileI
 export { combineContributions, combineValues, type Contribution } from './combine.js';
 export { computeEntitlements, isEntitled } from './compute-entitlements.js';
 export { diffEntitlements, type EntitlementDiff, type NamedFeature } from './entitlement-diff.js';
+export { admit, computeBalance, rolloverInto, type Admission, type Balance, type BalanceInputs, type HeldReservation, type LedgerEntry } from './balance.js';
+export { periodAt, type BillingPeriod, type UsagePeriod } from './usage-period.js';
+export { meteredPolicy, type MeteredFeature, type OveragePolicy, type ResetInterval, type RolloverPolicy } from './usage-policy.js';

@@ -30,8 +30,30 @@ export interface SubscriptionState {
   pastDueSince: Date | null;
   /** The charge paying the latest invoice was fully refunded (cleared when a later invoice is paid). */
   latestInvoiceRefunded: boolean;
+  /** Status of the latest dispute on the charge paying the latest invoice; null when none (or a later invoice was paid). */
+  latestInvoiceDispute: DisputeStatus | null;
   items: ItemState[];
 }
+
+/** Stripe's dispute statuses (`warning_*` are inquiries, which may become disputes). */
+export type DisputeStatus =
+  | 'warning_needs_response'
+  | 'warning_under_review'
+  | 'warning_closed'
+  | 'needs_response'
+  | 'under_review'
+  | 'won'
+  | 'lost'
+  | 'prevented';
+
+/**
+ * What a dispute on the charge paying the latest invoice does to access:
+ * - `revoke_on_open`: no access from the moment a dispute (or an inquiry) is open, nor once it is lost;
+ * - `revoke_on_lost`: access kept while the dispute is open, ended when it is lost;
+ * - `ignore`: disputes never change access.
+ * A dispute won (or an inquiry closed, or a dispute prevented) never limits access.
+ */
+export type DisputePolicy = 'revoke_on_open' | 'revoke_on_lost' | 'ignore';
 
 export interface GrantState {
   id: string;
@@ -72,4 +94,6 @@ export interface EntitlementSet {
 export interface AccessPolicy {
   /** Hours of access a past_due subscription keeps, counted from `pastDueSince`. */
   pastDueGraceHours: number;
+  /** What a dispute on the latest invoice's charge does to access. */
+  disputePolicy: DisputePolicy;
 }

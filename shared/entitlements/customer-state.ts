@@ -1,8 +1,9 @@
 import { preparedStatement, type Db } from '../db.js';
-import type { Catalog, CatalogFile, CustomerState, SubscriptionStatus } from '../domain/index.js';
+import type { Catalog, CatalogFile, CustomerState, DisputeStatus, SubscriptionStatus } from '../domain/index.js';
 
 interface SubscriptionRow {
   id: string; status: SubscriptionStatus; cancel_at_period_end: boolean; past_due_since: string | null; latest_invoice_refunded: boolean;
+  latest_invoice_dispute_status: DisputeStatus | null;
 }
 interface ItemRow {
   id: string; subscription_id: string; price_id: string; product_id: string; lookup_key: string | null; quantity: number; current_period_end: string | null;
@@ -21,7 +22,7 @@ const customerItems = `select i.* from subscription_items i join subscriptions s
 const inputsQuery = preparedStatement<InputsRow>('entitlement-inputs', `
   select
     (select coalesce(json_agg(s), '[]') from (
-       select id, status, cancel_at_period_end, past_due_since, latest_invoice_refunded from subscriptions where customer_id = :customerId) s) as subscriptions,
+       select id, status, cancel_at_period_end, past_due_since, latest_invoice_refunded, latest_invoice_dispute_status from subscriptions where customer_id = :customerId) s) as subscriptions,
     (select coalesce(json_agg(i), '[]') from (
        select id, subscription_id, price_id, product_id, lookup_key, quantity, current_period_end from (${customerItems}) i) i) as items,
     (select coalesce(json_agg(g), '[]') from (
@@ -43,6 +44,7 @@ export async function loadEntitlementInputs(db: Db, file: CatalogFile, customerI
       cancelAtPeriodEnd: sub.cancel_at_period_end,
       pastDueSince: toDate(sub.past_due_since),
       latestInvoiceRefunded: sub.latest_invoice_refunded,
+      latestInvoiceDispute: sub.latest_invoice_dispute_status,
       items: items.filter((item) => item.subscription_id === sub.id).map((item) => ({
         id: item.id,
         priceId: item.price_id,

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { preparedStatement, type Db } from '../db.js';
+import { badRequest } from '../errors.js';
 import { computeEntitlements, type AccessPolicy, type CatalogFile } from '../domain/index.js';
 import { loadEntitlementInputs } from './customer-state.js';
-import { toStored, type StoredEntitlement } from './recompute.js';
+import { toStored, type CustomerRef, type StoredEntitlement } from './stored-entitlement.js';
 
 /** A Stripe customer id, or an app user id (the alphabet checkout accepts for `user_id`, e.g. `auth0|abc`). */
 const stripeCustomerRef = /^cus_[A-Za-z0-9]+$/;
@@ -18,11 +19,16 @@ export function refKind(ref: string): RefKind | undefined {
   return userRef.test(ref) ? 'user_id' : undefined;
 }
 
+/** Which column a reference names; 400 `invalid_ref` (with `details`, e.g. the param) when it is malformed. */
+export function requireRefKind(ref: string, details?: Record<string, unknown>): RefKind {
+  const kind = refKind(ref);
+  if (!kind) throw badRequest('invalid_ref', 'the customer reference must be a Stripe customer id (cus_…) or a user id of 1–200 characters from [A-Za-z0-9_.:@|+-]', details);
+  return kind;
+}
+
 export function isFeatureName(feature: string): boolean {
   return featureName.test(feature);
 }
-
-export interface CustomerRef { id: string; stripe_customer_id: string | null; user_id: string | null }
 
 /** What one reference resolves to: the cacheable answer (also for an unknown customer). */
 export interface EntitlementView {
@@ -74,8 +80,7 @@ export interface ReadInputs { db: Db; catalogFile: CatalogFile; policy: AccessPo
  * recomputed live from the mirror for this answer, without writing; the worker's recompute stores it.
  */
 export async function readEntitlements(inputs: ReadInputs, ref: string, now: Date): Promise<EntitlementView> {
-  const kind = refKind(ref);
-  if (!kind) throw new Error(`malformed entitlement reference ${JSON.stringify(ref)}`);
+  const kind = requireRefKind(ref);
   const [row] = await storedRow[kind](inputs.db, { ref });
   if (!row) return { customer: null, entitlements: [], version: 0, nextChangeAt: null };
   const customer = { id: row.id, stripe_customer_id: row.stripe_customer_id, user_id: row.user_id };

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { preparedStatement } from '../db.js';
 import type { CatalogFile } from '../domain/index.js';
-import { computeEntitlements, type AccessPolicy, type Entitlement } from '../domain/index.js';
+import { computeEntitlements, type AccessPolicy } from '../domain/index.js';
+import { markSyncedEventsProcessedSql } from '../events/inbox.js';
 import { loadEntitlementInputs } from './customer-state.js';
-import type { CustomerRef } from './read.js';
+import { toStored, type CustomerRef, type StoredEntitlement } from './stored-entitlement.js';
 
 /** Why entitlements were recomputed: recorded with every change in the audit log. */
 export interface RecomputeCause {
@@ -14,14 +15,6 @@ export interface RecomputeCause {
   reconciliationRunId?: string | undefined;
   requestId?: string | undefined;
   reason?: string | undefined;
-}
-
-/** An entitlement as stored and served. */
-export interface StoredEntitlement {
-  feature: string;
-  value: true | number;
-  sources: { kind: 'subscription' | 'grant'; id: string }[];
-  expires_at: string | null;
 }
 
 /** A sync's fetch: the customer's inbox events it reflects become processed with the entitlements it stored. */
@@ -52,15 +45,6 @@ export interface EntitlementChange {
   cause: RecomputeCause;
 }
 
-export function toStored(entitlement: Entitlement): StoredEntitlement {
-  return {
-    feature: entitlement.feature,
-    value: entitlement.value,
-    sources: entitlement.sources.map((source) => ({ kind: source.kind, id: source.id })),
-    expires_at: entitlement.expiresAt ? entitlement.expiresAt.toISOString() : null,
-  };
-}
-
 /**
  * Stores the new list and, only when it differs from the stored one (jsonb equality: same
  * features, values, sources and expiries), writes the audit row with the list before and after;
@@ -85,10 +69,7 @@ const storeQuery = preparedStatement<{ changed: number; version: number; previou
       :event_id::text, :grant_id::uuid, :reconciliation_run_id::uuid, :request_id::text, :reason::text
      where not exists (select 1 from previous where features = :features::jsonb)
     returning 1),
-  processed as (
-    update stripe_events set status = 'processed', processed_at = now(), last_error = null
-     where customer_id = :synced_customer::text and status in ('queued', 'failed') and received_at <= :fetch_started_at::timestamptz
-    returning type, stripe_created)
+  processed as (${markSyncedEventsProcessedSql})
   select (select count(*) from audited)::int as changed, (select version from stored) as version, (select features from previous) as previous,
     (select coalesce(json_agg(json_build_object('type', type, 'stripe_created', stripe_created)), '[]') from processed) as processed`);
 

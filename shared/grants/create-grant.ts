@@ -1,9 +1,11 @@
+import { writeAudit, type Actor } from '../audit.js';
 import type { Context } from '../context.js';
+import { internalError } from '../errors.js';
 import { afterEntitlementsStored } from '../notify/announce.js';
 import { recomputeInTransaction } from '../entitlements/recompute.js';
 import { customerForGrant } from './customer-ref.js';
 import type { CreateGrantRequest } from './grant-requests.js';
-import { grantColumns, type AdminActor, type GrantRow } from './grant-rows.js';
+import { grantColumns, type GrantRow } from './grant-rows.js';
 
 /**
  * Creates a manual grant: 1. resolve (or, for a user id, create) the customer and lock it;
@@ -11,7 +13,7 @@ import { grantColumns, type AdminActor, type GrantRow } from './grant-rows.js';
  * as `entitlements.changed`) — all in one transaction, so a grant never exists without its effect;
  * 5. after commit, invalidate the cache so the read API sees it at once.
  */
-export async function createGrant(context: Context, request: CreateGrantRequest, who: AdminActor, now = new Date()): Promise<GrantRow> {
+export async function createGrant(context: Context, request: CreateGrantRequest, who: Actor, now = new Date()): Promise<GrantRow> {
   const { grant, result } = await context.db.transaction(async (trx) => {
     const customer = await customerForGrant(trx, request.customer, who);
     const [grant] = await trx('grants')
@@ -24,17 +26,14 @@ export async function createGrant(context: Context, request: CreateGrantRequest,
         created_by: who.actor,
       })
       .returning<GrantRow[]>([...grantColumns]);
-    if (!grant) throw new Error('grant insert returned no row');
-    await trx('audit_log').insert({
-      actor: who.actor,
+    if (!grant) throw internalError('grant_not_written', 'grant insert returned no row');
+    await writeAudit(trx, who, {
       action: 'grant.created',
-      subject_type: 'grant',
-      subject_id: grant.id,
-      customer_id: customer.id,
-      before: null,
-      after: JSON.stringify(grant),
-      grant_id: grant.id,
-      request_id: who.requestId ?? null,
+      subjectType: 'grant',
+      subjectId: grant.id,
+      customerId: customer.id,
+      after: grant,
+      grantId: grant.id,
       reason: request.reason,
     });
     const cause = { actor: who.actor, grantId: grant.id, requestId: who.requestId, reason: request.reason };

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { refKind } from '../entitlements/read.js';
-import { badRequest, notFound } from '../errors.js';
-import type { AdminActor } from './grant-rows.js';
+import { requireRefKind } from '../entitlements/read.js';
+import { notFound } from '../errors.js';
+import { writeAudit, type Actor } from '../audit.js';
 
 export interface CustomerRow {
   id: string;
@@ -14,9 +14,7 @@ export interface CustomerRow {
 const customerColumns = ['id', 'stripe_customer_id', 'user_id', 'email', 'deleted'] as const;
 
 function columnOf(ref: string): 'stripe_customer_id' | 'user_id' {
-  const kind = refKind(ref);
-  if (!kind) throw badRequest('invalid_ref', 'the customer reference must be a Stripe customer id (cus_…) or a user id of 1–200 characters from [A-Za-z0-9_.:@|+-]', { param: 'customer' });
-  return kind;
+  return requireRefKind(ref, { param: 'customer' });
 }
 
 /** The customer a reference (`cus_…` or an app user id) names; 404 `customer_not_found` when none. */
@@ -33,19 +31,17 @@ export async function requireCustomer(db: Knex | Knex.Transaction, ref: string, 
  * when it creates the Stripe customer. An unknown `cus_…` is a 404 `customer_not_found`: the api
  * does not ask Stripe, so a mistyped id would otherwise leave a row no sync ever fills.
  */
-export async function customerForGrant(trx: Knex.Transaction, ref: string, who: AdminActor): Promise<CustomerRow> {
+export async function customerForGrant(trx: Knex.Transaction, ref: string, who: Actor): Promise<CustomerRow> {
   // The customer row is locked first, so concurrent grant changes of one customer queue up instead of deadlocking.
   if (columnOf(ref) === 'stripe_customer_id') return requireCustomer(trx, ref, { lock: true });
   const [created] = await trx('customers').insert({ user_id: ref }).onConflict('user_id').ignore().returning<CustomerRow[]>([...customerColumns]);
   if (!created) return requireCustomer(trx, ref, { lock: true });
-  await trx('audit_log').insert({
-    actor: who.actor,
+  await writeAudit(trx, who, {
     action: 'customer.created',
-    subject_type: 'customer',
-    subject_id: created.id,
-    customer_id: created.id,
-    after: JSON.stringify({ user_id: ref, stripe_customer_id: null }),
-    request_id: who.requestId ?? null,
+    subjectType: 'customer',
+    subjectId: created.id,
+    customerId: created.id,
+    after: { user_id: ref, stripe_customer_id: null },
     reason: 'manual grant for a user without a Stripe customer',
   });
   return created;

@@ -19,5 +19,3 @@ export const grantColumns = [
   'id', 'customer_id', 'feature', 'value', 'reason', 'expires_at', 'revoked_at', 'revoked_reason', 'expiry_recorded_at', 'created_by', 'created_at',
 ] as const;
 
-/** Who changed something, for the audit trail: `key:<id>` plus the request that did it. */
-export interface AdminActor { actor: string; requestId: string | undefined }

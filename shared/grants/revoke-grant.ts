@@ -1,8 +1,9 @@
+import { writeAudit, type Actor } from '../audit.js';
 import type { Context } from '../context.js';
 import { afterEntitlementsStored } from '../notify/announce.js';
 import { recomputeInTransaction } from '../entitlements/recompute.js';
-import { conflict, notFound } from '../errors.js';
-import { grantColumns, type AdminActor, type GrantRow } from './grant-rows.js';
+import { conflict, internalError, notFound } from '../errors.js';
+import { grantColumns, type GrantRow } from './grant-rows.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -11,7 +12,7 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `revoked_at`/`revoked_reason`; audit `grant.revoked` with before/after; recompute — one
  * transaction — then invalidate the cache. An expired grant may still be revoked (it records intent).
  */
-export async function revokeGrant(context: Context, grantId: string, reason: string, who: AdminActor, now = new Date()): Promise<GrantRow> {
+export async function revokeGrant(context: Context, grantId: string, reason: string, who: Actor, now = new Date()): Promise<GrantRow> {
   if (!uuid.test(grantId)) throw notFound('grant_not_found', `no grant ${grantId}`);
   const { grant, result } = await context.db.transaction(async (trx) => {
     const before = await trx('grants').where({ id: grantId }).forUpdate().first<GrantRow | undefined>(...grantColumns);
@@ -20,17 +21,15 @@ export async function revokeGrant(context: Context, grantId: string, reason: str
     const [grant] = await trx('grants').where({ id: grantId })
       .update({ revoked_at: now, revoked_reason: reason })
       .returning<GrantRow[]>([...grantColumns]);
-    if (!grant) throw new Error('grant update returned no row');
-    await trx('audit_log').insert({
-      actor: who.actor,
+    if (!grant) throw internalError('grant_not_written', 'grant update returned no row');
+    await writeAudit(trx, who, {
       action: 'grant.revoked',
-      subject_type: 'grant',
-      subject_id: grant.id,
-      customer_id: grant.customer_id,
-      before: JSON.stringify(before),
-      after: JSON.stringify(grant),
-      grant_id: grant.id,
-      request_id: who.requestId ?? null,
+      subjectType: 'grant',
+      subjectId: grant.id,
+      customerId: grant.customer_id,
+      before,
+      after: grant,
+      grantId: grant.id,
       reason,
     });
     const result = await recomputeInTransaction(trx, context, grant.customer_id, { actor: who.actor, grantId, requestId: who.requestId, reason }, now);

@@ -1,3 +1,4 @@
+import { systemActor, writeAudit } from '../audit.js';
 import type { Context } from '../context.js';
 import { afterEntitlementsStored } from '../notify/announce.js';
 import { recomputeInTransaction } from '../entitlements/recompute.js';
@@ -27,15 +28,14 @@ export async function sweepGrantExpiry(context: Context, now = new Date(), optio
       const before = await trx('grants').where({ id }).whereNull('expiry_recorded_at').whereNull('revoked_at').forUpdate().skipLocked().first<GrantRow | undefined>(...grantColumns);
       if (!before) return undefined;
       const [after] = await trx('grants').where({ id }).update({ expiry_recorded_at: now }).returning<GrantRow[]>([...grantColumns]);
-      await trx('audit_log').insert({
-        actor: 'system',
+      await writeAudit(trx, systemActor, {
         action: 'grant.expired',
-        subject_type: 'grant',
-        subject_id: id,
-        customer_id: before.customer_id,
-        before: JSON.stringify(before),
-        after: JSON.stringify(after),
-        grant_id: id,
+        subjectType: 'grant',
+        subjectId: id,
+        customerId: before.customer_id,
+        before,
+        after,
+        grantId: id,
         reason: `expired at ${before.expires_at?.toISOString() ?? 'unknown'}`,
       });
       return recomputeInTransaction(trx, context, before.customer_id, { actor: 'system', grantId: id, reason: 'grant expired' }, now);

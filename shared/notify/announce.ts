@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { invalidateEntitlements } from '../entitlements/cache-keys.js';
+import { invalidateEntitlements } from '../entitlements/invalidate-entitlements.js';
 import type { RecomputeResult } from '../entitlements/recompute.js';
 import { appendToLog } from './change-log.js';
 import { entitlementsUpdated, type NotifyEvent } from './entitlement-event.js';
@@ -15,7 +15,7 @@ import { fanOutToEndpoints } from './webhook-fan-out.js';
  * nothing changed. Stream clients that missed it refetch on their next version gap.
  */
 export async function afterEntitlementsStored(context: Context, results: readonly RecomputeResult[], now = new Date()): Promise<NotifyEvent[]> {
-  await invalidateEntitlements(context.redis, context.config.REDIS_PREFIX, results.flatMap((result) => result.refs));
+  await invalidateEntitlements(context.redis, context.config, results.flatMap((result) => result.refs));
   const events = results.flatMap((result) => (result.change ? [entitlementsUpdated(result.change, now)] : []));
   if (events.length === 0) return events;
   const { config, logger, metrics } = context;

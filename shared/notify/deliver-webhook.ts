@@ -65,7 +65,7 @@ export async function deliverWebhook(context: Context, deliveryId: string, now =
 }
 
 /** After the last attempt (or a permanent failure): the delivery is dead, visible and replayable. */
-export async function markDeliveryDead(context: Context, deliveryId: string, error: Error): Promise<void> {
+export async function markDeliveryDead(context: Pick<Context, 'db' | 'metrics'>, deliveryId: string, error: Error): Promise<void> {
   await context.db('webhook_deliveries').where({ id: deliveryId }).whereNot({ status: 'succeeded' }).update({ status: 'dead', last_error: error.message.slice(0, 500) });
   context.metrics.webhookDeliveries.inc({ outcome: 'dead' });
 }

@@ -1,6 +1,7 @@
 import { diffEntitlements, type EntitlementDiff } from '../domain/index.js';
-import type { CustomerRef } from '../entitlements/read.js';
-import type { EntitlementChange, RecomputeCause, StoredEntitlement } from '../entitlements/recompute.js';
+import type { CustomerRef } from '../entitlements/stored-entitlement.js';
+import type { EntitlementChange, RecomputeCause } from '../entitlements/recompute.js';
+import type { StoredEntitlement } from '../entitlements/stored-entitlement.js';
 
 /** Event types apps can receive (balance events come with metered usage). */
 export const notifyEventTypes = ['entitlements.updated'] as const;

@@ -9,7 +9,7 @@ export interface DeliverJobData { deliveryId: string; correlationId?: string }
  * runner keeps retrying a delivery that still fails until `JOB_RETRY_HORIZON_HOURS` after it was
  * queued (72 h), then parks it in the dead-letter queue. A replay adds a new job under a new id.
  */
-export async function enqueueDeliveries(context: Context, deliveryIds: readonly string[], replay = false): Promise<void> {
+export async function enqueueDeliveries(context: Pick<Context, 'config' | 'queues' | 'shards'>, deliveryIds: readonly string[], replay = false): Promise<void> {
   if (deliveryIds.length === 0) return;
   const { config } = context;
   // Deliveries are independent of one another: each goes to the shard its id hashes to, one bulk add per shard.

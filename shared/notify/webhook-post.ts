@@ -1,7 +1,7 @@
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { PermanentError } from '../errors.js';
+import { AppError, PermanentError } from '../errors.js';
 import { isPrivateAddress, urlProblem, type UrlPolicy } from './webhook-url.js';
 
 export interface PostResult { status: number; durationMs: number }
@@ -11,6 +11,17 @@ export class BlockedUrlError extends PermanentError {
   constructor(message: string) {
     super(message, 'webhook_url_blocked');
     this.name = 'BlockedUrlError';
+  }
+}
+
+/**
+ * The endpoint could not be reached (no address, no answer): transient, with the network error
+ * code (`ENOTFOUND`, `ETIMEDOUT`) a socket error would carry, as DNS callbacks expect.
+ */
+class NetworkError extends AppError {
+  constructor(message: string, code: 'ENOTFOUND' | 'ETIMEDOUT') {
+    super(503, 'unavailable', code, message);
+    this.name = 'NetworkError';
   }
 }
 
@@ -26,7 +37,7 @@ function guardedLookup(policy: UrlPolicy) {
       }
       if (options.all) return callback(null, addresses);
       const [first] = addresses;
-      return first ? callback(null, first.address, first.family) : callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), []);
+      return first ? callback(null, first.address, first.family) : callback(new NetworkError(`no address for ${hostname}`, 'ENOTFOUND'), []);
     });
   };
 }
@@ -62,7 +73,7 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       response.on('close', done);
       response.on('error', done);
     });
-    request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    request.on('timeout', () => request.destroy(new NetworkError(`no answer within ${timeoutMs} ms`, 'ETIMEDOUT')));
     request.on('error', reject);
     request.end(body);
   });

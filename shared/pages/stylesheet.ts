@@ -29,4 +29,25 @@ button.secondary { background: transparent; color: var(--accent); }
 .actions { display: flex; gap: .5rem; flex-wrap: wrap; }
 .notice { border-left: 4px solid var(--accent); background: var(--panel); padding: .6rem .9rem; margin: 1rem 0; }
 footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: var(--bg); padding: .5rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.muted { color: var(--muted); font-size: .875rem; }
+header.console { display: flex; justify-content: space-between; align-items: center; gap: 1rem; flex-wrap: wrap; border-bottom: 1px solid var(--line); padding-bottom: .75rem; margin-bottom: 1.25rem; }
+header.console ul, nav.filters ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: 0; padding: 0; }
+[aria-current] { font-weight: 700; text-decoration: underline; }
+.who { display: flex; gap: .5rem; align-items: center; }
+.badge { display: inline-block; padding: .05rem .5rem; margin: 0 .25rem .15rem 0; border-radius: 999px; font-size: .8rem; border: 1px solid currentColor; color: var(--muted); white-space: nowrap; }
+.badge.ok { color: var(--ok); } .badge.bad { color: var(--bad); } .badge.warn { color: #b45309; }
+.notice.error { border-left-color: var(--bad); }
+form.inline { display: inline-flex; gap: .35rem; align-items: center; margin: .15rem 0; }
+form.inline input { padding: .2rem .4rem; width: 9rem; } form.inline button { padding: .2rem .6rem; }
+form.search { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; margin: 1rem 0; } form.search label { flex-basis: 100%; }
+form.search input { flex: 1; min-width: 14rem; }
+a.button { display: inline-block; padding: .5rem 1rem; border-radius: 6px; border: 1px solid var(--accent); }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; } dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: .75rem; }
+.figures div { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .9rem; background: var(--panel); } .figures strong { display: block; font-size: 1.3rem; }
+svg.chart { width: 100%; height: auto; max-width: 48rem; } svg.chart text { fill: var(--muted); font-size: 11px; }
+svg.chart .axis { stroke: var(--line); } svg.chart .line { fill: none; stroke: var(--accent); stroke-width: 2; } svg.chart .dot { fill: var(--accent); }
 `;

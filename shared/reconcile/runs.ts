@@ -1,7 +1,7 @@
 import type { Db } from '../db.js';
 
-/** Drift kinds, each counted per subscription. */
-export const driftKinds = ['missing_locally', 'status_differs', 'items_differ', 'only_locally'] as const;
+/** Drift kinds, each counted per subscription (`refund_differs`, `dispute_differs`: of the charge paying its latest invoice). */
+export const driftKinds = ['missing_locally', 'status_differs', 'items_differ', 'only_locally', 'refund_differs', 'dispute_differs'] as const;
 export type DriftKind = (typeof driftKinds)[number];
 export type DriftCounts = Partial<Record<DriftKind, number>>;
 

@@ -1,5 +1,6 @@
 import { isStripeNotFound } from '../stripe-errors.js';
 import type { Stripe } from '../stripe.js';
+import { latestInvoicePayers } from './stripe-rows.js';
 
 export interface CustomerSnapshot {
   /** When the first Stripe call started: the compare-and-set guard of every row written from it. */
@@ -8,6 +9,8 @@ export interface CustomerSnapshot {
   subscriptions: Stripe.Subscription[];
   refundedCharges: Set<string>;
   refundedIntents: Set<string>;
+  /** Status of the latest dispute on each disputed charge paying a latest invoice, by charge id and by payment intent id. */
+  disputes: Map<string, string>;
 }
 
 type FetchedCustomer = Stripe.Customer | Stripe.DeletedCustomer;
@@ -18,8 +21,9 @@ const isCustomerObject = (customer: Stripe.Subscription['customer']): customer i
  * Current state of one customer from Stripe: all its subscriptions (every status, auto-paginated,
  * each with its customer, latest invoice and the invoice's payments expanded), the customer itself
  * (carried by its subscriptions; fetched on its own only when it has none) and, only when some
- * latest invoice is paid, its fully refunded charges. One call for a customer with subscriptions
- * and nothing paid, two with refund data or without subscriptions.
+ * latest invoice is paid, its fully refunded charges and the latest dispute of each disputed charge
+ * that paid a latest invoice. One call for a customer with subscriptions and nothing paid, two with
+ * refund data or without subscriptions, one more per disputed charge.
  */
 export async function fetchCustomer(stripe: Stripe, stripeCustomerId: string): Promise<CustomerSnapshot> {
   const fetchStartedAt = new Date();
@@ -34,19 +38,28 @@ export async function fetchCustomer(stripe: Stripe, stripeCustomerId: string): P
       return undefined;
     });
   const customer = subscriptions?.map((sub) => sub.customer).find(isCustomerObject) ?? await stripe.customers.retrieve(stripeCustomerId);
-  if (customer.deleted) return { fetchStartedAt, customer, subscriptions: [], refundedCharges: new Set(), refundedIntents: new Set() };
+  if (customer.deleted) return { fetchStartedAt, customer, subscriptions: [], refundedCharges: new Set(), refundedIntents: new Set(), disputes: new Map() };
   if (!subscriptions) throw listRefused;
   const refundedCharges = new Set<string>();
   const refundedIntents = new Set<string>();
+  const disputes = new Map<string, string>();
   const anyPaid = subscriptions.some((sub) => typeof sub.latest_invoice === 'object' && sub.latest_invoice?.status === 'paid');
   if (anyPaid) {
     const charges = await stripe.charges.list({ customer: stripeCustomerId, limit: 100 }).autoPagingToArray({ limit: 1000 });
+    const payers = new Set(subscriptions.flatMap(latestInvoicePayers));
     for (const charge of charges) {
-      if (!charge.refunded) continue;
-      refundedCharges.add(charge.id);
-      const intent = charge.payment_intent;
-      if (intent) refundedIntents.add(typeof intent === 'string' ? intent : intent.id);
+      const intent = charge.payment_intent ? (typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent.id) : null;
+      if (charge.refunded) {
+        refundedCharges.add(charge.id);
+        if (intent) refundedIntents.add(intent);
+      }
+      if (!charge.disputed || !(payers.has(charge.id) || (intent !== null && payers.has(intent)))) continue;
+      // Newest first: the latest dispute decides (a charge disputed again after one was won).
+      const [latest] = (await stripe.disputes.list({ charge: charge.id, limit: 1 })).data;
+      if (!latest) continue;
+      disputes.set(charge.id, latest.status);
+      if (intent) disputes.set(intent, latest.status);
     }
   }
-  return { fetchStartedAt, customer, subscriptions, refundedCharges, refundedIntents };
+  return { fetchStartedAt, customer, subscriptions, refundedCharges, refundedIntents, disputes };
 }

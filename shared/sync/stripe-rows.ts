@@ -8,7 +8,8 @@ const idOf = (value: string | { id: string } | null | undefined): string | null 
 export interface SubscriptionRow {
   id: string; stripe_customer_id: string; status: string; cancel_at_period_end: boolean; cancel_at: Date | null; canceled_at: Date | null;
   ended_at: Date | null; trial_end: Date | null; latest_invoice_id: string | null; latest_invoice_status: string | null;
-  latest_invoice_refunded: boolean; currency: string | null; metadata: string; stripe_created: Date | null;
+  latest_invoice_refunded: boolean; latest_invoice_charge_id: string | null; latest_invoice_dispute_status: string | null;
+  currency: string | null; metadata: string; stripe_created: Date | null;
 }
 
 export interface ItemRow {
@@ -16,14 +17,43 @@ export interface ItemRow {
   unit_amount: number | null; current_period_start: Date | null; current_period_end: Date | null;
 }
 
+/** The paid invoice payments of a subscription's latest invoice, when it is expanded and paid. */
+function paidPayments(subscription: Stripe.Subscription): Stripe.InvoicePayment[] {
+  const invoice = subscription.latest_invoice;
+  if (!invoice || typeof invoice === 'string' || invoice.status !== 'paid') return [];
+  return (invoice.payments?.data ?? []).filter((payment) => payment.status === 'paid');
+}
+
+/** Ids of the charges and payment intents that paid a subscription's latest invoice. */
+export function latestInvoicePayers(subscription: Stripe.Subscription): string[] {
+  return paidPayments(subscription).flatMap((payment) => [idOf(payment.payment.charge), idOf(payment.payment.payment_intent)]).filter((id): id is string => id !== null);
+}
+
+/** The first charge (else payment intent) that paid the latest invoice: what a refund or a dispute names. */
+export function latestInvoiceCharge(subscription: Stripe.Subscription): string | null {
+  const [first] = paidPayments(subscription);
+  return first ? (idOf(first.payment.charge) ?? idOf(first.payment.payment_intent)) : null;
+}
+
+/**
+ * Status of the latest dispute on a charge that paid the latest invoice, or null when none is
+ * disputed. With several paying charges, an open or lost dispute outranks a closed-in-favour one.
+ */
+export function latestInvoiceDisputeStatus(subscription: Stripe.Subscription, disputes: ReadonlyMap<string, string>): string | null {
+  const statuses = paidPayments(subscription)
+    .map((payment) => disputes.get(idOf(payment.payment.charge) ?? '') ?? disputes.get(idOf(payment.payment.payment_intent) ?? ''))
+    .filter((status): status is string => status !== undefined);
+  return statuses.find((status) => !settledInFavour.has(status)) ?? statuses[0] ?? null;
+}
+
+const settledInFavour = new Set(['won', 'warning_closed', 'prevented']);
+
 /**
  * A subscription's latest invoice counts as refunded when it was paid and every charge that paid it
  * is fully refunded. Invoices name their charges through invoice payments (API 2025-03-31+).
  */
 export function latestInvoiceRefunded(subscription: Stripe.Subscription, refundedCharges: ReadonlySet<string>, refundedIntents: ReadonlySet<string>): boolean {
-  const invoice = subscription.latest_invoice;
-  if (!invoice || typeof invoice === 'string' || invoice.status !== 'paid') return false;
-  const payments = (invoice.payments?.data ?? []).filter((payment) => payment.status === 'paid');
+  const payments = paidPayments(subscription);
   if (payments.length === 0) return false;
   return payments.every((payment) => {
     const charge = idOf(payment.payment.charge);
@@ -32,7 +62,7 @@ export function latestInvoiceRefunded(subscription: Stripe.Subscription, refunde
   });
 }
 
-export function subscriptionRow(subscription: Stripe.Subscription, refunded: boolean): SubscriptionRow {
+export function subscriptionRow(subscription: Stripe.Subscription, refunded: boolean, disputeStatus: string | null = null): SubscriptionRow {
   const invoice = subscription.latest_invoice;
   return {
     id: subscription.id,
@@ -46,6 +76,8 @@ export function subscriptionRow(subscription: Stripe.Subscription, refunded: boo
     latest_invoice_id: idOf(invoice),
     latest_invoice_status: invoice && typeof invoice !== 'string' ? (invoice.status ?? null) : null,
     latest_invoice_refunded: refunded,
+    latest_invoice_charge_id: latestInvoiceCharge(subscription),
+    latest_invoice_dispute_status: disputeStatus,
     currency: subscription.currency,
     metadata: JSON.stringify(subscription.metadata),
     stripe_created: toDate(subscription.created),

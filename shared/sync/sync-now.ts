@@ -1,8 +1,9 @@
 import type { Context } from '../context.js';
-import type { StoredEntitlement, RecomputeCause } from '../entitlements/recompute.js';
-import type { CustomerRef, RefKind } from '../entitlements/read.js';
+import type { RecomputeCause } from '../entitlements/recompute.js';
+import type { RefKind } from '../entitlements/read.js';
+import type { CustomerRef, StoredEntitlement } from '../entitlements/stored-entitlement.js';
 import { AppError, notFound } from '../errors.js';
-import { syncCustomer, type SyncResult } from './customer-sync.js';
+import { syncCustomer, type SyncResult } from './sync-customer.js';
 
 export interface SyncNowResult { customer: CustomerRef; entitlements: StoredEntitlement[]; version: number; changed: boolean }
 

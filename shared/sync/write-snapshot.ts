@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { preparedStatement } from '../db.js';
-import type { CustomerRef } from '../entitlements/read.js';
+import type { CustomerRef } from '../entitlements/stored-entitlement.js';
 import type { CustomerSnapshot } from './fetch-customer.js';
-import { itemRows, latestInvoiceRefunded, subscriptionRow } from './stripe-rows.js';
+import { itemRows, latestInvoiceDisputeStatus, latestInvoiceRefunded, subscriptionRow } from './stripe-rows.js';
 
 /**
  * One subscription and its items in one statement: the row compare-and-set on `synced_at`, and only
@@ -12,15 +12,18 @@ import { itemRows, latestInvoiceRefunded, subscriptionRow } from './stripe-rows.
 const writeSubscription = preparedStatement('sync-subscription', `
   with written as (
     insert into subscriptions (id, customer_id, stripe_customer_id, status, cancel_at_period_end, cancel_at, canceled_at, ended_at, trial_end,
-      past_due_since, latest_invoice_id, latest_invoice_status, latest_invoice_refunded, currency, metadata, stripe_created, synced_at)
+      past_due_since, latest_invoice_id, latest_invoice_status, latest_invoice_refunded, latest_invoice_charge_id, latest_invoice_dispute_status,
+      currency, metadata, stripe_created, synced_at)
     values (:id, :customer_id, :stripe_customer_id, :status, :cancel_at_period_end, :cancel_at, :canceled_at, :ended_at, :trial_end,
-      :past_due_since, :latest_invoice_id, :latest_invoice_status, :latest_invoice_refunded, :currency, :metadata, :stripe_created, :synced_at)
+      :past_due_since, :latest_invoice_id, :latest_invoice_status, :latest_invoice_refunded, :latest_invoice_charge_id, :latest_invoice_dispute_status,
+      :currency, :metadata, :stripe_created, :synced_at)
     on conflict (id) do update set
       status = excluded.status, cancel_at_period_end = excluded.cancel_at_period_end, cancel_at = excluded.cancel_at,
       canceled_at = excluded.canceled_at, ended_at = excluded.ended_at, trial_end = excluded.trial_end,
       past_due_since = case when excluded.status = 'past_due' then coalesce(subscriptions.past_due_since, excluded.past_due_since) end,
       latest_invoice_id = excluded.latest_invoice_id, latest_invoice_status = excluded.latest_invoice_status,
-      latest_invoice_refunded = excluded.latest_invoice_refunded, currency = excluded.currency, metadata = excluded.metadata,
+      latest_invoice_refunded = excluded.latest_invoice_refunded, latest_invoice_charge_id = excluded.latest_invoice_charge_id,
+      latest_invoice_dispute_status = excluded.latest_invoice_dispute_status, currency = excluded.currency, metadata = excluded.metadata,
       synced_at = excluded.synced_at
     where subscriptions.synced_at < excluded.synced_at
     returning id),
@@ -81,7 +84,8 @@ export async function writeSnapshot(trx: Knex.Transaction, snapshot: CustomerSna
   }
 
   for (const subscription of snapshot.subscriptions) {
-    const sub = subscriptionRow(subscription, latestInvoiceRefunded(subscription, snapshot.refundedCharges, snapshot.refundedIntents));
+    const refunded = latestInvoiceRefunded(subscription, snapshot.refundedCharges, snapshot.refundedIntents);
+    const sub = subscriptionRow(subscription, refunded, latestInvoiceDisputeStatus(subscription, snapshot.disputes));
     await writeSubscription(trx, {
       ...sub,
       customer_id: locked.id,

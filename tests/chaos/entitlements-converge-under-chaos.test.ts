@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
+import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
 import { withTimeout } from '../../shared/lifecycle.js';
 import { scrapeSum } from '../support/chaos/api-metrics.js';
 import { DeliveryLedger } from '../support/chaos/delivery-ledger.js';
@@ -69,7 +69,7 @@ test.serial(`chaos (${profile.name}): entitlements of every customer converge to
   // 3. Compare every customer with the oracle: the database, and what the api serves.
   const now = new Date();
   const catalog = simCatalog(stack.sim.state, stack.catalog.plans);
-  const policy = { pastDueGraceHours: stack.config.PAST_DUE_GRACE_HOURS };
+  const policy = { pastDueGraceHours: stack.config.PAST_DUE_GRACE_HOURS, disputePolicy: stack.config.DISPUTE_POLICY };
   const stored = await storedEntitlements(stack);
   const mismatches: string[] = [];
   const servedMismatches: string[] = [];

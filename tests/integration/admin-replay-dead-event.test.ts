@@ -1,6 +1,6 @@
 import test from 'ava';
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
+import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
 import { closeRedis, createRedis } from '../../shared/redis.js';
 import { eventually } from '../support/processes.js';

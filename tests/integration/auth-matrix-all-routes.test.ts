@@ -44,6 +44,19 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /v1/checkout/sessions': { scope: 'write' },
   'POST /v1/portal/sessions': { scope: 'write' },
   'POST /v1/customers/:ref/sync': { scope: 'write' },
+  'POST /v1/customers/:ref/usage': { scope: 'write' },
+  'POST /v1/customers/:ref/usage/check': { scope: 'write' },
+  'POST /v1/customers/:ref/reservations': { scope: 'write' },
+  'POST /v1/reservations/:id/commit': { scope: 'write' },
+  'POST /v1/reservations/:id/release': { scope: 'write' },
+  'GET /v1/customers/:ref/balances': { scope: 'read' },
+  'GET /v1/customers/:ref/balances/:feature': { scope: 'read' },
+  'POST /admin/balances/adjust': { scope: 'admin', readOnlyAdmin: 'refused' },
+  'GET /admin/customers/:ref/ledger': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'POST /v1/customers/:ref/subscription/preview': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/change': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/cancel': { scope: 'write' },
+  'POST /v1/customers/:ref/subscription/resume': { scope: 'write' },
   // Every customer's stream (one customer's, `?customer=`, needs scope read: the stream tests cover it).
   // The probe's bad resume id makes an admitted request answer 400 instead of holding a stream open.
   'GET /v1/stream': { scope: 'stream', probes: [{ method: 'GET', path: '/v1/stream?last_event_id=not-an-id' }] },
@@ -57,6 +70,8 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /admin/reconciliations': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/reconciliations/:id': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/audit': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'GET /admin/meters/parity': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  'POST /admin/meters/parity/repair': { scope: 'admin', readOnlyAdmin: 'refused' },
   'POST /admin/webhook-endpoints': { scope: 'admin', readOnlyAdmin: 'refused' },
   'GET /admin/webhook-endpoints': { scope: 'admin', readOnlyAdmin: 'allowed' },
   'GET /admin/webhook-endpoints/:id': { scope: 'admin', readOnlyAdmin: 'allowed' },
@@ -67,6 +82,16 @@ const protectedRoutes: Record<string, Protected> = {
   'POST /admin/webhook-deliveries/:id/replay': { scope: 'admin', readOnlyAdmin: 'refused' },
   // Opening a session is how a read-only key looks at the dashboard.
   'POST /admin/session': { scope: 'admin', readOnlyAdmin: 'allowed' },
+  // The console's pages (HTML); its forms also need the session's CSRF token (console-pages-response.test.ts).
+  'USE /admin/console': {
+    scope: 'admin',
+    probes: [
+      { method: 'GET', path: '/admin/console' },
+      { method: 'GET', path: '/admin/console/events' },
+      { method: 'GET', path: '/admin/console/reconciliations' },
+      { method: 'GET', path: '/admin/console/revenue' },
+    ],
+  },
   'USE /admin/queues': {
     scope: 'admin',
     probes: [

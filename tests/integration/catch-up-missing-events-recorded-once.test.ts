@@ -15,7 +15,7 @@ test.serial('catch-up feeds the events the inbox never received through it, once
   const deliveredEvent = stripe.event('customer.subscription.created', stripe.subscriptions.get(stripe.subscription(delivered, { items: pro() }))!, { created: now - 3600 });
   // 130 events Stripe has that nobody delivered: one the service acts on, 129 it ignores (two pages).
   const missedEvent = stripe.event('customer.subscription.created', stripe.subscriptions.get(stripe.subscription(missed, { items: pro() }))!, { created: now - 1800 });
-  for (let index = 0; index < 129; index += 1) stripe.event('invoice.created', { id: uid('in'), object: 'invoice', customer: missed }, { created: now - 1000 + index });
+  for (let index = 0; index < 129; index += 1) stripe.event('invoice.upcoming', { id: uid('in'), object: 'invoice', customer: missed }, { created: now - 1000 + index });
   // Older than Stripe's 30 days of events: never asked for.
   stripe.event('customer.subscription.created', { id: uid('sub'), object: 'subscription', customer: missed }, { created: now - 31 * 86_400 });
 

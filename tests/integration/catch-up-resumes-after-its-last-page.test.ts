@@ -14,7 +14,7 @@ test('a catch-up cut short by Stripe resumes after its last recorded page', asyn
   const now = Math.floor(Date.now() / 1000);
   const customer = stripe.customer(uid('cus'), { metadata: { user_id: uid('user') } });
   // 250 events nobody delivered, newest last: pages of 100 hold 249–150, 149–50 and 49–0.
-  const events = Array.from({ length: 250 }, (_, index) => stripe.event('invoice.created', { id: uid('in'), object: 'invoice', customer }, { created: now - 1000 + index }));
+  const events = Array.from({ length: 250 }, (_, index) => stripe.event('invoice.upcoming', { id: uid('in'), object: 'invoice', customer }, { created: now - 1000 + index }));
   const endOfPage2 = events[50].id as string;
   const pageThree = (url: URL) => url.pathname === '/v1/events' && url.searchParams.get('starting_after') === endOfPage2;
   stripe.failNext(pageThree, 500, 4); // one try and the three retries of the call

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
 import nock from 'nock';
 import { createKey } from '../../shared/api-keys.js';
-import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
+import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
 import { createSimulator, type Simulator } from '../../tools/stripe-sim/server.js';
 import { webhookSecret } from '../support/config.js';
 import { mirrorOf, settled, startPipeline } from '../support/pipeline.js';

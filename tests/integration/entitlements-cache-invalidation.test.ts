@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import test from 'ava';
 import { start } from '../../api/main.js';
-import { cacheKeys, invalidateEntitlements } from '../../shared/entitlements/cache-keys.js';
+import { cacheKeys } from '../../shared/entitlements/cache-keys.js';
+import { invalidateEntitlements } from '../../shared/entitlements/invalidate-entitlements.js';
 import { startServices } from '../support/services.js';
 import { invalidationSeen, keyFor, pro, read, seats, seedCustomer, setStoredFeatures } from './entitlements-fixtures.js';
 
@@ -21,7 +22,7 @@ test('an invalidation makes the next read fresh in this api process and in anoth
   t.deepEqual(await entitlementsOf(await read(url, `/v1/customers/${customer.stripeId}/entitlements`, key)), [pro], 'cached until invalidated');
 
   const seen = [api, second].flatMap((process) => refs.map((ref) => invalidationSeen(process, ref)));
-  await invalidateEntitlements(api.context.redis, config.REDIS_PREFIX, refs);
+  await invalidateEntitlements(api.context.redis, config, refs);
   await Promise.all(seen);
   for (const base of [url, secondUrl]) {
     for (const ref of refs) t.deepEqual(await entitlementsOf(await read(base, `/v1/customers/${ref}/entitlements`, key)), [seats(3)], `${base} ${ref}`);
@@ -37,7 +38,7 @@ test('a negative answer is invalidated like any other when the customer appears'
   await api.context.db('entitlements').insert({ customer_id: row.id, features: JSON.stringify([pro]), computed_at: new Date() });
   t.is(((await (await read(url, path, key)).json()) as { customer: unknown }).customer, null, 'the negative answer is cached');
   const seen = invalidationSeen(api, 'user_late');
-  await invalidateEntitlements(api.context.redis, config.REDIS_PREFIX, ['user_late']);
+  await invalidateEntitlements(api.context.redis, config, ['user_late']);
   await seen;
   t.deepEqual(await entitlementsOf(await read(url, path, key)), [pro]);
 });

@@ -21,7 +21,7 @@ import { seedCustomer } from './entitlements-fixtures.js';
 
 const batchSize = 25;
 // Enough that every category, the rarest included since the stream and version cases joined, gets its 40 requests.
-const batches = 300;
+const batches = 350;
 
 /** A path segment as a client might send it: percent-encoded text, or raw URL characters (a stray `%` included). */
 const segment = fc.oneof(
@@ -104,6 +104,46 @@ const breakPortal: fc.Arbitrary<(body: Body) => Body> = fc.oneof(
   put('return_url', badUrl),
   fc.oneof(fc.constantFrom('', 'cus_', 'cus_a-b', 'acct_1', 'cus_ü'), fc.integer()).map((customer) => (body: Body) => ({ ...without(body, 'user_id'), customer })),
   badUserId.map((user) => (body: Body) => ({ ...without(body, 'customer'), user_id: user })),
+);
+
+const usageBody: fc.Arbitrary<Body> = fc.record({
+  feature: fc.constantFrom('api_calls', 'tokens'), amount: fc.integer({ min: 1, max: 1000 }), idempotency_key: fc.stringMatching(/^[\w-]{1,40}$/),
+});
+const breakUsage: fc.Arbitrary<(body: Body) => Body> = fc.oneof(
+  unknownField(['feature', 'amount', 'idempotency_key', 'occurred_at', 'properties', 'ttl_seconds']),
+  drop('feature', 'amount', 'idempotency_key'),
+  put('amount', fc.oneof(fc.constantFrom(0, -1, 1.5, '1', null, 2 ** 60), fc.integer({ max: 0 }))),
+  put('feature', fc.constantFrom('', 'a b', 'ü', 7, null)),
+  put('occurred_at', fc.constantFrom('yesterday', '2000-01-01T00:00:00Z', '2999-01-01T00:00:00Z', 5)),
+  put('properties', fc.constantFrom([], 'x', { nested: { deep: true } })),
+);
+
+/** Near-valid reservation bodies, and commits or releases of reservations that do not exist. */
+const reservationCases = (keys: Keys, ref: string): fc.Arbitrary<Case> => fc.oneof(
+  fc.tuple(auth(keys.write, [keys.read]), usageBody, breakUsage, fc.oneof(fc.integer({ min: 1, max: 86_400 }), fc.constantFrom(0, 86_401, 1.5, '60'))).map(([given, body, change, ttl]): Case => ({
+    category: 'POST reservations, invalid body',
+    request: { method: 'POST', path: `/v1/customers/${ref}/reservations`, headers: { ...given.headers, 'content-type': 'application/json' }, body: JSON.stringify(change({ ...body, ttl_seconds: ttl })) },
+    expect: refusedOr(given, error(400, 'invalid_request_body')),
+  })),
+  fc.tuple(auth(keys.write, [keys.read]), fc.oneof(fc.uuid(), fc.stringMatching(/^[\w-]{1,40}$/)), fc.boolean()).map(([given, id, commit]): Case => ({
+    category: 'POST reservation settle, unknown id',
+    request: { method: 'POST', path: `/v1/reservations/${id}/${commit ? 'commit' : 'release'}`, headers: { ...given.headers, 'content-type': 'application/json' }, ...(commit && { body: '{"amount":1}' }) },
+    expect: refusedOr(given, error(404, 'reservation_not_found')),
+  })),
+);
+
+const planBody = fc.record({ price: fc.stringMatching(/^price_[A-Za-z0-9]{1,24}$/), quantity: fc.integer({ min: 1, max: 1000 }) });
+/** One change that certainly makes a plan change request invalid. */
+const breakPlan: fc.Arbitrary<(body: Body) => Body> = fc.oneof(
+  unknownField(['subscription', 'price', 'lookup_key', 'quantity', 'proration_date', 'proration_behavior', 'apply']),
+  drop('price'),
+  fc.stringMatching(/^[a-z_]{1,20}$/).map((key) => (body: Body) => ({ ...body, lookup_key: key })),
+  put('price', fc.oneof(fc.constantFrom('', 'price 1', `p${'x'.repeat(255)}`), fc.integer())),
+  put('quantity', fc.constantFrom(0, -1, 1.5, '2', null, true)),
+  put('proration_date', fc.constantFrom(-1, 1.5, 'now', 99, 1e12)),
+  put('proration_behavior', fc.constantFrom('', 'sometimes', 1)),
+  put('apply', fc.constantFrom('later', '', null)),
+  put('subscription', fc.constantFrom('', 'sub_', 'cus_1', 'sub_a-b', 7)),
 );
 
 /** Bodies that reach the JSON parser in a shape it or the schema must refuse (anything but a valid request). */
@@ -257,6 +297,18 @@ function adminCases(keys: Keys): fc.Arbitrary<Case> {
     ).map((body): Case => ({
       category: 'POST admin webhook endpoints, invalid body', request: { method: 'POST', path: '/admin/webhook-endpoints', headers: json, body: JSON.stringify(body) }, expect: error(400, 'invalid_request_body'),
     })),
+    // Meter parity: a period that is not a month or a whole-minute range, a missing field or an unknown one, in the query or the body.
+    fc.tuple(
+      fc.oneof(
+        fc.record({ customer: fc.constant('cus_x'), period: fc.constantFrom('2026-13', '2026-1', 'last month', '', '2026-01-01T00:00:30Z/2026-01-02T00:00:00Z', '2026-02-01T00:00:00Z/2026-01-01T00:00:00Z', '2024-01-01T00:00:00Z/2026-01-01T00:00:00Z', 'a/b/c') }),
+        fc.record({ customer: fc.constant('cus_x') }),
+        fc.record({ period: fc.constant('2026-01') }),
+        fc.record({ customer: fc.constant('cus_x'), period: fc.constant('2026-01'), repair: fc.constant('yes') }),
+      ),
+      fc.boolean(),
+    ).map(([fields, asQuery]): Case => (asQuery
+      ? { category: 'admin meters parity, bad input', request: { method: 'GET', path: `/admin/meters/parity?${new URLSearchParams(fields).toString()}`, headers: admin }, expect: error(400, 'invalid_query') }
+      : { category: 'admin meters parity, bad input', request: { method: 'POST', path: '/admin/meters/parity/repair', headers: json, body: JSON.stringify(fields) }, expect: error(400, 'invalid_request_body') })),
     fc.oneof(breakReconciliation.map((body) => JSON.stringify(body)), fc.constantFrom('[]', '"x"', '1', '{"customer":', 'null')).map((body): Case => ({
       category: 'POST admin reconciliations, invalid body', request: { method: 'POST', path: '/admin/reconciliations', headers: json, body }, expect: status(400),
     })),
@@ -271,7 +323,10 @@ function adminAuthCases(keys: Keys): fc.Arbitrary<Case> {
     ['POST', '/admin/webhook-endpoints'], ['GET', '/admin/webhook-endpoints'], ['PATCH', `/admin/webhook-endpoints/${randomUUID()}`],
     ['POST', `/admin/webhook-endpoints/${randomUUID()}/rotate-secret`], ['DELETE', `/admin/webhook-endpoints/${randomUUID()}`],
     ['GET', `/admin/webhook-endpoints/${randomUUID()}/deliveries`], ['POST', `/admin/webhook-deliveries/${randomUUID()}/replay`],
+    ['GET', '/admin/meters/parity?customer=cus_x&period=2026-01'], ['POST', '/admin/meters/parity/repair'],
+    ['POST', '/admin/balances/adjust'], ['GET', '/admin/customers/cus_x/ledger'],
     ['POST', '/admin/session'], ['GET', '/admin/queues'], ['GET', '/admin/queues/api/queues'], ['PUT', '/admin/queues/api/queues/events/pause'],
+    ['GET', '/admin/console'], ['GET', '/admin/console/customers/cus_x'], ['POST', '/admin/console/customers/cus_x/grants'], ['POST', '/admin/console/events/replay'],
   ] as const;
   const refused = fc.oneof(
     fc.constant({ headers: {}, refused: 401 as const }),
@@ -339,6 +394,9 @@ test('hostile requests to the keyed api get the expected 4xx, never a 5xx, and c
     { weight: 5, arbitrary: entitlementCases(keys) },
     { weight: 4, arbitrary: sessionCases('/v1/checkout/sessions', keys, checkoutBody, breakCheckout) },
     { weight: 3, arbitrary: sessionCases('/v1/portal/sessions', keys, portalBody, breakPortal) },
+    { weight: 3, arbitrary: sessionCases(`/v1/customers/${customer.stripeId}/usage`, keys, usageBody, breakUsage) },
+    { weight: 1, arbitrary: reservationCases(keys, customer.stripeId) },
+    { weight: 4, arbitrary: sessionCases(`/v1/customers/${customer.stripeId}/subscription/change`, keys, planBody, breakPlan) },
     { weight: 6, arbitrary: adminCases(keys) },
     { weight: 2, arbitrary: adminAuthCases(keys) },
     { weight: 1, arbitrary: unknownRoutes },

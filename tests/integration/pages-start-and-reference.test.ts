@@ -22,7 +22,7 @@ test('GET / is a start page that says the service is ready and links to every pl
   const body = await response.text();
   assertStrictPage(t, response, body);
   t.regex(body, /<span class="status ok">ready<\/span> postgres ok · redis ok/);
-  for (const href of ['/admin/queues', '/docs', '/openapi.json', '/metrics', '/healthz', '/readyz']) t.true(body.includes(`href="${href}"`), href);
+  for (const href of ['/admin/console', '/admin/queues', '/docs', '/openapi.json', '/metrics', '/healthz', '/readyz']) t.true(body.includes(`href="${href}"`), href);
   const css = await fetch(`${url}/assets/pages.css`);
   t.is(css.status, 200);
   t.regex(css.headers.get('content-type') ?? '', /^text\/css/);

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ExecutionContext } from 'ava';
 import { createKey } from '../../shared/api-keys.js';
 import type { FeatureValue } from '../../shared/domain/index.js';
-import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
+import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
 import { startPipeline } from '../support/pipeline.js';
 import { eventually } from '../support/processes.js';
 import type { TestServices } from '../support/services.js';

@@ -156,6 +156,9 @@ const cases: Record<string, Case> = {
     s.stripe.update(subscription, { status: 'canceled', canceled_at: nowSeconds(), ended_at: nowSeconds() });
     await s.deliver(makeEvent('customer.subscription.deleted', object()));
     t.like(await s.subscriptionRow(subscription), { status: 'canceled' });
+    const ended = s.stripe.subscriptions.get(subscription)!.ended_at as number;
+    t.like(await s.db('meter_export_boundaries').join('customers', 'customers.id', 'meter_export_boundaries.customer_id').where({ stripe_customer_id: customer }).first(),
+      { at: new Date(ended * 1000), source: 'subscription_ended' }, 'metered usage is flushed up to the end');
     t.deepEqual(await s.features(customer), {}, 'access is gone');
     t.deepEqual(featureMap((await s.read(customer, {})).entitlements), {});
   },
@@ -209,6 +212,14 @@ const cases: Record<string, Case> = {
   },
 
   // ── invoice ───────────────────────────────────────────────────────────────
+  'invoice.created': async (s, t) => {
+    const { customer, invoice } = await proCustomer(s, t);
+    const periodEnd = nowSeconds() - 60;
+    await s.deliver(makeEvent('invoice.created', { ...invoice(), created: nowSeconds(), period_end: periodEnd, status: 'draft' }));
+    t.like(await s.db('meter_export_boundaries').join('customers', 'customers.id', 'meter_export_boundaries.customer_id').where({ stripe_customer_id: customer }).first(),
+      { at: new Date(periodEnd * 1000), source: 'invoice_created' }, 'metered usage up to the period end is flushed before finalization');
+    t.deepEqual(await s.features(customer), proFeatures);
+  },
   'invoice.paid': async (s, t) => {
     const { customer, subscription, invoice } = await pastDueCustomer(s, t);
     s.stripe.invoice(subscription, 'paid');
@@ -314,7 +325,18 @@ const cases: Record<string, Case> = {
     const row = await s.deliver(makeEvent('charge.dispute.created', { ...s.stripe.disputes.get(dispute)! }));
     t.is(row.customer_id, customer, 'the dispute names its charge; the charge names the customer');
     t.true(s.fetches(`/v1/charges/${charge}`) >= 1);
-    t.deepEqual(await s.features(customer), proFeatures, 'policy: an open dispute does not change access');
+    t.like(await s.subscriptionRow(subscription), { status: 'active', latest_invoice_charge_id: charge, latest_invoice_dispute_status: 'needs_response' });
+    t.deepEqual(await s.features(customer), {}, 'policy (revoke_on_open): an open dispute on the latest invoice ends access');
+  },
+  'charge.dispute.updated': async (s, t) => {
+    const { customer, subscription } = await proCustomer(s, t);
+    const charge = s.stripe.latestCharge(subscription)!;
+    const dispute = s.stripe.dispute(charge);
+    s.stripe.disputeStatus(dispute, 'under_review');
+    const row = await s.deliver(makeEvent('charge.dispute.updated', { ...s.stripe.disputes.get(dispute)! }));
+    t.is(row.customer_id, customer);
+    t.like(await s.subscriptionRow(subscription), { latest_invoice_dispute_status: 'under_review' });
+    t.deepEqual(await s.features(customer), {}, 'a dispute under review is still open');
   },
   'charge.dispute.closed': async (s, t) => {
     const { customer, subscription } = await proCustomer(s, t);
@@ -322,8 +344,19 @@ const cases: Record<string, Case> = {
     const dispute = s.stripe.dispute(charge, { status: 'lost' });
     const row = await s.deliver(makeEvent('charge.dispute.closed', { ...s.stripe.disputes.get(dispute)! }));
     t.is(row.customer_id, customer);
-    t.like(await s.subscriptionRow(subscription), { status: 'active', latest_invoice_refunded: false });
-    t.deepEqual(await s.features(customer), proFeatures, 'policy: only refunds revoke; a lost dispute is not a refund');
+    t.like(await s.subscriptionRow(subscription), { status: 'active', latest_invoice_refunded: false, latest_invoice_dispute_status: 'lost' });
+    t.deepEqual(await s.features(customer), {}, 'a lost dispute ends access');
+  },
+  'charge.dispute.closed (won: access restored)': async (s, t) => {
+    const { customer, subscription } = await proCustomer(s, t);
+    const charge = s.stripe.latestCharge(subscription)!;
+    const dispute = s.stripe.dispute(charge);
+    await s.deliver(makeEvent('charge.dispute.created', { ...s.stripe.disputes.get(dispute)! }));
+    t.deepEqual(await s.features(customer), {});
+    s.stripe.disputeStatus(dispute, 'won');
+    await s.deliver(makeEvent('charge.dispute.closed', { ...s.stripe.disputes.get(dispute)! }));
+    t.like(await s.subscriptionRow(subscription), { latest_invoice_dispute_status: 'won' });
+    t.deepEqual(await s.features(customer), proFeatures, 'a dispute won gives access back');
   },
 
   // ── product ───────────────────────────────────────────────────────────────
@@ -441,7 +474,7 @@ const cases: Record<string, Case> = {
     const row = await s.deliver(makeThinEvent('v1.charge.dispute.created', { id: dispute, type: 'dispute' }));
     t.true(s.fetches(`/v1/disputes/${dispute}`) >= 1 && s.fetches(`/v1/charges/${charge}`) >= 1, 'the dispute, then its charge, were fetched');
     t.is(row.customer_id, customer);
-    t.deepEqual(await s.features(customer), proFeatures);
+    t.deepEqual(await s.features(customer), {});
   },
   'v1.checkout.session.completed (thin)': async (s, t) => {
     const { customer } = subscribed(s, { items: [items.pro()] });

@@ -103,3 +103,45 @@ test.serial('a subscription Stripe no longer lists stays in the mirror and is re
   const row = await services.api.context.db('subscriptions').where({ id: owner.pro }).first();
   t.is(row?.status, 'active', 'never deleted or changed on a guess');
 });
+
+test.serial('refunds and disputes the webhooks never told are found from Stripe\'s lists and repaired; settled ones are not drift', async (t) => {
+  const { stripe, customers, services } = await mirroredAccount(t);
+  const [lost, refunded, won, partial, oldDispute] = customers;
+  // dispute_differs: a dispute lost on the charge paying pro's latest invoice (the mirror saw no dispute).
+  stripe.disputeStatus(stripe.dispute(stripe.latestCharge(lost.pro)!), 'lost');
+  // refund_differs: pro's paying charge fully refunded.
+  stripe.refund(stripe.latestCharge(refunded.pro)!);
+  // dispute_differs, with no change of access: a dispute already won.
+  stripe.disputeStatus(stripe.dispute(stripe.latestCharge(won.team)!), 'won');
+  // Not drift: a partial refund (the mirror rightly says "not refunded").
+  stripe.refund(stripe.latestCharge(partial.pro)!, { amount: 100 });
+  // Not drift: a dispute on a charge that no longer pays the latest invoice (a renewal was paid since, and mirrored).
+  const oldCharge = stripe.latestCharge(oldDispute.pro)!;
+  stripe.invoice(oldDispute.pro, 'paid');
+  await seedMirror(services.api.context, stripe, [oldDispute.id]);
+  stripe.disputeStatus(stripe.dispute(oldCharge), 'lost');
+
+  const { id } = await requestReconciliation(services.api.context, { trigger: 'test' });
+  const run = await finishedRun(services.api.context.db, id);
+  t.is(run.status, 'succeeded', run.error ?? '');
+  t.deepEqual(run.drift, { dispute_differs: 2, refund_differs: 1 });
+  t.is(run.repaired, 3);
+  t.true(stripe.listCalls.some((call) => call.startsWith('/v1/disputes?')), 'disputes listed account-wide');
+  t.true(stripe.listCalls.some((call) => call.startsWith('/v1/refunds?') && call.includes('data.charge')), 'refunds listed with their charges');
+  t.deepEqual(featureLines(await mirrorOf(services, lost.id)), ['seats=2', 'team=true'], 'the lost dispute ended pro');
+  t.deepEqual(featureLines(await mirrorOf(services, refunded.id)), ['seats=2', 'team=true'], 'the refund ended pro');
+  t.deepEqual(featureLines(await mirrorOf(services, won.id)), ['api_calls=10000', 'basic=true', 'pro=true', 'seats=2', 'team=true']);
+  const wonRow = await services.api.context.db('subscriptions').where({ id: won.team }).first('latest_invoice_dispute_status');
+  t.is(wonRow?.latest_invoice_dispute_status, 'won');
+
+  const again = await finishedRun(services.api.context.db, (await requestReconciliation(services.api.context, { trigger: 'test' })).id);
+  t.deepEqual(again.drift, {}, 'repaired drift is not found again');
+});
+
+test.serial('a run for one customer does not list the account\'s refunds and disputes', async (t) => {
+  const { stripe, customers, services } = await mirroredAccount(t);
+  const { id } = await requestReconciliation(services.api.context, { trigger: 'test', params: { customer: customers[0].id } });
+  const run = await finishedRun(services.api.context.db, id);
+  t.is(run.status, 'succeeded', run.error ?? '');
+  t.false(stripe.listCalls.some((call) => call.startsWith('/v1/disputes') || call.startsWith('/v1/refunds')));
+});

@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { start as startApi } from '../../api/main.js';
-import { invalidateEntitlements } from '../../shared/entitlements/cache-keys.js';
+import { invalidateEntitlements } from '../../shared/entitlements/invalidate-entitlements.js';
 import { createDb } from '../../shared/db.js';
 import { testConfig } from '../support/config.js';
 import { startPrimaryWithReplica } from '../support/pg-replica.js';
@@ -64,7 +64,7 @@ test.serial('a min_version read after a write reads the primary while the replic
   t.teardown(() => replicaDb.raw('select pg_wal_replay_resume()'));
   await setStoredFeatures(api.context.db, customer.id, [pro, seats(5)]);
   const [{ version }] = await api.context.db('entitlements').where({ customer_id: customer.id }).increment('version', 1).returning<{ version: number }[]>('version');
-  await invalidateEntitlements(api.context.redis, config.REDIS_PREFIX, [customer.stripeId]);
+  await invalidateEntitlements(api.context.redis, config, [customer.stripeId]);
   await replicas.poll();
   t.truthy(replicas.pick(), 'the replica is still within the lag');
   const response = await read(url, `/v1/customers/${customer.stripeId}/entitlements?min_version=${version}&wait_ms=2000`, key);

@@ -1,6 +1,6 @@
 import test from 'ava';
-import type { StoredEntitlement } from '../../shared/entitlements/recompute.js';
-import { syncCustomer } from '../../shared/sync/customer-sync.js';
+import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
+import { syncCustomer } from '../../shared/sync/sync-customer.js';
 import { catalogFile } from '../support/catalog.js';
 import { eventually } from '../support/processes.js';
 import { startServices } from '../support/services.js';

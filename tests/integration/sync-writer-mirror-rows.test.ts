@@ -22,7 +22,7 @@ function snapshotOf(stripe: StripeState, customer: string, fetchStartedAt: Date,
     .map((sub) => clone({ ...sub, customer: stripe.customers.get(customer) }) as unknown as Stripe.Subscription);
   return {
     fetchStartedAt, customer: clone(stripe.customers.get(customer)) as unknown as Stripe.Customer, subscriptions,
-    refundedCharges: new Set(refunded.charges ?? []), refundedIntents: new Set(),
+    refundedCharges: new Set(refunded.charges ?? []), refundedIntents: new Set(), disputes: new Map(),
   };
 }
 
@@ -144,7 +144,7 @@ test('a deleted customer: the row is marked deleted and cleared, and only subscr
 
   stripe.deleteCustomer(customer);
   const deletedAt = at('2026-01-02T00:00:00Z');
-  const written = await write(db, { fetchStartedAt: deletedAt, customer: stripe.customers.get(customer) as unknown as Stripe.DeletedCustomer, subscriptions: [], refundedCharges: new Set(), refundedIntents: new Set() });
+  const written = await write(db, { fetchStartedAt: deletedAt, customer: stripe.customers.get(customer) as unknown as Stripe.DeletedCustomer, subscriptions: [], refundedCharges: new Set(), refundedIntents: new Set(), disputes: new Map() });
   t.like(written, { stripe_customer_id: customer, user_id: 'user_gone' });
   t.deepEqual(await customerRow(db, customer), { user_id: 'user_gone', email: null, name: null, metadata: {}, deleted: true, synced_at: deletedAt });
   t.deepEqual((await subscriptionRows(db, customer)).map(({ id, status, synced_at }) => ({ id, status, synced_at })), [

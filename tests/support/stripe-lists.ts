@@ -54,10 +54,16 @@ export class ListingStripeState extends StripeState {
       return [failure.status, { error: { type, message: `injected failure (${failure.status})` } }];
     }
     const accountWide = parsed.pathname === '/v1/subscriptions' && !parsed.searchParams.has('customer');
-    if (!accountWide && parsed.pathname !== '/v1/events') return super.answer(method, url);
+    const payments = (parsed.pathname === '/v1/disputes' && !parsed.searchParams.has('charge')) || parsed.pathname === '/v1/refunds';
+    if (!accountWide && !payments && parsed.pathname !== '/v1/events') return super.answer(method, url);
     this.calls.push(`${method} ${parsed.pathname}`);
     this.listCalls.push(`${parsed.pathname}${parsed.search}`);
-    const objects = accountWide ? [...this.subscriptions.values()] : this.events;
+    // `expand[]=data.charge` embeds each refund's charge, as Stripe does.
+    const withCharge = [...parsed.searchParams].some(([key, value]) => key.startsWith('expand[') && value === 'data.charge');
+    const objects = accountWide ? [...this.subscriptions.values()]
+      : parsed.pathname === '/v1/disputes' ? [...this.disputes.values()]
+        : parsed.pathname === '/v1/refunds' ? [...this.refunds.values()].map((refund) => (withCharge ? { ...refund, charge: this.charges.get(refund.charge as string) ?? refund.charge } : refund))
+          : this.events;
     const status = parsed.searchParams.get('status');
     const gte = parsed.searchParams.get('created[gte]');
     const filtered = this.newestFirst(objects)
@@ -126,6 +132,7 @@ export async function seedMirror(context: Context, state: StripeState, stripeCus
       subscriptions: [...state.subscriptions.values()].filter((sub) => sub.customer === id) as unknown as CustomerSnapshot['subscriptions'],
       refundedCharges: new Set(),
       refundedIntents: new Set(),
+      disputes: new Map(),
     };
     await context.db.transaction(async (trx) => {
       const customerId = await writeSnapshot(trx, snapshot);

@@ -32,6 +32,10 @@ export class StripeState {
   /** Lookup keys of each customer's active entitlements, as Stripe computes them. */
   readonly activeEntitlements = new Map<string, string[]>();
   readonly calls: string[] = [];
+  /** Orders disputes opened within one second, newest last. */
+  private disputeSequence = 0;
+  /** Orders refunds made within one second, newest last. */
+  private refundSequence = 0;
   /** The customer of each customer-scoped subscription list: a sync of that customer. */
   readonly listedFor: string[] = [];
 
@@ -51,7 +55,7 @@ export class StripeState {
     if (invoice?.status === 'paid' && !this.charges.has(chargeId)) this.charge(customer, { id: chargeId });
     this.subscriptions.set(id, {
       id, object: 'subscription', customer, status: spec.status ?? 'active', cancel_at_period_end: spec.cancelAtPeriodEnd ?? false,
-      cancel_at: null, canceled_at: null, ended_at: null, trial_end: null, currency: 'usd', metadata: {}, created: spec.created ?? now(), livemode: false,
+      cancel_at: null, canceled_at: null, ended_at: null, trial_end: null, schedule: null, currency: 'usd', metadata: {}, created: spec.created ?? now(), livemode: false,
       items: {
         object: 'list', has_more: false, url: `/v1/subscription_items?subscription=${id}`,
         data: spec.items.map((item, index) => ({
@@ -101,7 +105,8 @@ export class StripeState {
     const amount = options.amount ?? (charge.amount as number);
     const status = options.status ?? 'succeeded';
     const id = uid('re');
-    this.refunds.set(id, { id, object: 'refund', charge: chargeId, amount, currency: 'usd', status, payment_intent: charge.payment_intent });
+    this.refundSequence += 1;
+    this.refunds.set(id, { id, object: 'refund', charge: chargeId, amount, currency: 'usd', status, payment_intent: charge.payment_intent, created: now() + this.refundSequence });
     if (status !== 'failed') {
       const refunded = Math.min(charge.amount as number, (charge.amount_refunded as number) + amount);
       Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
@@ -124,9 +129,20 @@ export class StripeState {
     const charge = this.charges.get(chargeId);
     if (!charge) throw new Error(`no ${chargeId}`);
     const id = uid('dp');
-    this.disputes.set(id, { id, object: 'dispute', charge: chargeId, amount: charge.amount, currency: 'usd', status: 'needs_response', reason: 'fraudulent', payment_intent: charge.payment_intent, ...fields });
+    this.disputeSequence += 1;
+    this.disputes.set(id, {
+      id, object: 'dispute', charge: chargeId, amount: charge.amount, currency: 'usd', status: 'needs_response', reason: 'fraudulent',
+      payment_intent: charge.payment_intent, created: now() + this.disputeSequence, ...fields,
+    });
     charge.disputed = true;
     return id;
+  }
+
+  /** Moves a dispute on (`under_review`, `won`, `lost`…), as the card network's process does. */
+  disputeStatus(disputeId: string, status: string): void {
+    const dispute = this.disputes.get(disputeId);
+    if (!dispute) throw new Error(`no ${disputeId}`);
+    dispute.status = status;
   }
 
   /** A completed Checkout Session, kept for `GET /v1/checkout/sessions/:id`. */
@@ -152,14 +168,14 @@ export class StripeState {
     this.products.set(id, { product: { id, object: 'product', name: id, active: true, metadata: {}, ...fields }, features });
   }
 
-  price(id: string, product: string, lookupKey: string | null): void {
-    this.prices.set(id, { id, object: 'price', product, lookup_key: lookupKey, active: true, unit_amount: 1500, currency: 'usd', recurring: { interval: 'month' } });
+  price(id: string, product: string, lookupKey: string | null, fields: Json = {}): void {
+    this.prices.set(id, { id, object: 'price', product, lookup_key: lookupKey, active: true, unit_amount: 1500, currency: 'usd', recurring: { interval: 'month', interval_count: 1 }, ...fields });
   }
 
   /** True when this state holds an object the request names (path id or `customer` filter). */
   owns(url: string): boolean {
     const { pathname, searchParams } = new URL(url, 'https://api.stripe.com');
-    const ids = [...pathname.split('/'), searchParams.get('customer') ?? ''].filter((part) => /^[a-z]+_\w+$/.test(part));
+    const ids = [...pathname.split('/'), searchParams.get('customer') ?? '', searchParams.get('charge') ?? ''].filter((part) => /^[a-z]+_\w+$/.test(part));
     const kinds = [this.customers, this.subscriptions, this.charges, this.products, this.prices, this.invoices, this.refunds, this.disputes, this.checkoutSessions];
     return ids.some((id) => kinds.some((kind) => kind.has(id)));
   }
@@ -199,9 +215,18 @@ export class StripeState {
       return list((entry?.features ?? []).map((key) => ({ id: uid('prodft'), object: 'product_feature', entitlement_feature: { id: uid('feat'), object: 'entitlements.feature', lookup_key: key, name: key, active: true } })));
     }
     if ((match = /^\/v1\/products\/([^/]+)$/.exec(pathname))) return this.products.has(match[1]) ? [200, this.products.get(match[1])!.product] : missing('product');
+    if (pathname === '/v1/prices') {
+      const keys = [...searchParams].filter(([key]) => key.startsWith('lookup_keys[')).map(([, value]) => value);
+      return list([...this.prices.values()].filter((price) => keys.includes(price.lookup_key as string) && price.active === true));
+    }
     if ((match = /^\/v1\/prices\/([^/]+)$/.exec(pathname))) return this.prices.has(match[1]) ? [200, this.prices.get(match[1])!] : missing('price');
     if ((match = /^\/v1\/invoices\/([^/]+)$/.exec(pathname))) return this.invoices.has(match[1]) ? [200, this.invoices.get(match[1])!] : missing('invoice');
     if ((match = /^\/v1\/refunds\/([^/]+)$/.exec(pathname))) return this.refunds.has(match[1]) ? [200, this.refunds.get(match[1])!] : missing('refund');
+    if (pathname === '/v1/disputes') {
+      // Newest first, as Stripe lists.
+      const charge = searchParams.get('charge');
+      return list([...this.disputes.values()].filter((dispute) => charge === null || dispute.charge === charge).sort((a, b) => (b.created as number) - (a.created as number)));
+    }
     if ((match = /^\/v1\/disputes\/([^/]+)$/.exec(pathname))) return this.disputes.has(match[1]) ? [200, this.disputes.get(match[1])!] : missing('dispute');
     if ((match = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(pathname))) return this.checkoutSessions.has(match[1]) ? [200, this.checkoutSessions.get(match[1])!] : missing('checkout session');
     return [404, { error: { type: 'invalid_request_error', message: `unrouted ${method} ${pathname}` } }];

@@ -47,8 +47,8 @@ test('past_due never seen before counts as first seen now', (t) => {
 
 test('the grace period is configurable; zero hours means no grace', (t) => {
   const sub = subscription({ status: 'past_due', pastDueSince: at(-1 * HOUR) });
-  t.deepEqual(subscriptionAccess(sub, item(), { pastDueGraceHours: 2 }, NOW), { granted: true, until: at(1 * HOUR) });
-  t.deepEqual(subscriptionAccess(sub, item(), { pastDueGraceHours: 0 }, NOW), DENIED);
+  t.deepEqual(subscriptionAccess(sub, item(), { ...POLICY, pastDueGraceHours: 2 }, NOW), { granted: true, until: at(1 * HOUR) });
+  t.deepEqual(subscriptionAccess(sub, item(), { ...POLICY, pastDueGraceHours: 0 }, NOW), DENIED);
 });
 
 for (const status of ['active', 'trialing'] as const) {

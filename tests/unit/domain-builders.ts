@@ -4,7 +4,7 @@ import type { AccessPolicy, GrantState, ItemState, SubscriptionState } from '../
 
 export const NOW = new Date('2025-06-01T12:00:00.000Z');
 export const HOUR = 3_600_000;
-export const POLICY: AccessPolicy = { pastDueGraceHours: 72 };
+export const POLICY: AccessPolicy = { pastDueGraceHours: 72, disputePolicy: 'revoke_on_open' };
 
 export function at(offsetMs: number, from: Date = NOW): Date {
   return new Date(from.getTime() + offsetMs);
@@ -29,6 +29,7 @@ export function subscription(overrides: Partial<SubscriptionState> = {}): Subscr
     cancelAtPeriodEnd: false,
     pastDueSince: null,
     latestInvoiceRefunded: false,
+    latestInvoiceDispute: null,
     items: [item()],
     ...overrides,
   };

@@ -35,6 +35,7 @@ const subscriptionArb: fc.Arbitrary<SubscriptionState> = fc.record({
   cancelAtPeriodEnd: fc.boolean(),
   pastDueSince: fc.option(instant),
   latestInvoiceRefunded: fc.boolean(),
+  latestInvoiceDispute: fc.option(fc.constantFrom('needs_response', 'under_review', 'won', 'lost', 'warning_closed')),
   items: fc.array(itemArb, { maxLength: 3 }),
 });
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Stripe } from '../../shared/stripe.js';
-import { latestInvoiceRefunded } from '../../shared/sync/stripe-rows.js';
+import { latestInvoiceCharge, latestInvoiceDisputeStatus, latestInvoicePayers, latestInvoiceRefunded } from '../../shared/sync/stripe-rows.js';
 
 interface PaymentSpec { status: 'paid' | 'failed' | 'open' | 'canceled'; charge?: string; intent?: string }
 
@@ -61,4 +61,26 @@ test('an invoice that is not paid, has no payments, or is not expanded never cou
   t.false(latestInvoiceRefunded(withoutPaymentList, refunded('ch_1'), none), 'payments not expanded');
   t.false(latestInvoiceRefunded({ ...subscriptionPaidBy([]), latest_invoice: 'in_1' }, refunded('ch_1'), none));
   t.false(latestInvoiceRefunded({ ...subscriptionPaidBy([]), latest_invoice: null }, refunded('ch_1'), none));
+});
+
+test('the dispute status of the latest invoice: by charge or by intent, an open or lost one outranking one won', (t) => {
+  const byCharge = subscriptionPaidBy([{ status: 'paid', charge: 'ch_1' }]);
+  t.is(latestInvoiceDisputeStatus(byCharge, new Map()), null, 'no dispute');
+  t.is(latestInvoiceDisputeStatus(byCharge, new Map([['ch_1', 'needs_response']])), 'needs_response');
+  t.is(latestInvoiceDisputeStatus(byCharge, new Map([['ch_other', 'lost']])), null, 'a dispute on another charge does not count');
+  const byIntent = subscriptionPaidBy([{ status: 'paid', intent: 'pi_1' }]);
+  t.is(latestInvoiceDisputeStatus(byIntent, new Map([['pi_1', 'lost']])), 'lost');
+  const two = subscriptionPaidBy([{ status: 'paid', charge: 'ch_1' }, { status: 'paid', charge: 'ch_2' }]);
+  t.is(latestInvoiceDisputeStatus(two, new Map([['ch_1', 'won'], ['ch_2', 'under_review']])), 'under_review');
+  t.is(latestInvoiceDisputeStatus(two, new Map([['ch_1', 'won']])), 'won');
+  t.is(latestInvoiceDisputeStatus(subscriptionPaidBy([{ status: 'paid', charge: 'ch_1' }], 'open'), new Map([['ch_1', 'lost']])), null, 'an unpaid invoice has no paying charge');
+  const failed = subscriptionPaidBy([{ status: 'failed', charge: 'ch_1' }]);
+  t.is(latestInvoiceDisputeStatus(failed, new Map([['ch_1', 'lost']])), null, 'a failed payment paid nothing');
+});
+
+test('the charge a refund or a dispute of the latest invoice would name, and every payer of it', (t) => {
+  t.is(latestInvoiceCharge(subscriptionPaidBy([{ status: 'paid', charge: 'ch_1', intent: 'pi_1' }])), 'ch_1');
+  t.is(latestInvoiceCharge(subscriptionPaidBy([{ status: 'paid', intent: 'pi_1' }])), 'pi_1');
+  t.is(latestInvoiceCharge(subscriptionPaidBy([], 'open')), null);
+  t.deepEqual(latestInvoicePayers(subscriptionPaidBy([{ status: 'paid', charge: 'ch_1', intent: 'pi_1' }, { status: 'failed', charge: 'ch_2' }])), ['ch_1', 'pi_1']);
 });

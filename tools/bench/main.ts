@@ -1,8 +1,10 @@
-// `npm run bench -- [reads|ingest|processing|reconcile|reload|stream …]`: each benchmark runs beside its bare
+// `npm run bench -- [reads|ingest|processing|reconcile|reload|console|stream|usage …]`: each benchmark runs beside its bare
 // ceiling in the same run; the figures go to stdout, bench/results/latest.json and latest.md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { formatMeterResult, runMeterBenchmark, type MeterBenchmarkResult } from './meters.js';
+import { formatConsoleResult, runConsoleBenchmark, type ConsoleBenchmarkResult } from './console.js';
 import { formatIngestResult, runIngestBenchmark, type IngestBenchmarkResult } from './ingest.js';
 import { formatProcessingResult, runProcessingBenchmark, type ProcessingBenchmarkResult } from './processing.js';
 import { formatReadsResult, runReadsBenchmark, type ReadsBenchmarkResult } from './reads.js';
@@ -10,6 +12,7 @@ import { runReconcileBenchmark } from './reconcile.js';
 import { formatReloadResult, runReloadBenchmark, type ReloadBenchmarkResult } from './reload.js';
 import { formatStreamResult, runStreamBenchmark, type StreamBenchmarkResult } from './stream.js';
 import { projectRoot } from './support/processes.js';
+import { formatUsageResult, runUsageBenchmark, type UsageBenchmarkResult } from './usage.js';
 
 /** What every version of the reconcile benchmark reports; a bare listing of the same subscriptions when it measures one. */
 type ReconcileFigures = Awaited<ReturnType<typeof runReconcileBenchmark>> & { ceilingSeconds?: number };
@@ -64,6 +67,14 @@ const benchmarks = {
       met: yes(r.during.errors + r.during.timeouts + r.during.non2xx + r.webhooks.failed + r.events.lost + r.events.doubled === 0),
     }],
   },
+  console: {
+    run: runConsoleBenchmark,
+    print: formatConsoleResult,
+    rows: (r: ConsoleBenchmarkResult): Row[] => r.pages.map((figure) => ({
+      benchmark: `console ${figure.page} p95 (ms), ${r.customers} customers, ${r.events} events`, figure: `${figure.p95Ms} (p50 ${figure.p50Ms})`,
+      ceiling: '', ratio: '', target: `≤ ${r.targetP95Ms}`, met: yes(figure.p95Ms <= r.targetP95Ms),
+    })),
+  },
   stream: {
     run: runStreamBenchmark,
     print: formatStreamResult,
@@ -77,6 +88,24 @@ const benchmarks = {
         met: yes(r.latency.arrived === r.latency.events && r.latency.p99Ms <= r.targets.latencyP99Ms),
       },
       { benchmark: 'has() on a watched customer, p99 (ns)', figure: String(r.has.p99Ns), ceiling: '', ratio: '', target: `< ${r.targets.hasP99Ns}`, met: yes(r.has.p99Ns < r.targets.hasP99Ns) },
+    ],
+  },
+  meters: {
+    run: runMeterBenchmark,
+    print: formatMeterResult,
+    rows: (r: MeterBenchmarkResult): Row[] => [{
+      benchmark: `${r.rows} usage rows exported to Stripe meters, ${Math.round((r.failedRequests / Math.max(1, r.exportRequests)) * 100)} % of calls failing (requests)`,
+      figure: `${r.exportRequests} in ${r.seconds} s (${r.windows} windows); parity diff ${r.parityDiff}`, ceiling: '', ratio: '',
+      target: `≤ ${r.targets.maxRequests} requests, diff ${r.targets.parityDiff}`, met: yes(r.met),
+    }],
+  },
+  usage: {
+    run: runUsageBenchmark,
+    print: formatUsageResult,
+    rows: (r: UsageBenchmarkResult): Row[] => [
+      { benchmark: 'usage consume (req/s)', figure: String(r.api.requestsPerSecond), ceiling: `${r.ceiling.requestsPerSecond} (Express + Lua + batched insert)`, ratio: `${r.ratio} (CPU ${r.cpuRatio})`, target: `≥ ${r.targets.ratio}`, met: yes(r.met.ratio) },
+      { benchmark: `usage consume p99 at ${r.paced.rate}/s (ms)`, figure: `${r.paced.p99Ms} (p50 ${r.paced.p50Ms})`, ceiling: '', ratio: '', target: `≤ ${r.targets.p99Ms}`, met: yes(r.met.p99) },
+      { benchmark: 'one hot (customer, feature) (consumes/s)', figure: `${r.hot.perSecond}; admitted ${r.hot.admitted} of ${r.hot.requests} against ${r.hot.allowance}`, ceiling: '', ratio: '', target: `≥ ${r.targets.hotPerSecond}, exact`, met: yes(r.met.hot) },
     ],
   },
 } as const;

@@ -6,9 +6,10 @@ import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { triggerCommand } from './commands/trigger.js';
+import { usageAdjust, usageDrift, usageLedger } from './commands/usage.js';
 import { UsageError } from './usage-error.js';
 
-const commands: Command[] = [migrateCommand, keysCreate, keysList, keysRevoke, reconcileCommand, triggerCommand, configCheck];
+const commands: Command[] = [migrateCommand, keysCreate, keysList, keysRevoke, reconcileCommand, triggerCommand, usageAdjust, usageLedger, usageDrift, configCheck];
 
 const help = `usage: npm run billing -- <command> [options]
 

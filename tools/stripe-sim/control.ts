@@ -43,6 +43,7 @@ const schemas = {
   weather: z.object({
     rateLimitPercent: percent.optional(), retryAfterSeconds: z.number().int().nonnegative().optional(), serverErrorPercent: percent.optional(),
     dropPercent: percent.optional(), slowPercent: percent.optional(), slowMs: z.number().int().nonnegative().optional(), onlyKeys: z.array(z.string()).optional(),
+    onlyPaths: z.array(z.string().startsWith('/')).optional(),
   }),
   outage: z.object({ durationMs: z.number().int().positive().optional(), mode: z.enum(['error', 'drop']).default('error') }),
   idle: z.object({ timeoutMs: z.number().int().positive().default(30_000) }),

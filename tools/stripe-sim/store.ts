@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { Collection } from './collection.js';
-import { idOf } from './ops/lookup.js';
+import { idOf } from './id-of.js';
 
 /** What a customer's next payment attempt does, like Stripe's test cards. */
 export type PaymentOutcome = 'succeed' | 'fail';
@@ -16,6 +16,15 @@ export interface CheckoutRequest {
   items: Array<{ price: string; quantity: number }>;
   trialDays: number | null;
   subscriptionMetadata: Record<string, string>;
+}
+
+/** A meter event as received, with the meter it counted for (none when no meter has its event name). */
+export interface StoredMeterEvent {
+  event: Stripe.Billing.MeterEvent;
+  /** The meter that counted it, resolved from `event_name` when it arrived. */
+  meter: string | null;
+  customer: string;
+  value: number;
 }
 
 /**
@@ -38,6 +47,11 @@ export interface SimStore {
   checkoutSessions: Map<string, Stripe.Checkout.Session>;
   portalSessions: Map<string, Stripe.BillingPortal.Session>;
   events: Collection<Stripe.Event>;
+  meters: Map<string, Stripe.Billing.Meter>;
+  /** Meter events in arrival order, keyed by a private sequence id. */
+  meterEvents: Map<string, StoredMeterEvent>;
+  /** The latest event of each `identifier`, to refuse duplicates within Stripe's dedup horizon. */
+  meterEventIdentifiers: Map<string, string>;
   /** Last computed active entitlements per customer, to notice changes. */
   activeEntitlements: Map<string, Stripe.Entitlements.ActiveEntitlement[]>;
   /** Explicit payment outcome per customer; otherwise the default payment method decides. */
@@ -64,6 +78,9 @@ export function createStore(): SimStore {
     checkoutSessions: new Map(),
     portalSessions: new Map(),
     events: new Collection(),
+    meters: new Map(),
+    meterEvents: new Map(),
+    meterEventIdentifiers: new Map(),
     activeEntitlements: new Map(),
     paymentOutcomes: new Map(),
     checkoutRequests: new Map(),

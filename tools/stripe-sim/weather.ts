@@ -26,6 +26,12 @@ export interface WeatherSettings {
    * @defaultValue []
    */
   onlyKeys: string[];
+  /**
+   * Only requests to paths starting with one of these (below `/v1`, e.g. `/billing/meter_events`)
+   * meet the weather, so one endpoint can fail while the rest answer. Empty: every path.
+   * @defaultValue []
+   */
+  onlyPaths: string[];
 }
 
 /** How a full outage answers: 503 `api_error` to every request, or every connection dropped. */
@@ -45,7 +51,7 @@ export interface WeatherFigures {
 }
 
 export const defaultWeather: WeatherSettings = {
-  rateLimitPercent: 0, retryAfterSeconds: 1, serverErrorPercent: 0, dropPercent: 0, slowPercent: 0, slowMs: 2000, onlyKeys: [],
+  rateLimitPercent: 0, retryAfterSeconds: 1, serverErrorPercent: 0, dropPercent: 0, slowPercent: 0, slowMs: 2000, onlyKeys: [], onlyPaths: [],
 };
 
 const bearer = (request: Request): string => {
@@ -119,6 +125,7 @@ export class Weather {
     return (request: Request, response: Response, next: NextFunction) => {
       const { settings, figures } = this;
       if (settings.onlyKeys.length > 0 && !settings.onlyKeys.includes(bearer(request))) return void next();
+      if (settings.onlyPaths.length > 0 && !settings.onlyPaths.some((path) => request.path.startsWith(path))) return void next();
       figures.requests += 1;
       if (this.#outage) {
         figures.refusedWhileDown += 1;

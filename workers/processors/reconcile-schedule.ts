@@ -8,7 +8,7 @@ export const reconcileSchedulesEnabled = (config: Config): boolean => config.REC
  * Upserts the reconciliation and catch-up job schedulers (idempotent: every worker start may call
  * this) and queues one catch-up now, deduplicated so that workers starting together add one.
  */
-export async function scheduleReconciliation(context: Context): Promise<void> {
+export async function scheduleReconciliation(context: Pick<Context, 'config' | 'queues'>): Promise<void> {
   if (!reconcileSchedulesEnabled(context.config)) return;
   const { reconcile } = context.queues;
   await reconcile.upsertJobScheduler('reconcile', { pattern: context.config.RECONCILE_CRON }, { name: 'reconcile', data: {} });

@@ -1,24 +1,20 @@
 import type { Job } from 'bullmq';
 import type { Context } from '../../shared/context.js';
-import { enqueueEvent } from '../../shared/events/enqueue.js';
-import { markEventDead } from '../../shared/events/inbox.js';
+import { markEventDead, pendingJobStates, requeueEvent } from '../../shared/events/inbox.js';
 import { findJob, queuesFor } from '../../shared/queues.js';
 import { enqueueSync, syncDeduplicationId } from '../jobs.js';
 
 interface UnfinishedRow { id: string; type: string; status: string; customer_id: string | null; correlation_id: string | null; payload: unknown }
-
-/** Job states in which the job will still run (or is running): nothing to re-drive. */
-const onItsWay = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 async function stateOf(job: Job | undefined): Promise<string> {
   return job ? job.getState() : 'missing';
 }
 
 /** Whether a sync of the customer is waiting, delayed for a retry, or running. */
-async function syncOnItsWay(context: Context, stripeCustomerId: string): Promise<boolean> {
+async function syncOnItsWay(context: Pick<Context, 'shards'>, stripeCustomerId: string): Promise<boolean> {
   const { sync } = queuesFor(context.shards, stripeCustomerId);
   const jobId = await sync.getDeduplicationJobId(syncDeduplicationId(stripeCustomerId));
-  return jobId !== null && onItsWay.has(await stateOf(await sync.getJob(jobId)));
+  return jobId !== null && pendingJobStates.has(await stateOf(await sync.getJob(jobId)));
 }
 
 export interface RelayOutcome { events: number; syncs: number; dead: number }
@@ -47,7 +43,7 @@ export async function relayInbox(context: Context, options: { olderThanSeconds?:
   for (const row of rows) {
     const job = await findJob(context.shards, 'events', row.id);
     const state = await stateOf(job);
-    if (onItsWay.has(state)) continue;
+    if (pendingJobStates.has(state)) continue;
     if (state === 'failed') {
       await markEventDead(context.db, row.id, job?.failedReason ?? 'failed');
       outcome.dead += 1;
@@ -60,8 +56,7 @@ export async function relayInbox(context: Context, options: { olderThanSeconds?:
       outcome.syncs += 1;
       continue;
     }
-    if (job) await job.remove();
-    await enqueueEvent(context.shards, { id: row.id, type: row.type, correlationId: row.correlation_id, payload: { data: { object: row.payload } } });
+    await requeueEvent(context.shards, { id: row.id, type: row.type, correlationId: row.correlation_id, payload: { data: { object: row.payload } } }, job);
     outcome.events += 1;
   }
   if (outcome.events + outcome.syncs + outcome.dead > 0) context.logger.warn('relayed unfinished inbox events', { ...outcome });

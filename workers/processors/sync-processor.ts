@@ -1,35 +1,29 @@
-import type { Job } from 'bullmq';
-import { PermanentError } from '../../shared/errors.js';
 import { recomputeCustomer } from '../../shared/entitlements/recompute-customer.js';
-import { syncCustomer } from '../../shared/sync/customer-sync.js';
-import type { RecomputeJobData, SyncJobData } from '../jobs.js';
-import type { QueueProcessor } from '../runner.js';
+import type { SyncJobs } from '../../shared/queue-jobs.js';
+import { syncCustomer } from '../../shared/sync/sync-customer.js';
+import { markCustomerEventsDead, markCustomerEventsFailed } from '../../shared/events/inbox.js';
+import { byJobName, type JobHandlers, type QueueProcessor } from '../runner.js';
 
-/** `sync-customer`: fetch from Stripe and converge; `recompute-customer`: recompute from the mirror only. */
-export const syncProcessor: QueueProcessor = {
-  run: async (context, job: Job) => {
-    if (job.name === 'sync-customer') {
-      const data = job.data as SyncJobData;
-      const result = await syncCustomer(context, data.stripeCustomerId, { actor: 'worker', eventId: data.eventId });
-      return { changed: result.changed, processedEvents: result.processedEvents };
-    }
-    if (job.name === 'recompute-customer') {
-      const data = job.data as RecomputeJobData;
-      const result = await recomputeCustomer(context, data.customerId, { actor: 'worker', reason: data.reason });
-      return { changed: result.changed };
-    }
-    throw new PermanentError(`unknown sync job ${job.name}`);
+const jobs: JobHandlers<SyncJobs> = {
+  /** Fetch from Stripe and converge. */
+  'sync-customer': async (context, job) => {
+    const result = await syncCustomer(context, job.data.stripeCustomerId, { actor: 'worker', eventId: job.data.eventId });
+    return { changed: result.changed, processedEvents: result.processedEvents };
   },
+  /** Recompute from the mirror only. */
+  'recompute-customer': async (context, job) => {
+    const result = await recomputeCustomer(context, job.data.customerId, { actor: 'worker', reason: job.data.reason });
+    return { changed: result.changed };
+  },
+};
+
+/** The inbox rows waiting for a customer's sync follow its failures; a recompute has none. */
+export const syncProcessor: QueueProcessor<SyncJobs> = {
+  run: byJobName('sync', jobs),
   onFailedAttempt: async (context, job, error) => {
-    if (job.name !== 'sync-customer') return;
-    const { stripeCustomerId } = job.data as SyncJobData;
-    await context.db('stripe_events').where({ customer_id: stripeCustomerId, status: 'queued' })
-      .update({ status: 'failed', last_error: error.message.slice(0, 2000) });
+    if (job.name === 'sync-customer') await markCustomerEventsFailed(context.db, job.data.stripeCustomerId, error);
   },
   onDead: async (context, job, error) => {
-    if (job.name !== 'sync-customer') return;
-    const { stripeCustomerId } = job.data as SyncJobData;
-    await context.db('stripe_events').where({ customer_id: stripeCustomerId }).whereIn('status', ['queued', 'failed'])
-      .update({ status: 'dead', last_error: error.message.slice(0, 2000) });
+    if (job.name === 'sync-customer') await markCustomerEventsDead(context.db, job.data.stripeCustomerId, error);
   },
 };

@@ -25,13 +25,13 @@ export type CatchUpOutcome =
 interface Pass { from: number; after: string; newest: number }
 interface CursorValue { created?: number; pass?: Pass }
 
-async function readCursor(context: Context): Promise<CursorValue> {
+async function readCursor(context: Pick<Context, 'db'>): Promise<CursorValue> {
   const row = await context.db('sync_cursors').where({ name: catchUpCursorName }).first<{ value: CursorValue } | undefined>('value');
   return row?.value ?? {};
 }
 
 /** Ends a pass: the cursor moves forward (never backwards: two catch-ups racing past the lock cannot undo each other), and the pass is forgotten. */
-async function writeCursor(context: Context, created: number): Promise<void> {
+async function writeCursor(context: Pick<Context, 'db'>, created: number): Promise<void> {
   await context.db.raw(
     `insert into sync_cursors (name, value, updated_at) values (:name, :value::jsonb, now())
      on conflict (name) do update set updated_at = now(), value = case

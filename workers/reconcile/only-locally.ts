@@ -41,7 +41,7 @@ export async function* findOnlyLocally(context: Context, runId: string, params: 
 }
 
 /** After its customer's sync: an `only_locally` row counts as repaired once it is finished or rewritten by a sync. */
-export async function stillOnlyLocally(context: Context, subscriptionIds: readonly string[], startedAt: Date): Promise<Set<string>> {
+export async function stillOnlyLocally(context: Pick<Context, 'db'>, subscriptionIds: readonly string[], startedAt: Date): Promise<Set<string>> {
   if (subscriptionIds.length === 0) return new Set();
   const rows = await context.db('subscriptions').whereIn('id', subscriptionIds)
     .whereNotIn('status', ['canceled', 'incomplete_expired']).where('synced_at', '<', startedAt).pluck<string[]>('id');

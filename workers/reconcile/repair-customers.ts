@@ -1,6 +1,6 @@
 import type { Context } from '../../shared/context.js';
-import { isTransient } from '../../shared/errors.js';
-import { syncCustomer } from '../../shared/sync/customer-sync.js';
+import { isTransient } from '../../shared/retry-policy.js';
+import { syncCustomer } from '../../shared/sync/sync-customer.js';
 
 /** Customer syncs of one run at once: a few, so a page with much drift does not take the whole rate limit. */
 const parallelSyncs = 4;

@@ -7,6 +7,7 @@ import type { Stripe } from '../../shared/stripe.js';
 import { comparePage, type Drift } from './compare-page.js';
 import { reconcileKeys, seenTtlSeconds } from './keys.js';
 import { findOnlyLocally, stillOnlyLocally } from './only-locally.js';
+import { findPaymentDrift } from './payment-drift.js';
 import { acquireLock, type HeldLock } from './redis-lock.js';
 import { createRepairer, type Repairer } from './repair-customers.js';
 import { repairUntilDone } from './repair-until-done.js';
@@ -120,6 +121,11 @@ async function pass(context: Context, run: ReconciliationRun, params: ReconcileP
     throw error;
   }
   for await (const drifts of findOnlyLocally(context, run.id, params, startedAt)) {
+    if (lock.lost()) throw lostLock();
+    addTotals(totals, await settle(context, run.id, drifts, repair, startedAt));
+    await saveProgress(context, run.id, totals);
+  }
+  for await (const drifts of findPaymentDrift(context, params)) {
     if (lock.lost()) throw lostLock();
     addTotals(totals, await settle(context, run.id, drifts, repair, startedAt));
     await saveProgress(context, run.id, totals);

@@ -15,7 +15,7 @@ export function addTotals(totals: Totals, delta: Totals): void {
   for (const [customer, count] of Object.entries(delta.unrepaired)) totals.unrepaired[customer] = (totals.unrepaired[customer] ?? 0) + count;
 }
 
-export async function saveProgress(context: Context, runId: string, totals: Totals, cursor?: string): Promise<void> {
+export async function saveProgress(context: Pick<Context, 'db'>, runId: string, totals: Totals, cursor?: string): Promise<void> {
   await context.db('reconciliation_runs').where({ id: runId }).update({
     checked: totals.checked, drifted: totals.drifted, repaired: totals.repaired, errors: totals.errors,
     drift: JSON.stringify(totals.drift), unrepaired: JSON.stringify(totals.unrepaired), ...(cursor !== undefined && { cursor }),

@@ -19,6 +19,31 @@ const pageOf = (items: Record<string, unknown>) => json({
   properties: { data: { type: 'array', items }, next_cursor: { type: ['string', 'null'], description: 'Null on the last page.' } },
 });
 
+const stripeUnavailable = {
+  '429': error('Stripe rate limited the comparison (`stripe_rate_limited`); `Retry-After` says when to try again.'),
+  '503': error('Stripe could not be reached (`stripe_unavailable`).'),
+};
+const parityReport = {
+  type: 'object', required: ['customer_id', 'stripe_customer_id', 'period', 'meters', 'diff'],
+  properties: {
+    customer_id: { type: 'string', format: 'uuid' },
+    stripe_customer_id: { type: ['string', 'null'] },
+    period: { type: 'object', required: ['start', 'end'], properties: { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' } } },
+    meters: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['event_name', 'meter', 'ledger', 'stripe', 'diff', 'open', 'repaired', 'unrepairable'],
+        properties: {
+          event_name: { type: 'string' }, meter: { type: ['string', 'null'] }, ledger: { type: 'number' }, stripe: { type: 'number' },
+          diff: { type: 'number', description: 'ledger − stripe.' }, open: { type: 'number' }, repaired: { type: 'integer' },
+          unrepairable: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    diff: { type: 'number', description: 'Sum of |diff| over the meters.' },
+  },
+};
+
 const grant = {
   type: 'object',
   required: ['id', 'customer_id', 'feature', 'value', 'reason', 'expires_at', 'revoked_at', 'revoked_reason', 'expiry_recorded_at', 'created_by', 'created_at'],
@@ -128,6 +153,24 @@ export const adminPaths: Record<string, PathItem> = {
       },
     }),
   },
+  '/admin/meters/parity': {
+    get: admin({
+      operationId: 'getMeterParity',
+      summary: "The ledger's usage against Stripe's meter event summaries, per meter",
+      description: 'For each exported meter: the usage of closed windows in the period per the ledger, what Stripe holds, the difference, the usage of windows still open, and what can never be repaired. Stripe aggregates asynchronously: a difference right after sending may close by itself.',
+      parameters: [{ ...query('customer', 'Stripe customer id or user id.'), required: true }, { ...query('period', 'A UTC month `YYYY-MM`, or `<start>/<end>` ISO 8601 instants on whole minutes.'), required: true }],
+      responses: { '200': { description: 'The comparison.', content: json(parityReport) }, ...badRequest, ...auth, ...customerNotFound, ...stripeUnavailable },
+    }),
+  },
+  '/admin/meters/parity/repair': {
+    post: admin({
+      operationId: 'repairMeterParity',
+      summary: 'Send Stripe the usage it lacks, then compare again',
+      description: 'Records and sends windows not sent yet, and re-sends the parts of each hour Stripe holds less than the ledger, each with its own identifier — only where Stripe cannot count it twice. Audited.',
+      requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['customer', 'period'], properties: { customer: { type: 'string' }, period: { type: 'string' } } }) },
+      responses: { '200': { description: 'The comparison after the repair.', content: json(parityReport) }, ...badRequest, ...auth, ...customerNotFound, ...stripeUnavailable },
+    }),
+  },
   '/admin/events': {
     get: admin({
       operationId: 'listEvents',
@@ -183,7 +226,7 @@ export const adminPaths: Record<string, PathItem> = {
       operationId: 'createAdminSession',
       summary: 'A browser session for the queue dashboard',
       description:
-        'Sets the cookie `billing_admin_session` (HttpOnly, SameSite=Strict, Path=/admin, one hour; Secure per `COOKIE_SECURE`) that opens Bull Board at `/admin/queues`. ' +
+        'Sets the cookie `billing_admin_session` (HttpOnly, SameSite=Strict, Path=/admin, one hour; Secure per `COOKIE_SECURE`) that opens Bull Board at `/admin/queues` and the console at `/admin/console`. ' +
         'The dashboard also accepts the admin key as Bearer or as the password of HTTP Basic (it answers 401 with `WWW-Authenticate: Basic`); ' +
         'a `read_only` key gets a read-only dashboard. Revoking the key ends its sessions.',
       responses: { '201': { description: 'The cookie is set.', content: json({ type: 'object', required: ['expires_at', 'read_only'], properties: { expires_at: { type: 'string', format: 'date-time' }, read_only: { type: 'boolean' } } }) }, ...auth },

@@ -7,11 +7,16 @@ import { boardAuthentication } from '../../admin/board-authentication.js';
 import { boardJobGuard } from '../../admin/board-job-guard.js';
 import { boardBasePath, bullBoard } from '../../admin/bull-board.js';
 import { requireAdmin } from '../../admin/require-admin.js';
+import { adminConsole } from '../../console/console-routes.js';
+import { consoleBasePath } from '../../console/layout.js';
 import type { KeyVerifier } from '../../middleware/authenticate.js';
+import type { UsageDeps } from '../../../shared/usage/usage-target.js';
 import { auditRoutes } from './audit.js';
+import { balanceRoutes } from './balances.js';
 import { customerRoutes } from './customers.js';
 import { eventRoutes } from './events.js';
 import { grantRoutes } from './grants.js';
+import { meterRoutes } from './meters.js';
 import { reconciliationRoutes } from './reconciliations.js';
 import { sessionRoutes } from './session.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
@@ -20,15 +25,17 @@ import { webhookEndpointRoutes } from './webhook-endpoints.js';
  * Everything under `/admin`: the JSON routes (Bearer key with scope `admin`; a `read_only` key may
  * only read) and Bull Board at `/admin/queues` (admin key as Bearer, HTTP Basic password or session
  * cookie; read-only board for a `read_only` key; writes same-origin only, jobs with valid data
- * only, every write audited).
+ * only, every write audited) and the console at `/admin/console` behind the same credentials.
  */
-export function adminRoutes(context: Context, verify: KeyVerifier): Router {
+export function adminRoutes(context: Context, verify: KeyVerifier, usage: UsageDeps): Router {
   const admin = requireAdmin(verify);
   const sessions = new AdminSessions(context.redis, context.db, context.config.REDIS_PREFIX);
   const router = Router();
   const board = boardQueues(context.queues, context.shards);
   router.use(boardBasePath, boardAuthentication(verify, sessions, context.config), boardJobGuard(board), boardAudit(context), bullBoard(board));
-  for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes, webhookEndpointRoutes]) router.use(routes(context, admin));
+  router.use(consoleBasePath, adminConsole(context, verify, sessions));
+  for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes, webhookEndpointRoutes, meterRoutes]) router.use(routes(context, admin));
+  router.use(balanceRoutes(usage, admin));
   router.use(sessionRoutes(context, requireAdmin(verify, { allowReadOnly: true }), sessions));
   return router;
 }

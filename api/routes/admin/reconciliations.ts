@@ -2,10 +2,10 @@ import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
 import { notFound } from '../../../shared/errors.js';
-import { requestReconciliation } from '../../../shared/reconcile/request.js';
 import { loadRun } from '../../../shared/reconcile/runs.js';
-import { adminActor, writeAudit } from '../../admin/audit.js';
+import { adminActor } from '../../admin/admin-actor.js';
 import { parseInput } from '../../admin/parse-input.js';
+import { startReconciliation } from '../../admin/start-reconciliation.js';
 
 const requestBody = z.strictObject({
   customer: z.string().regex(/^(cus_[A-Za-z0-9]+|[\w.:@|+-]{1,200})$/, 'must be a Stripe customer id (cus_…) or a user id').optional(),
@@ -21,9 +21,7 @@ export function reconciliationRoutes(context: Context, admin: RequestHandler): R
   const router = Router();
   router.post('/admin/reconciliations', admin, express.json({ limit: '16kb' }), async (req, res) => {
     const params = parseInput(requestBody, req.body ?? {}, 'body');
-    const who = adminActor(res);
-    const { id } = await requestReconciliation(context, { trigger: who.actor.replace(/^key:/, 'admin:'), params });
-    await writeAudit(context.db, who, { action: 'reconciliation.requested', subjectType: 'reconciliation_run', subjectId: id, after: params, reconciliationRunId: id });
+    const { id } = await startReconciliation(context, params, adminActor(res));
     res.status(202).json({ id });
   });
   router.get('/admin/reconciliations/:id', admin, async (req, res) => {

@@ -1,6 +1,7 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { readCookie, sessionCookie, sessionCookieOptions, sessionTtlSeconds, type AdminSessions } from '../../admin/admin-sessions.js';
-import { adminActor, writeAudit } from '../../admin/audit.js';
+import { readCookie, sessionCookie, sessionCookieOptions, type AdminSessions } from '../../admin/admin-sessions.js';
+import { writeAudit } from '../../../shared/audit.js';
+import { openSession } from '../../admin/open-session.js';
 import { crossOriginProblem, crossOriginRefused } from '../../admin/same-origin.js';
 import type { Context } from '../../../shared/context.js';
 import { authenticatedKey } from '../../middleware/authenticate.js';
@@ -15,9 +16,7 @@ export function sessionRoutes(context: Context, admin: RequestHandler, sessions:
   const cookieOptions = (req: Request) => sessionCookieOptions(context.config, req);
   router.post('/admin/session', admin, async (req, res) => {
     const key = authenticatedKey(res);
-    const { token, expiresAt } = await sessions.create(key);
-    await writeAudit(context.db, adminActor(res), { action: 'admin_session.created', subjectType: 'api_key', subjectId: key.id, after: { expires_at: expiresAt } });
-    res.cookie(sessionCookie, token, { ...cookieOptions(req), maxAge: sessionTtlSeconds * 1000 });
+    const expiresAt = await openSession(context, sessions, key, req, res);
     res.status(201).json({ expires_at: expiresAt, read_only: key.read_only });
   });
   // Logging out needs no key: whoever holds the cookie may end its session. Without one it is a no-op.

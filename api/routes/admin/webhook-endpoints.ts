@@ -4,7 +4,8 @@ import type { Context } from '../../../shared/context.js';
 import {
   deliveryColumns, endpointColumns, endpointSchemas, findEndpoint, newSecret, replayDelivery, type DeliveryRow, type WebhookEndpoint,
 } from '../../../shared/notify/webhook-endpoints.js';
-import { adminActor, writeAudit } from '../../admin/audit.js';
+import { writeAudit } from '../../../shared/audit.js';
+import { adminActor } from '../../admin/admin-actor.js';
 import { parseInput } from '../../admin/parse-input.js';
 
 const deliveriesQuery = z.strictObject({ status: z.enum(['pending', 'succeeded', 'dead']).optional() });

@@ -1,4 +1,4 @@
-import type { StoredEntitlement } from '../../../shared/entitlements/recompute.js';
+import type { StoredEntitlement } from '../../../shared/entitlements/stored-entitlement.js';
 import type { ChaosStack } from './stack.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

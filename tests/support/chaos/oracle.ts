@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { computeEntitlements, type AccessPolicy, type Catalog, type CatalogPlan, type CustomerState, type SubscriptionState, type SubscriptionStatus } from '../../../shared/domain/index.js';
-import { toStored, type StoredEntitlement } from '../../../shared/entitlements/recompute.js';
+import { computeEntitlements, type AccessPolicy, type Catalog, type CatalogPlan, type CustomerState, type DisputeStatus, type SubscriptionState, type SubscriptionStatus } from '../../../shared/domain/index.js';
+import { toStored, type StoredEntitlement } from '../../../shared/entitlements/stored-entitlement.js';
 import type { SimStore } from '../../../tools/stripe-sim/store.js';
 
 const idOf = (value: string | { id: string } | null | undefined): string | null => (value == null ? null : typeof value === 'string' ? value : value.id);
@@ -34,6 +34,22 @@ function latestInvoiceRefunded(store: SimStore, sub: Stripe.Subscription): boole
   });
 }
 
+/** Policy input: the latest dispute on a charge that paid the latest invoice (an open or lost one outranks one settled in favour). */
+function latestInvoiceDispute(store: SimStore, sub: Stripe.Subscription): DisputeStatus | null {
+  const invoice = store.invoices.get(idOf(sub.latest_invoice) ?? '');
+  if (invoice?.status !== 'paid') return null;
+  const intents = new Set([...store.invoicePayments.values()].filter((payment) => payment.invoice === invoice.id && payment.status === 'paid').map((payment) => idOf(payment.payment.payment_intent)));
+  const charges = new Set([...store.charges.values()].filter((charge) => intents.has(idOf(charge.payment_intent))).map((charge) => charge.id));
+  const latest = new Map<string, Stripe.Dispute>();
+  for (const dispute of store.disputes.values()) {
+    const charge = idOf(dispute.charge) ?? '';
+    const known = latest.get(charge);
+    if (charges.has(charge) && (!known || dispute.created >= known.created)) latest.set(charge, dispute);
+  }
+  const statuses = [...latest.values()].map((dispute) => dispute.status as DisputeStatus);
+  return statuses.find((status) => !['won', 'warning_closed', 'prevented'].includes(status)) ?? statuses[0] ?? null;
+}
+
 /**
  * One customer's state as the entitlement function takes it, read from the simulator's own
  * objects. The service notes when it first saw a subscription past due; the simulator cannot know
@@ -48,6 +64,7 @@ export function simCustomerState(store: SimStore, customer: string, pastDueSince
       cancelAtPeriodEnd: sub.cancel_at_period_end,
       pastDueSince: sub.status === 'past_due' ? pastDueSince : null,
       latestInvoiceRefunded: latestInvoiceRefunded(store, sub),
+      latestInvoiceDispute: latestInvoiceDispute(store, sub),
       items: sub.items.data.map((item) => ({
         id: item.id,
         priceId: item.price.id,

@@ -29,7 +29,7 @@ export interface ChaosProfile {
   redisOutageMs: number;
   postgresOutageMs: number;
   /** Stripe's API weather for the service for the whole run (shares in percent). */
-  stripeWeather: Omit<WeatherSettings, 'onlyKeys'>;
+  stripeWeather: Omit<WeatherSettings, 'onlyKeys' | 'onlyPaths'>;
   /** A full Stripe outage from `at` (share of the lifecycle) for `ms`: longer than the job retry horizon. */
   stripeOutage: { at: number; ms: number; mode: OutageMode };
   /** Webhook chaos, in percent, and the reordering window. */

@@ -46,7 +46,15 @@ export interface PriceInput {
   active?: boolean;
   metadata?: Record<string, string>;
   /** Absent for one-time prices. */
-  recurring?: { interval: Stripe.Price.Recurring.Interval; interval_count?: number; trial_period_days?: number | null } | null;
+  recurring?: {
+    interval: Stripe.Price.Recurring.Interval;
+    interval_count?: number;
+    trial_period_days?: number | null;
+    /** `metered`: billed from a meter's usage in the period, not by quantity. @defaultValue licensed */
+    usage_type?: Stripe.Price.Recurring.UsageType;
+    /** The meter a metered price bills. */
+    meter?: string | null;
+  } | null;
 }
 
 export function buildPrice(ctx: SimContext, input: PriceInput): Stripe.Price {
@@ -54,9 +62,9 @@ export function buildPrice(ctx: SimContext, input: PriceInput): Stripe.Price {
     ? {
         interval: input.recurring.interval,
         interval_count: input.recurring.interval_count ?? 1,
-        meter: null,
+        meter: input.recurring.meter ?? null,
         trial_period_days: input.recurring.trial_period_days ?? null,
-        usage_type: 'licensed' as const,
+        usage_type: input.recurring.usage_type ?? 'licensed',
       }
     : null;
   return {
@@ -97,13 +105,13 @@ export function planFromPrice(price: Stripe.Price): Stripe.Plan {
     interval_count: price.recurring?.interval_count ?? 1,
     livemode: false,
     metadata: price.metadata,
-    meter: null,
+    meter: price.recurring?.meter ?? null,
     nickname: price.nickname,
     product: typeof price.product === 'string' ? price.product : price.product.id,
     tiers_mode: null,
     transform_usage: null,
     trial_period_days: price.recurring?.trial_period_days ?? null,
-    usage_type: 'licensed',
+    usage_type: price.recurring?.usage_type ?? 'licensed',
   };
 }
 

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { SimContext } from '../context.js';
+import { meterUsage } from '../ops/meters.js';
 
 export interface InvoiceInput {
   customer: Stripe.Customer;
@@ -8,6 +9,15 @@ export interface InvoiceInput {
   period: { start: number; end: number };
   /** Zero-amount lines for trials. */
   free?: boolean;
+  /** The period whose meter usage metered items bill (the one that just ended); none at signup. */
+  usagePeriod?: { start: number; end: number };
+}
+
+/** A metered item's quantity: its meter's usage by the customer in the usage period (in arrears). */
+function meteredQuantity(ctx: SimContext, subscription: Stripe.Subscription, item: Stripe.SubscriptionItem, usagePeriod: { start: number; end: number } | undefined): number {
+  const meter = ctx.store.meters.get(item.price.recurring?.meter ?? '');
+  const customer = typeof subscription.customer === 'string' ? subscription.customer : subscription.customer.id;
+  return meter && usagePeriod ? meterUsage(ctx, meter, customer, usagePeriod.start, usagePeriod.end) : 0;
 }
 
 function buildLine(
@@ -17,8 +27,11 @@ function buildLine(
   item: Stripe.SubscriptionItem,
   period: { start: number; end: number },
   free: boolean,
+  usagePeriod: { start: number; end: number } | undefined,
 ): Stripe.InvoiceLineItem {
-  const quantity = item.quantity ?? 1;
+  const metered = item.price.recurring?.usage_type === 'metered';
+  const quantity = metered ? meteredQuantity(ctx, subscription, item, usagePeriod) : item.quantity ?? 1;
+  const linePeriod = metered ? usagePeriod ?? { start: period.start, end: period.start } : period;
   const amount = free ? 0 : (item.price.unit_amount ?? 0) * quantity;
   const product = typeof item.price.product === 'string' ? item.price.product : item.price.product.id;
   return {
@@ -38,7 +51,7 @@ function buildLine(
       subscription_item_details: { invoice_item: null, proration: false, proration_details: null, subscription: subscription.id, subscription_item: item.id },
       type: 'subscription_item_details',
     },
-    period: { start: period.start, end: period.end },
+    period: { start: linePeriod.start, end: linePeriod.end },
     pretax_credit_amounts: [],
     pricing: { price_details: { price: item.price.id, product }, type: 'price_details', unit_amount_decimal: null },
     quantity,
@@ -53,7 +66,7 @@ function buildLine(
 export function buildInvoice(ctx: SimContext, input: InvoiceInput): Stripe.Invoice {
   const id = ctx.ids.next('in');
   const now = ctx.clock.now();
-  const lines = input.subscription.items.data.map((item) => buildLine(ctx, id, input.subscription, item, input.period, input.free ?? false));
+  const lines = input.subscription.items.data.map((item) => buildLine(ctx, id, input.subscription, item, input.period, input.free ?? false, input.usagePeriod));
   const total = lines.reduce((sum, line) => sum + line.amount, 0);
   const customer = input.customer;
   return {

@@ -3,7 +3,8 @@ import type { SimContext } from '../context.js';
 import { cardDeclined, invalidRequest } from '../errors.js';
 import { buildCheckoutSession, buildPortalSession } from '../objects/checkout.js';
 import { createCustomer, updateCustomer } from './customers.js';
-import { idOf, liveCustomer, mustGet } from './lookup.js';
+import { idOf } from '../id-of.js';
+import { liveCustomer, mustGet } from './lookup.js';
 import { paymentOutcome } from './payments.js';
 import { createSubscription } from './subscriptions.js';
 

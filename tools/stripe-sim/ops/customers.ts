@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import type { SimContext } from '../context.js';
 import { buildCustomer, type CustomerInput } from '../objects/customer.js';
-import { idOf, liveCustomer } from './lookup.js';
+import { idOf } from '../id-of.js';
+import { liveCustomer } from './lookup.js';
 import { cancelSubscription } from './subscriptions.js';
 import { changedFields } from './subscription-update.js';
 

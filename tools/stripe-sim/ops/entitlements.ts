@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { SimContext } from '../context.js';
-import { idOf, productIdOf } from './lookup.js';
+import { idOf } from '../id-of.js';
+import { productIdOf } from './lookup.js';
 
 /** Subscription states whose products grant Stripe entitlements (Stripe keeps them through past_due). */
 const entitledStatuses = new Set<Stripe.Subscription.Status>(['active', 'trialing', 'past_due']);

@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import type { SimContext } from '../context.js';
 import { buildInvoice } from '../objects/invoice.js';
-import { idOf, liveCustomer } from './lookup.js';
+import { idOf } from '../id-of.js';
+import { liveCustomer } from './lookup.js';
 import { attemptInvoicePayment } from './payments.js';
 
 export interface IssuedInvoice {
@@ -19,9 +20,10 @@ export function issueInvoice(
   billingReason: Stripe.Invoice.BillingReason,
   period: { start: number; end: number },
   free = false,
+  usagePeriod?: { start: number; end: number },
 ): IssuedInvoice {
   const customer = liveCustomer(ctx, idOf(subscription.customer) ?? '');
-  const invoice = buildInvoice(ctx, { customer, subscription, billingReason, period, free });
+  const invoice = buildInvoice(ctx, { customer, subscription, billingReason, period, free, ...(usagePeriod && { usagePeriod }) });
   ctx.store.invoices.set(invoice.id, invoice);
   subscription.latest_invoice = invoice.id;
   ctx.events.emit('invoice.created', invoice);

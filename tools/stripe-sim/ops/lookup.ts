@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { SimContext } from '../context.js';
 import { resourceMissing } from '../errors.js';
+import { idOf } from '../id-of.js';
 
 /** `map.get(id)` or Stripe's 404 `No such <noun>: '<id>'`. */
 export function mustGet<T>(map: Map<string, T>, id: string, noun: string, param = 'id'): T {
@@ -14,11 +15,6 @@ export function liveCustomer(ctx: SimContext, id: string, param = 'customer'): S
   const customer = mustGet(ctx.store.customers, id, 'customer', param);
   if (customer.deleted === true) throw resourceMissing('customer', id, param);
   return customer;
-}
-
-export function idOf(value: string | { id: string } | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : value.id;
 }
 
 /** The subscription an invoice belongs to, through `parent.subscription_details` (API ≥ 2025-03-31). */

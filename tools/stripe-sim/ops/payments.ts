@@ -3,7 +3,8 @@ import type { SimContext } from '../context.js';
 import { buildCharge, buildInvoicePayment, buildPaymentIntent } from '../objects/payment.js';
 import { secondsPerDay } from '../objects/period.js';
 import type { PaymentOutcome } from '../store.js';
-import { idOf, liveCustomer } from './lookup.js';
+import { idOf } from '../id-of.js';
+import { liveCustomer } from './lookup.js';
 
 /** Days after a failed attempt when Stripe's retry schedule tries again; then it gives up. */
 export const retryScheduleDays = [3, 5, 7] as const;

@@ -3,7 +3,8 @@ import type { SimContext } from '../context.js';
 import { addInterval, secondsPerDay } from '../objects/period.js';
 import { refreshEntitlements } from './entitlements.js';
 import { issueInvoice } from './invoicing.js';
-import { idOf, invoiceSubscriptionId } from './lookup.js';
+import { idOf } from '../id-of.js';
+import { invoiceSubscriptionId } from './lookup.js';
 import { attemptInvoicePayment } from './payments.js';
 import { cancelSubscription } from './subscriptions.js';
 import { changedFields } from './subscription-update.js';
@@ -33,13 +34,15 @@ export function renewSubscription(ctx: SimContext, subscription: Stripe.Subscrip
   }
   const before = structuredClone(subscription);
   const start = currentPeriodEnd(subscription);
+  // Metered items bill the period that just ended, in arrears.
+  const usagePeriod = { start: Math.min(...subscription.items.data.map((item) => item.current_period_start)), end: start };
   for (const item of subscription.items.data) {
     const recurring = item.price.recurring ?? { interval: 'month' as const, interval_count: 1 };
     item.current_period_start = start;
     item.current_period_end = addInterval(start, recurring.interval, recurring.interval_count);
   }
   const period = { start, end: currentPeriodEnd(subscription) };
-  const { paid } = issueInvoice(ctx, subscription, 'subscription_cycle', period);
+  const { paid } = issueInvoice(ctx, subscription, 'subscription_cycle', period, false, usagePeriod);
   if (paid) subscription.status = 'active';
   else if (subscription.status === 'active' || subscription.status === 'trialing') subscription.status = 'past_due';
   ctx.events.emit('customer.subscription.updated', subscription, changedFields(before, subscription));

@@ -4,7 +4,8 @@ import { invalidRequest } from '../errors.js';
 import { buildSubscriptionItem } from '../objects/subscription.js';
 import { planFromPrice } from '../objects/catalog.js';
 import { refreshEntitlements } from './entitlements.js';
-import { idOf, mustGet } from './lookup.js';
+import { idOf } from '../id-of.js';
+import { mustGet } from './lookup.js';
 
 export interface SubscriptionItemPatch {
   id?: string;

@@ -5,7 +5,8 @@ import { addInterval, secondsPerDay } from '../objects/period.js';
 import { buildSubscription } from '../objects/subscription.js';
 import { refreshEntitlements } from './entitlements.js';
 import { issueInvoice } from './invoicing.js';
-import { idOf, liveCustomer, mustGet } from './lookup.js';
+import { idOf } from '../id-of.js';
+import { liveCustomer, mustGet } from './lookup.js';
 
 export interface NewSubscription {
   customer: string;

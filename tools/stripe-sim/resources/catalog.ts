@@ -43,6 +43,11 @@ export function catalogRoutes(routes: ApiRoutes, ctx: SimContext): void {
     const recurring = optObject(body, 'recurring');
     const interval = recurring && reqString(recurring, 'interval');
     if (interval !== undefined && !intervals.has(interval)) throw invalidRequest(`Invalid recurring[interval]: ${interval}`, 'parameter_invalid', 'recurring[interval]');
+    const usageType = recurring && optString(recurring, 'usage_type');
+    if (usageType !== undefined && usageType !== 'licensed' && usageType !== 'metered') throw invalidRequest(`Invalid recurring[usage_type]: ${usageType}`, 'parameter_invalid', 'recurring[usage_type]');
+    const meter = recurring && optString(recurring, 'meter');
+    if (usageType === 'metered' && meter === undefined) throw invalidRequest('A metered price requires recurring[meter].', 'parameter_missing', 'recurring[meter]');
+    if (meter !== undefined) mustGet(ctx.store.meters, meter, 'billing meter', 'recurring[meter]');
     const unitAmount = optInt(body, 'unit_amount');
     if (unitAmount === undefined) throw invalidRequest('Missing required param: unit_amount.', 'parameter_missing', 'unit_amount');
     return createPrice(ctx, {
@@ -57,6 +62,8 @@ export function catalogRoutes(routes: ApiRoutes, ctx: SimContext): void {
         interval: interval,
         interval_count: optInt(recurring, 'interval_count') ?? 1,
         trial_period_days: optInt(recurring, 'trial_period_days') ?? null,
+        ...(usageType && { usage_type: usageType }),
+        ...(meter !== undefined && { meter }),
       } : null,
     }, optBool(body, 'transfer_lookup_key') ?? false);
   });

@@ -3,7 +3,8 @@ import type { SimContext } from '../context.js';
 import { invalidRequest } from '../errors.js';
 import { newestFirst, paginate } from '../list.js';
 import { createCheckoutSession, createPortalSession } from '../ops/checkout.js';
-import { idOf, mustGet } from '../ops/lookup.js';
+import { idOf } from '../id-of.js';
+import { mustGet } from '../ops/lookup.js';
 import { mergeMetadata, optInt, optObject, optObjects, optString, reqString } from '../params.js';
 
 export function checkoutRoutes(routes: ApiRoutes, ctx: SimContext): void {

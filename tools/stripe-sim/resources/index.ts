@@ -6,6 +6,7 @@ import { customerRoutes } from './customers.js';
 import { entitlementRoutes } from './entitlements.js';
 import { eventRoutes } from './events.js';
 import { invoiceRoutes } from './invoices.js';
+import { meterRoutes } from './meters.js';
 import { paymentRoutes } from './payments.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
@@ -19,4 +20,5 @@ export function registerResources(routes: ApiRoutes, ctx: SimContext): void {
   checkoutRoutes(routes, ctx);
   eventRoutes(routes, ctx);
   entitlementRoutes(routes, ctx);
+  meterRoutes(routes, ctx);
 }

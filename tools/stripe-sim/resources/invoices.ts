@@ -2,8 +2,11 @@ import type { ApiRoutes } from '../api.js';
 import type { SimContext } from '../context.js';
 import { cardDeclined, invalidRequest } from '../errors.js';
 import { inRange, paginate } from '../list.js';
-import { invoiceSubscriptionId, mustGet } from '../ops/lookup.js';
-import { retryInvoice } from '../ops/renewal.js';
+import { idOf } from '../id-of.js';
+import { invoiceSubscriptionId, liveCustomer, mustGet } from '../ops/lookup.js';
+import { currentPeriodEnd, retryInvoice } from '../ops/renewal.js';
+import { buildInvoice } from '../objects/invoice.js';
+import { addInterval } from '../objects/period.js';
 import { optObject, optString } from '../params.js';
 
 export function invoiceRoutes(routes: ApiRoutes, ctx: SimContext): void {
@@ -28,6 +31,29 @@ export function invoiceRoutes(routes: ApiRoutes, ctx: SimContext): void {
     const { paid, charge } = retryInvoice(ctx, invoice);
     if (!paid) throw cardDeclined(charge?.id);
     return invoice;
+  });
+
+  /**
+   * The next invoice of a subscription, not saved: its licensed items for the next period and its
+   * metered items' usage so far in the current one (`POST /v1/invoices/create_preview`).
+   */
+  routes.post('/invoices/create_preview', ({ body }) => {
+    const subscriptionId = optString(body, 'subscription');
+    const customerId = optString(body, 'customer');
+    const subscription = subscriptionId !== undefined
+      ? mustGet(ctx.store.subscriptions, subscriptionId, 'subscription', 'subscription')
+      : ctx.store.subscriptions.group(customerId ?? '').find((candidate) => candidate.status !== 'canceled' && candidate.status !== 'incomplete_expired');
+    if (!subscription) throw invalidRequest('No upcoming invoices for customer', 'invoice_upcoming_none', customerId === undefined ? 'subscription' : 'customer');
+    const customer = liveCustomer(ctx, idOf(subscription.customer) ?? '');
+    const start = currentPeriodEnd(subscription);
+    const recurring = subscription.items.data[0]?.price.recurring ?? { interval: 'month' as const, interval_count: 1 };
+    const usageStart = Math.min(...subscription.items.data.map((item) => item.current_period_start));
+    const preview = buildInvoice(ctx, {
+      customer, subscription, billingReason: 'upcoming',
+      period: { start, end: addInterval(start, recurring.interval, recurring.interval_count) },
+      usagePeriod: { start: usageStart, end: Math.min(start, ctx.clock.now() + 1) },
+    });
+    return { ...preview, id: `upcoming_${preview.id}` };
   });
 
   routes.get('/invoice_payments/:id', ({ params }) => mustGet(ctx.store.invoicePayments, params.id ?? '', 'invoice_payment'));

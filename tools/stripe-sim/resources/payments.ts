@@ -1,7 +1,8 @@
 import type { ApiRoutes } from '../api.js';
 import type { SimContext } from '../context.js';
 import { inRange, newestFirst, paginate } from '../list.js';
-import { idOf, mustGet } from '../ops/lookup.js';
+import { idOf } from '../id-of.js';
+import { mustGet } from '../ops/lookup.js';
 import { closeDispute, createRefund } from '../ops/refunds.js';
 import { mergeMetadata, optInt, optString } from '../params.js';
 
@@ -37,14 +38,15 @@ export function paymentRoutes(routes: ApiRoutes, ctx: SimContext): void {
     const charge = optString(body, 'charge');
     const intent = optString(body, 'payment_intent');
     const refunds = newestFirst(ctx.store.refunds).filter((refund) =>
-      (charge === undefined || idOf(refund.charge) === charge) && (intent === undefined || idOf(refund.payment_intent) === intent));
+      (charge === undefined || idOf(refund.charge) === charge) && (intent === undefined || idOf(refund.payment_intent) === intent)
+      && inRange(refund.created, body.created));
     return paginate(refunds, body, '/v1/refunds');
   });
 
   routes.get('/disputes/:id', ({ params }) => mustGet(ctx.store.disputes, params.id ?? '', 'dispute'));
   routes.get('/disputes', ({ body }) => {
     const charge = optString(body, 'charge');
-    const disputes = newestFirst(ctx.store.disputes).filter((dispute) => charge === undefined || idOf(dispute.charge) === charge);
+    const disputes = newestFirst(ctx.store.disputes).filter((dispute) => (charge === undefined || idOf(dispute.charge) === charge) && inRange(dispute.created, body.created));
     return paginate(disputes, body, '/v1/disputes');
   });
   /** Closing a dispute means accepting it: it is lost. */

@@ -3,7 +3,7 @@ import { PermanentError } from '../../../shared/errors.js';
 import type { StoredEvent } from '../../../shared/events/inbox.js';
 import type { EventObject } from './decision.js';
 
-type Retriever = (context: Context, id: string) => Promise<unknown>;
+type Retriever = (context: Pick<Context, 'stripe'>, id: string) => Promise<unknown>;
 
 /** How a thin event's related object is fetched, by object type. */
 const retrievers: Record<string, Retriever> = {
@@ -23,7 +23,7 @@ const retrievers: Record<string, Retriever> = {
  * The object an event is about. Snapshot events carry it; thin events (event destinations) only
  * name it, so it is fetched — which is also what the service would do with a snapshot anyway.
  */
-export async function eventObject(context: Context, event: StoredEvent): Promise<EventObject> {
+export async function eventObject(context: Pick<Context, 'stripe'>, event: StoredEvent): Promise<EventObject> {
   const payload = event.payload;
   if (payload.object === 'v2.core.event') {
     const related = payload.related_object as { id?: unknown; type?: unknown } | undefined;

@@ -1,12 +1,10 @@
-import type { Response } from 'express';
 import type { Knex } from 'knex';
-import type { AdminActor } from '../../shared/grants/grant-rows.js';
-import { authenticatedKey } from '../middleware/authenticate.js';
 
-/** The actor of an admin request: `key:<id>` of the authenticating key and the request id. */
-export function adminActor(res: Response): AdminActor {
-  return { actor: `key:${authenticatedKey(res).id}`, requestId: res.locals.requestId as string | undefined };
-}
+/** Who changed something, for the audit trail: `key:<id>`, `worker`, `system`…, plus the request that did it. */
+export interface Actor { actor: string; requestId: string | undefined }
+
+/** The service itself (a sweep, a schedule), with no request behind it. */
+export const systemActor: Actor = { actor: 'system', requestId: undefined };
 
 export interface AuditEntry {
   action: string;
@@ -16,12 +14,16 @@ export interface AuditEntry {
   before?: unknown;
   after?: unknown;
   eventId?: string;
+  grantId?: string;
   reconciliationRunId?: string;
   reason?: string;
 }
 
-/** One audit row for an admin write (grant writes audit themselves in `shared/grants`). */
-export async function writeAudit(db: Knex | Knex.Transaction, who: AdminActor, entry: AuditEntry): Promise<void> {
+/**
+ * The one writer of `audit_log` rows (the recompute statement adds its `entitlements.changed` row
+ * in the same statement as the change). Called inside the transaction of the change it records.
+ */
+export async function writeAudit(db: Knex | Knex.Transaction, who: Actor, entry: AuditEntry): Promise<void> {
   await db('audit_log').insert({
     actor: who.actor,
     action: entry.action,
@@ -32,6 +34,7 @@ export async function writeAudit(db: Knex | Knex.Transaction, who: AdminActor, e
     after: entry.after === undefined ? null : JSON.stringify(entry.after),
     request_id: who.requestId ?? null,
     event_id: entry.eventId ?? null,
+    grant_id: entry.grantId ?? null,
     reconciliation_run_id: entry.reconciliationRunId ?? null,
     reason: entry.reason ?? null,
   });

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { afterEntitlementsStored } from '../notify/announce.js';
-import type { CustomerRef } from '../entitlements/read.js';
-import { recomputeInTransaction, type RecomputeCause, type StoredEntitlement } from '../entitlements/recompute.js';
+import { recomputeInTransaction, type RecomputeCause } from '../entitlements/recompute.js';
+import type { CustomerRef, StoredEntitlement } from '../entitlements/stored-entitlement.js';
 import { fetchCustomer } from './fetch-customer.js';
 import { writeSnapshot } from './write-snapshot.js';
 

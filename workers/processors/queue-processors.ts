@@ -1,12 +1,12 @@
-import type { consumedQueues } from '../../shared/queues.js';
-import type { ProcessorTable, QueueProcessor } from '../runner.js';
+import type { ProcessorTable } from '../runner.js';
 import { eventsProcessor } from './events-processor.js';
 import { maintenanceProcessor } from './maintenance.js';
+import { metersProcessor } from './meters.js';
 import { reconcileProcessor } from './reconcile.js';
 import { syncProcessor } from './sync-processor.js';
 import { webhooksProcessor } from './deliver-webhook.js';
 
-/** Which processor runs each queue. */
+/** Which processor runs each queue: the type has one entry per consumed queue, so none can be left out. */
 export function processorTable(): ProcessorTable {
   return {
     events: eventsProcessor,
@@ -14,5 +14,6 @@ export function processorTable(): ProcessorTable {
     maintenance: maintenanceProcessor,
     reconcile: reconcileProcessor,
     webhooks: webhooksProcessor,
-  } satisfies Record<(typeof consumedQueues)[number], QueueProcessor>;
+    meters: metersProcessor,
+  };
 }

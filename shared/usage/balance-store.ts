@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../errors.js';
+import type { Redis } from '../redis.js';
+import { balanceScript } from './balance-script.js';
+import { balanceKeys, idempotencyKey } from './usage-keys.js';
+
+const scriptSha = createHash('sha1').update(balanceScript).digest('hex');
+
+/** How long Redis remembers an admitted idempotency key; past it, the ledger's unique key still refuses the duplicate. */
+const MARKER_TTL_MS = 10 * 60_000;
+
+/** What Redis holds for one balance, as the script reports it. */
+export interface Figures { used: number; credited: number; reserved: number; rollover: number }
+
+/** Where one (customer, feature) balance lives and which period it counts in. */
+export interface BalanceSlot { customerId: string; feature: string; periodKey: string }
+
+export interface AdmitRequest {
+  mode: 'admit' | 'check' | 'peek';
+  /** -1: unlimited. */
+  allowance: number;
+  amount: number;
+  overage: string;
+  idempotencyKey?: string;
+  requestHash?: string;
+  /** A reservation to hold instead of consuming. */
+  reservation?: { id: string; expiresAt: Date };
+  now: Date;
+}
+
+export type AdmitOutcome =
+  | { status: 'rebuild' | 'duplicate' | 'conflict' }
+  | { status: 'ok'; allowed: boolean; counted: number; figures: Figures };
+
+export interface LoadRequest {
+  used: number; credited: number; rollover: number; rolloverUntil: Date | null;
+  holds: { id: string; amount: number; expiresAt: Date }[];
+}
+
+type Reply = [string, ...number[]];
+
+/**
+ * The Redis side of balances: every call is one run of {@link balanceScript} on the keys of one
+ * (customer, feature), so a decision and its effect are one atomic step across every api process.
+ */
+export class BalanceStore {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private async run(slot: BalanceSlot, idem: string, args: (string | number)[]): Promise<Reply> {
+    const { state, holds } = balanceKeys(this.prefix, slot.customerId, slot.feature);
+    const marker = idempotencyKey(this.prefix, slot.customerId, idem || '-');
+    try {
+      return (await this.redis.evalsha(scriptSha, 3, state, holds, marker, ...args)) as Reply;
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return (await this.redis.eval(balanceScript, 3, state, holds, marker, ...args)) as Reply;
+    }
+  }
+
+  async admit(slot: BalanceSlot, request: AdmitRequest): Promise<AdmitOutcome> {
+    const reply = await this.run(slot, request.idempotencyKey ?? '', [
+      request.mode, slot.periodKey, request.now.getTime(), request.allowance, request.amount, request.overage,
+      request.requestHash ?? '', MARKER_TTL_MS, request.reservation?.id ?? '', request.reservation?.expiresAt.getTime() ?? 0,
+    ]);
+    const [status, allowed = 0, counted = 0, used = 0, credited = 0, reserved = 0, rollover = 0] = reply;
+    if (status === 'rebuild' || status === 'duplicate' || status === 'conflict') return { status };
+    if (status !== 'ok') throw new AppError(500, 'internal', 'balance_script_reply', `unexpected balance script reply ${status}`);
+    return { status, allowed: allowed === 1, counted, figures: { used, credited, reserved, rollover } };
+  }
+
+  /** Sets the balance from the ledger, unless another process already did for this period. */
+  async load(slot: BalanceSlot, request: LoadRequest): Promise<void> {
+    const holds = request.holds.flatMap((hold) => [hold.id, hold.amount, hold.expiresAt.getTime()]);
+    await this.run(slot, '', ['load', slot.periodKey, request.used, request.credited, request.rollover, request.rolloverUntil?.getTime() ?? -1, ...holds]);
+  }
+
+  /** Takes back an admission whose ledger write failed, and forgets its idempotency key. */
+  async undo(slot: BalanceSlot, idem: string, amount: number, reservationId = ''): Promise<void> {
+    await this.run(slot, idem, ['undo', slot.periodKey, amount, reservationId]);
+  }
+
+  /** A reservation settled in Postgres: it stops being held and `used` units count (0 for a release). */
+  async settle(slot: BalanceSlot, reservationId: string, used: number): Promise<void> {
+    await this.run(slot, '', ['settle', slot.periodKey, reservationId, used]);
+  }
+
+  /** An admin adjustment recorded in Postgres: positive debits, negative credits. */
+  async adjust(slot: BalanceSlot, amount: number): Promise<void> {
+    await this.run(slot, '', ['adjust', slot.periodKey, amount]);
+  }
+
+  /** Forgets a balance (tests and recovery): the next call rebuilds it from the ledger. */
+  async forget(slot: Omit<BalanceSlot, 'periodKey'>): Promise<void> {
+    const { state, holds } = balanceKeys(this.prefix, slot.customerId, slot.feature);
+    await this.redis.del(state, holds);
+  }
+}
