@@ -125,7 +125,7 @@ test('a read_only admin key sees the read-only board and cannot act through it',
   const queues = async (key: string) => (await call<{ queues: { name: string; readOnlyMode: boolean }[] }>(url, '/admin/queues/api/queues', { key })).body.queues;
 
   const seen = await queues(readOnly.key);
-  t.deepEqual(seen.map((queue) => queue.name).sort(), ['events', 'maintenance', 'reconcile', 'sync', 'webhooks'], 'the queues a worker consumes');
+  t.deepEqual(seen.map((queue) => queue.name).sort(), ['events', 'maintenance', 'meters', 'reconcile', 'sync', 'webhooks'], 'the queues a worker consumes');
   t.true(seen.every((queue) => queue.readOnlyMode));
   t.true((await queues(full.key)).every((queue) => !queue.readOnlyMode));
 

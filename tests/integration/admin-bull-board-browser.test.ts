@@ -7,7 +7,7 @@ import { startServices } from '../support/services.js';
 import { adminKey, basic, call } from './admin-fixtures.js';
 
 // Only the queues a worker consumes: no card saying "No workers".
-const queueNames = ['events', 'sync', 'reconcile', 'maintenance', 'webhooks'];
+const queueNames = ['events', 'sync', 'reconcile', 'maintenance', 'webhooks', 'meters'];
 
 /** Every URL in the HTML or an asset that the browser would load: src/href attributes, CSS url() and @import. */
 function loadedUrls(text: string): string[] {
