@@ -7,7 +7,7 @@ import { LedgerWriter } from '../shared/usage/ledger-writer.js';
 import { createKeyVerifier } from './middleware/authenticate.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { requestContext } from './middleware/request-context.js';
-import { adminRoutes } from './routes/admin/index.js';
+import { adminRoutes } from './admin/index.js';
 import { checkoutRoutes } from './routes/checkout.js';
 import { subscriptionChangeRoutes } from './routes/subscription-changes.js';
 import { customerSyncRoutes } from './routes/customer-sync.js';

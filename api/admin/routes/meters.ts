@@ -4,9 +4,9 @@ import type { Context } from '../../../shared/context.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
 import { meterParity, parsePeriod } from '../../../shared/meters/parity.js';
 import { writeAudit } from '../../../shared/audit.js';
-import { adminActor } from '../../admin/admin-actor.js';
-import { stripeErrors } from '../checkout-stripe-errors.js';
-import { parseInput } from '../../admin/parse-input.js';
+import { adminActor } from '../admin-actor.js';
+import { stripeErrors } from '../../routes/checkout-stripe-errors.js';
+import { parseInput } from '../parse-input.js';
 
 const parityInput = z.strictObject({
   customer: z.string({ error: 'is required' }).min(1, 'is required'),

@@ -5,8 +5,8 @@ import {
   deliveryColumns, endpointColumns, endpointSchemas, findEndpoint, newSecret, replayDelivery, type DeliveryRow, type WebhookEndpoint,
 } from '../../../shared/notify/webhook-endpoints.js';
 import { writeAudit } from '../../../shared/audit.js';
-import { adminActor } from '../../admin/admin-actor.js';
-import { parseInput } from '../../admin/parse-input.js';
+import { adminActor } from '../admin-actor.js';
+import { parseInput } from '../parse-input.js';
 
 const deliveriesQuery = z.strictObject({ status: z.enum(['pending', 'succeeded', 'dead']).optional() });
 

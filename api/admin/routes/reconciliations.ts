@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
 import { notFound } from '../../../shared/errors.js';
 import { loadRun } from '../../../shared/reconcile/runs.js';
-import { adminActor } from '../../admin/admin-actor.js';
-import { parseInput } from '../../admin/parse-input.js';
-import { startReconciliation } from '../../admin/start-reconciliation.js';
+import { adminActor } from '../admin-actor.js';
+import { parseInput } from '../parse-input.js';
+import { startReconciliation } from '../start-reconciliation.js';
 
 const requestBody = z.strictObject({
   customer: z.string().regex(/^(cus_[A-Za-z0-9]+|[\w.:@|+-]{1,200})$/, 'must be a Stripe customer id (cus_…) or a user id').optional(),

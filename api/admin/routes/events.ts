@@ -2,10 +2,10 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
 import { listReader } from '../../../shared/replicas.js';
-import { adminActor } from '../../admin/admin-actor.js';
-import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
-import { parseInput } from '../../admin/parse-input.js';
-import { replayEvent } from '../../admin/replay-event.js';
+import { adminActor } from '../admin-actor.js';
+import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../cursor.js';
+import { parseInput } from '../parse-input.js';
+import { replayEvent } from '../replay-event.js';
 
 const statuses = ['received', 'queued', 'processed', 'ignored', 'failed', 'dead'] as const;
 

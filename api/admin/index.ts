@@ -1,25 +1,25 @@
 import { Router } from 'express';
-import type { Context } from '../../../shared/context.js';
-import { boardQueues } from '../../../shared/queues.js';
-import { AdminSessions } from '../../admin/admin-sessions.js';
-import { boardAudit } from '../../admin/board-audit.js';
-import { boardAuthentication } from '../../admin/board-authentication.js';
-import { boardJobGuard } from '../../admin/board-job-guard.js';
-import { boardBasePath, bullBoard } from '../../admin/bull-board.js';
-import { requireAdmin } from '../../admin/require-admin.js';
-import { adminConsole } from '../../console/console-routes.js';
-import { consoleBasePath } from '../../console/layout.js';
-import type { KeyVerifier } from '../../middleware/authenticate.js';
-import type { UsageDeps } from '../../../shared/usage/usage-target.js';
-import { auditRoutes } from './audit.js';
-import { balanceRoutes } from './balances.js';
-import { customerRoutes } from './customers.js';
-import { eventRoutes } from './events.js';
-import { grantRoutes } from './grants.js';
-import { meterRoutes } from './meters.js';
-import { reconciliationRoutes } from './reconciliations.js';
-import { sessionRoutes } from './session.js';
-import { webhookEndpointRoutes } from './webhook-endpoints.js';
+import type { Context } from '../../shared/context.js';
+import { boardQueues } from '../../shared/queues.js';
+import { AdminSessions } from './admin-sessions.js';
+import { boardAudit } from './board-audit.js';
+import { boardAuthentication } from './board-authentication.js';
+import { boardJobGuard } from './board-job-guard.js';
+import { boardBasePath, bullBoard } from './bull-board.js';
+import { requireAdmin } from './require-admin.js';
+import { adminConsole } from '../console/console-routes.js';
+import { consoleBasePath } from '../console/layout.js';
+import type { KeyVerifier } from '../middleware/authenticate.js';
+import type { UsageDeps } from '../../shared/usage/usage-target.js';
+import { auditRoutes } from './routes/audit.js';
+import { balanceRoutes } from './routes/balances.js';
+import { customerRoutes } from './routes/customers.js';
+import { eventRoutes } from './routes/events.js';
+import { grantRoutes } from './routes/grants.js';
+import { meterRoutes } from './routes/meters.js';
+import { reconciliationRoutes } from './routes/reconciliations.js';
+import { sessionRoutes } from './routes/session.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
 /**
  * Everything under `/admin`: the JSON routes (Bearer key with scope `admin`; a `read_only` key may

@@ -4,10 +4,10 @@ import { requireCustomer } from '../../../shared/grants/customer-ref.js';
 import { adjustBalance } from '../../../shared/usage/adjust-balance.js';
 import { adjustSchema } from '../../../shared/usage/usage-requests.js';
 import type { UsageDeps } from '../../../shared/usage/usage-target.js';
-import { adminActor } from '../../admin/admin-actor.js';
-import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
-import { parseInput } from '../../admin/parse-input.js';
-import { replayedHeader } from '../usage.js';
+import { adminActor } from '../admin-actor.js';
+import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../cursor.js';
+import { parseInput } from '../parse-input.js';
+import { replayedHeader } from '../../routes/usage.js';
 
 const ledgerQuery = z.strictObject({
   feature: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),

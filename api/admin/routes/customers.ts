@@ -2,8 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
 import { listReader } from '../../../shared/replicas.js';
-import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
-import { parseInput } from '../../admin/parse-input.js';
+import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../cursor.js';
+import { parseInput } from '../parse-input.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
 import { grantColumns } from '../../../shared/grants/grant-rows.js';
 

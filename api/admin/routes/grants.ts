@@ -6,8 +6,8 @@ import { createGrant } from '../../../shared/grants/create-grant.js';
 import { createGrantSchema, revokeGrantSchema } from '../../../shared/grants/grant-requests.js';
 import { grantColumns, type GrantRow } from '../../../shared/grants/grant-rows.js';
 import { revokeGrant } from '../../../shared/grants/revoke-grant.js';
-import { adminActor } from '../../admin/admin-actor.js';
-import { parseInput } from '../../admin/parse-input.js';
+import { adminActor } from '../admin-actor.js';
+import { parseInput } from '../parse-input.js';
 
 const listQuery = z.strictObject({ customer: z.string({ error: 'is required' }).min(1, 'is required') });
 

@@ -1,8 +1,8 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { readCookie, sessionCookie, sessionCookieOptions, type AdminSessions } from '../../admin/admin-sessions.js';
+import { readCookie, sessionCookie, sessionCookieOptions, type AdminSessions } from '../admin-sessions.js';
 import { writeAudit } from '../../../shared/audit.js';
-import { openSession } from '../../admin/open-session.js';
-import { crossOriginProblem, crossOriginRefused } from '../../admin/same-origin.js';
+import { openSession } from '../open-session.js';
+import { crossOriginProblem, crossOriginRefused } from '../same-origin.js';
 import type { Context } from '../../../shared/context.js';
 import { authenticatedKey } from '../../middleware/authenticate.js';
 

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
 import { listReader } from '../../../shared/replicas.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
-import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../../admin/cursor.js';
-import { parseInput } from '../../admin/parse-input.js';
+import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../cursor.js';
+import { parseInput } from '../parse-input.js';
 
 const listQuery = z.strictObject({
   customer: z.string().min(1).max(200).optional(),
