@@ -26,7 +26,7 @@ export interface UsageTarget {
 }
 
 /** The feature's metering policy; a feature the catalog does not meter is a 400 naming it. */
-export function requireMetered(context: Context, feature: string): MeteredFeature {
+export function requireMetered(context: Pick<Context, 'catalogFile'>, feature: string): MeteredFeature {
   const policy = meteredPolicy(context.catalogFile.features, feature);
   if (!policy) throw badRequest('feature_not_metered', `feature: ${feature} is not a metered feature of the catalog`, { param: 'feature' });
   return policy;
