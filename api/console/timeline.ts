@@ -37,6 +37,16 @@ function causeOf(row: CustomerStory['audit'][number]): string {
   return [row.actor, row.reason].filter(Boolean).join(': ');
 }
 
+/**
+ * A ledger row in words. Rows count against the balance, so an adjustment's credit is stored
+ * negative: `balance api_calls credited 500` reads the way the operator asked for it.
+ */
+export function usageTitle(row: { kind: string; feature: string; amount: string | number }): string {
+  const amount = Number(row.amount);
+  if (row.kind === 'adjust') return `balance ${row.feature} ${amount <= 0 ? 'credited' : 'debited'} ${Math.abs(amount)}`;
+  return `usage ${row.kind} ${row.feature} ${amount}`;
+}
+
 function subscriptionEntries(story: CustomerStory, now: Date): TimelineEntry[] {
   return story.subscriptions.flatMap((sub) => {
     const plans = sub.items.map((item) => item.lookup_key ?? item.product_id).join(', ');
@@ -76,7 +86,7 @@ export function customerTimeline(story: CustomerStory, now: Date, kind?: Timelin
       ...(delivery.status === 'dead' && { tone: 'bad' as const }),
     })),
     ...story.usage.map((row): TimelineEntry => ({
-      at: row.occurred_at, kind: 'usage', title: `usage ${row.kind} ${row.feature} ${row.amount}`, detail: [row.actor ?? '', row.reason ?? ''].filter(Boolean).join(' · '),
+      at: row.occurred_at, kind: 'usage', title: usageTitle(row), detail: [row.actor ?? '', row.reason ?? ''].filter(Boolean).join(' · '),
     })),
   ];
   return entries

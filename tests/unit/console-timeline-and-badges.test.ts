@@ -1,9 +1,9 @@
 import test from 'ava';
-import { grantFormInput, noticeOf, returnPath, selectedEvents } from '../../api/console/console-forms.js';
+import { adjustFormInput, grantFormInput, noticeOf, returnPath, selectedEvents } from '../../api/console/console-forms.js';
 import { standingBadges } from '../../api/console/customer-status.js';
 import type { CustomerStory } from '../../api/console/data/customer-story.js';
 import { intervalOf } from '../../api/console/data/revenue-inputs.js';
-import { customerTimeline, entitlementChange } from '../../api/console/timeline.js';
+import { customerTimeline, entitlementChange, usageTitle } from '../../api/console/timeline.js';
 
 const now = new Date('2026-06-15T12:00:00Z');
 const at = (iso: string) => new Date(iso);
@@ -119,4 +119,15 @@ test('a price interval comes from the catalog, else from the length of the curre
   t.is(intervalOf(null, 30), 'month');
   t.is(intervalOf(null, 7), 'week');
   t.is(intervalOf(null, 1), 'day');
+});
+
+test('the balance form becomes the body of POST /admin/balances/adjust; ledger rows read as what the operator asked', (t) => {
+  t.deepEqual(adjustFormInput('cus_1', { feature: 'api_calls', amount: ' -250 ', reason: 'abuse', idempotency_key: '', _csrf: 'x' }), { customer: 'cus_1', feature: 'api_calls', reason: 'abuse', amount: -250 });
+  t.deepEqual(adjustFormInput('cus_1', { feature: 'api_calls', amount: '+5', reason: 'r', idempotency_key: 'k1' }), { customer: 'cus_1', feature: 'api_calls', reason: 'r', amount: 5, idempotency_key: 'k1' });
+  t.like(adjustFormInput('cus_1', { amount: '1.5' }), { amount: '1.5' }, 'not a whole number: left for the schema to name');
+  t.is(adjustFormInput('cus_1', { amount: '' }).amount, undefined, 'an empty amount is missing (the schema says "is required")');
+  t.is(usageTitle({ kind: 'adjust', feature: 'api_calls', amount: '-500' }), 'balance api_calls credited 500');
+  t.is(usageTitle({ kind: 'adjust', feature: 'api_calls', amount: '20' }), 'balance api_calls debited 20');
+  t.is(usageTitle({ kind: 'consume', feature: 'api_calls', amount: '5' }), 'usage consume api_calls 5');
+  t.is(noticeOf('adjusted'), 'Balance adjusted.');
 });
