@@ -17,16 +17,29 @@ export interface TimelineEntry {
 
 const featureList = (value: unknown): StoredEntitlement[] => (Array.isArray(value) ? (value as StoredEntitlement[]) : []);
 
-/** `+pro −beta api_calls 100→200`: what an entitlement change did. */
+const minute = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * `+pro −beta api_calls 100→200`: what an entitlement change did; a change of expiry alone reads
+ * `basic pro until 2026-06-18 12:00 UTC` (a past-due grace period, a cancellation at period end)
+ * or `basic pro no longer expire` (recovered), grouped by the new expiry.
+ */
 export function entitlementChange(before: unknown, after: unknown): string {
-  const previous = new Map(featureList(before).map((entry) => [entry.feature, entry.value]));
-  const next = new Map(featureList(after).map((entry) => [entry.feature, entry.value]));
+  const previous = new Map(featureList(before).map((entry) => [entry.feature, entry]));
+  const next = new Map(featureList(after).map((entry) => [entry.feature, entry]));
+  const kept = [...next.values()].filter((entry) => previous.has(entry.feature));
+  const expiries = new Map<string | null, string[]>();
+  for (const entry of kept) {
+    if ((previous.get(entry.feature)?.expires_at ?? null) === (entry.expires_at ?? null)) continue;
+    expiries.set(entry.expires_at ?? null, [...(expiries.get(entry.expires_at ?? null) ?? []), entry.feature]);
+  }
   const parts = [
-    ...[...next].filter(([feature]) => !previous.has(feature)).map(([feature, value]) => `+${feature}${value === true ? '' : ` ${value}`}`),
+    ...[...next.values()].filter((entry) => !previous.has(entry.feature)).map(({ feature, value }) => `+${feature}${value === true ? '' : ` ${value}`}`),
     ...[...previous.keys()].filter((feature) => !next.has(feature)).map((feature) => `−${feature}`),
-    ...[...next].filter(([feature, value]) => previous.has(feature) && previous.get(feature) !== value).map(([feature, value]) => `${feature} ${String(previous.get(feature))}→${String(value)}`),
+    ...kept.filter((entry) => previous.get(entry.feature)?.value !== entry.value).map(({ feature, value }) => `${feature} ${String(previous.get(feature)?.value)}→${String(value)}`),
+    ...[...expiries].map(([expiry, features]) => `${features.join(' ')} ${expiry ? `until ${minute(expiry)}` : `no longer expire${features.length === 1 ? 's' : ''}`}`),
   ];
-  return parts.length > 0 ? parts.join(' ') : 'sources or expiry changed';
+  return parts.length > 0 ? parts.join(' ') : 'sources changed';
 }
 
 /** Why entitlements changed, from the audit row's cause columns. */

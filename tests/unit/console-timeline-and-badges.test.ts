@@ -25,7 +25,12 @@ test('an entitlement change reads as what was added, removed and changed', (t) =
   const entry = (feature: string, value: true | number) => ({ feature, value, sources: [], expires_at: null });
   t.is(entitlementChange(null, [entry('pro', true)]), '+pro');
   t.is(entitlementChange([entry('pro', true), entry('seats', 3)], [entry('seats', 5), entry('api_calls', 100)]), '+api_calls 100 −pro seats 3→5');
-  t.is(entitlementChange([entry('pro', true)], [entry('pro', true)]), 'sources or expiry changed');
+  t.is(entitlementChange([entry('pro', true)], [entry('pro', true)]), 'sources changed');
+  const until = (feature: string, expires_at: string | null) => ({ ...entry(feature, true), expires_at });
+  t.is(entitlementChange([until('basic', null), until('pro', null), until('beta', null)], [until('basic', '2026-06-18T12:00:00.000Z'), until('pro', '2026-06-18T12:00:00.000Z'), until('beta', null)]),
+    'basic pro until 2026-06-18 12:00 UTC', 'a grace period begins');
+  t.is(entitlementChange([until('basic', '2026-06-18T12:00:00.000Z'), until('pro', '2026-06-18T12:00:00.000Z')], [until('basic', null), until('pro', null)]), 'basic pro no longer expire', 'recovered');
+  t.is(entitlementChange([until('pro', '2026-06-18T12:00:00.000Z')], [until('pro', null), entry('seats', 2)]), '+seats 2 pro no longer expires');
 });
 
 function story(): CustomerStory {
@@ -63,15 +68,15 @@ function story(): CustomerStory {
 test('the timeline merges every source newest first, names each cause, offers a replay for dead events and filters by kind', (t) => {
   const timeline = customerTimeline(story(), now);
   t.deepEqual(timeline.map((entry) => `${entry.kind}: ${entry.title}`), [
-    'entitlement: entitlements: sources or expiry changed',
+    'entitlement: entitlements: sources changed',
     'event: invoice.payment_failed · dead',
     'subscription: mirror synced: active, latest invoice refunded',
     'subscription: cancellation scheduled',
     'usage: usage consume api_calls 5',
     'audit: event.replayed',
-    'entitlement: entitlements: sources or expiry changed',
+    'entitlement: entitlements: sources changed',
     'grant: grant seats revoked',
-    'entitlement: entitlements: sources or expiry changed',
+    'entitlement: entitlements: sources changed',
     'grant: grant seats 3',
     'grant: grant beta expired',
     'grant: grant beta',
