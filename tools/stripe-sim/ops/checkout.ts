@@ -40,7 +40,7 @@ export function createCheckoutSession(ctx: SimContext, input: NewCheckoutSession
   const prices = input.lineItems.map((item, i) => mustGet(ctx.store.prices, item.price, 'price', `line_items[${i}][price]`));
   const trial = (input.trialDays ?? 0) > 0;
   const currency = input.currency ?? prices[0]?.currency ?? 'usd';
-  const subtotal = trial ? 0 : input.lineItems.reduce((sum, item, i) => sum + unitAmountIn(ctx, prices[i] as Stripe.Price, currency) * item.quantity, 0);
+  const subtotal = trial ? 0 : input.lineItems.reduce((sum, item, i) => sum + unitAmountIn(ctx, prices[i], currency) * item.quantity, 0);
   if (trial) prices.forEach((price) => unitAmountIn(ctx, price, currency));
   const amountTax = input.automaticTax ? taxOn(subtotal, currency) : 0;
   const session = buildCheckoutSession(ctx, {
