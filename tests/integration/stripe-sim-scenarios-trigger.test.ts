@@ -14,6 +14,7 @@ const expectedEvents: Record<ScenarioName, Stripe.Event.Type[]> = {
   dispute: ['charge.dispute.created', 'charge.dispute.closed'],
   'seat-change': ['customer.subscription.updated'],
   trial: ['customer.subscription.trial_will_end'],
+  'trial.no-card': ['customer.subscription.trial_will_end', 'customer.subscription.paused', 'customer.subscription.resumed'],
 };
 
 for (const name of scenarioNames) {
