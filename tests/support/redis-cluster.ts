@@ -37,8 +37,14 @@ export interface RedisNodeProcess { port: number; child: ChildProcess }
 
 async function startServer(dir: string, port: number, extra: string[]): Promise<RedisNodeProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction', ...extra], { stdio: 'ignore' });
+  await answersPing({ port, host: '127.0.0.1' });
+  return { port, child };
+}
+
+/** Resolves once a Redis server at `where` (TCP or a Unix socket `path`) answers PING; fails after 10 s. */
+export async function answersPing(where: { port: number; host: string } | { path: string }): Promise<void> {
   await eventually(async () => {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({ ...where, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -47,7 +53,6 @@ async function startServer(dir: string, port: number, extra: string[]): Promise<
       client.disconnect();
     }
   }, 10_000, 50);
-  return { port, child };
 }
 
 async function kill(node: RedisNodeProcess): Promise<void> {
