@@ -89,13 +89,14 @@ export interface RedisCluster {
 }
 
 /**
- * A real Redis Cluster of 3 masters and 3 replicas (Debian's redis-server in cluster mode, no
+ * A real Redis Cluster of 3 masters and (unless `replicas` is 0) 3 replicas (Debian's redis-server in cluster mode, no
  * persistence), made with `redis-cli --cluster create`. A short node timeout makes a killed
  * master's replica take over within a few seconds.
  */
-export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}): Promise<RedisCluster> {
+export async function startRedisCluster(options: { nodeTimeoutMs?: number; replicas?: 0 | 1 } = {}): Promise<RedisCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'redis-cluster-'));
-  const ports = await clusterPorts(6);
+  const replicas = options.replicas ?? 1;
+  const ports = await clusterPorts(3 * (1 + replicas));
   const processes = new Map<number, RedisNodeProcess>();
   const stop = async () => {
     await Promise.all([...processes.values()].map(kill));
@@ -108,7 +109,7 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
         '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000), '--cluster-replica-validity-factor', '0',
       ]));
     }
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
   } catch (error) {
     await stop();
     throw error;
