@@ -43,7 +43,7 @@ const connections = 32;
 interface NodeStats { commands: number; bytesIn: number; bytesOut: number; usedMemory: number }
 
 async function nodeStats(client: Redis): Promise<NodeStats> {
-  const info = await client.info();
+  const info = await client.info('all');
   const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
   // commandstats lines: cmdstat_get:calls=12,usec=…; INFO itself is not the service's.
   const commands = [...info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].filter(([, name]) => name !== 'info').reduce((sum, [, , calls]) => sum + Number(calls), 0);
