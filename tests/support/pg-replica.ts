@@ -8,10 +8,10 @@ import { eventually, freePort } from './processes.js';
 
 const run = promisify(execFile);
 /** Debian's PostgreSQL 15 server binaries (the version tools/services.sh runs). */
-const pgBin = '/usr/lib/postgresql/15/bin';
+export const pgBin = '/usr/lib/postgresql/15/bin';
 
 /** Runs a PostgreSQL program as the `postgres` user (the server refuses root). */
-async function asPostgres(program: string, args: string[]): Promise<string> {
+export async function asPostgres(program: string, args: string[]): Promise<string> {
   const { stdout } = await run('runuser', ['-u', 'postgres', '--', path.join(pgBin, program), ...args], { timeout: 60_000 });
   return stdout;
 }
@@ -83,7 +83,7 @@ export async function startPrimaryWithReplica(): Promise<PrimaryWithReplica> {
   }
 }
 
-async function idOf(user: string): Promise<{ uid: number; gid: number }> {
+export async function idOf(user: string): Promise<{ uid: number; gid: number }> {
   const [{ stdout: uid }, { stdout: gid }] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]);
   return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
 }

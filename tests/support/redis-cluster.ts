@@ -37,8 +37,14 @@ export interface RedisNodeProcess { port: number; child: ChildProcess }
 
 async function startServer(dir: string, port: number, extra: string[]): Promise<RedisNodeProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction', ...extra], { stdio: 'ignore' });
+  await answersPing({ port, host: '127.0.0.1' });
+  return { port, child };
+}
+
+/** Resolves once a Redis server at `where` (TCP or a Unix socket `path`) answers PING; fails after 10 s. */
+export async function answersPing(where: { port: number; host: string } | { path: string }): Promise<void> {
   await eventually(async () => {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({ ...where, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -47,7 +53,6 @@ async function startServer(dir: string, port: number, extra: string[]): Promise<
       client.disconnect();
     }
   }, 10_000, 50);
-  return { port, child };
 }
 
 async function kill(node: RedisNodeProcess): Promise<void> {
@@ -84,13 +89,14 @@ export interface RedisCluster {
 }
 
 /**
- * A real Redis Cluster of 3 masters and 3 replicas (Debian's redis-server in cluster mode, no
+ * A real Redis Cluster of 3 masters and (unless `replicas` is 0) 3 replicas (Debian's redis-server in cluster mode, no
  * persistence), made with `redis-cli --cluster create`. A short node timeout makes a killed
  * master's replica take over within a few seconds.
  */
-export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}): Promise<RedisCluster> {
+export async function startRedisCluster(options: { nodeTimeoutMs?: number; replicas?: 0 | 1 } = {}): Promise<RedisCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'redis-cluster-'));
-  const ports = await clusterPorts(6);
+  const replicas = options.replicas ?? 1;
+  const ports = await clusterPorts(3 * (1 + replicas));
   const processes = new Map<number, RedisNodeProcess>();
   const stop = async () => {
     await Promise.all([...processes.values()].map(kill));
@@ -103,7 +109,7 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
         '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000), '--cluster-replica-validity-factor', '0',
       ]));
     }
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
   } catch (error) {
     await stop();
     throw error;

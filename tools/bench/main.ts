@@ -1,4 +1,4 @@
-// `npm run bench -- [reads|ingest|processing|reconcile|reload|console|stream|usage …]`: each benchmark runs beside its bare
+// `npm run bench -- [reads|ingest|processing|reconcile|reload|console|stream|usage|meters|scale …]`: each benchmark runs beside its bare
 // ceiling in the same run; the figures go to stdout, bench/results/latest.json and latest.md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,7 +10,9 @@ import { formatProcessingResult, runProcessingBenchmark, type ProcessingBenchmar
 import { formatReadsResult, runReadsBenchmark, type ReadsBenchmarkResult } from './reads.js';
 import { runReconcileBenchmark } from './reconcile.js';
 import { formatReloadResult, runReloadBenchmark, type ReloadBenchmarkResult } from './reload.js';
+import { formatScaleResult, runScaleBenchmark, type ScaleBenchmarkResult } from './scale.js';
 import { formatStreamResult, runStreamBenchmark, type StreamBenchmarkResult } from './stream.js';
+import { round } from './support/figures.js';
 import { projectRoot } from './support/processes.js';
 import { formatUsageResult, runUsageBenchmark, type UsageBenchmarkResult } from './usage.js';
 
@@ -107,6 +109,16 @@ const benchmarks = {
       { benchmark: `usage consume p99 at ${r.paced.rate}/s (ms)`, figure: `${r.paced.p99Ms} (p50 ${r.paced.p50Ms})`, ceiling: '', ratio: '', target: `≤ ${r.targets.p99Ms}`, met: yes(r.met.p99) },
       { benchmark: 'one hot (customer, feature) (consumes/s)', figure: `${r.hot.perSecond}; admitted ${r.hot.admitted} of ${r.hot.requests} against ${r.hot.allowance}`, ceiling: '', ratio: '', target: `≥ ${r.targets.hotPerSecond}, exact`, met: yes(r.met.hot) },
     ],
+  },
+  scale: {
+    run: runScaleBenchmark,
+    print: formatScaleResult,
+    rows: (r: ScaleBenchmarkResult): Row[] => r.runs.map((run) => ({
+      benchmark: `${run.topology}, ${run.shards} queue shard(s): events/s (ingest + processing), reads/s`,
+      figure: `${run.eventsPerSecond} events/s, ${run.readsPerSecond} reads/s; per event ${run.perNode.map((node) => `${node.node} ${node.commandsPerEvent} cmds ${node.bytesInPerEvent} B in`).join(', ')}`,
+      ceiling: `ingest ${r.ceiling.ingestPerSecond}/s, reads ${r.ceiling.readsPerSecond}/s (bare servers, single Redis)`,
+      ratio: `${round(run.eventsPerSecond / r.ceiling.ingestPerSecond)} / ${round(run.readsPerSecond / r.ceiling.readsPerSecond)}`, target: '', met: '',
+    })),
   },
 } as const;
 

@@ -50,6 +50,24 @@ function latestInvoiceDispute(store: SimStore, sub: Stripe.Subscription): Disput
   return statuses.find((status) => !['won', 'warning_closed', 'prevented'].includes(status)) ?? statuses[0] ?? null;
 }
 
+/** One subscription as the entitlement function takes it; what Stripe's object cannot say comes from the caller. */
+export function subscriptionState(sub: Stripe.Subscription, known: Pick<SubscriptionState, 'pastDueSince' | 'latestInvoiceRefunded' | 'latestInvoiceDispute'>): SubscriptionState {
+  return {
+    id: sub.id,
+    status: statusOf(sub),
+    cancelAtPeriodEnd: sub.cancel_at_period_end,
+    ...known,
+    items: sub.items.data.map((item) => ({
+      id: item.id,
+      priceId: item.price.id,
+      productId: idOf(item.price.product) ?? '',
+      lookupKey: item.price.lookup_key ?? null,
+      quantity: item.quantity ?? 1,
+      currentPeriodEnd: date(item.current_period_end),
+    })),
+  };
+}
+
 /**
  * One customer's state as the entitlement function takes it, read from the simulator's own
  * objects. The service notes when it first saw a subscription past due; the simulator cannot know
@@ -58,21 +76,10 @@ function latestInvoiceDispute(store: SimStore, sub: Stripe.Subscription): Disput
 export function simCustomerState(store: SimStore, customer: string, pastDueSince: Date): CustomerState {
   const subscriptions: SubscriptionState[] = [...store.subscriptions.values()]
     .filter((sub) => idOf(sub.customer) === customer)
-    .map((sub) => ({
-      id: sub.id,
-      status: statusOf(sub),
-      cancelAtPeriodEnd: sub.cancel_at_period_end,
+    .map((sub) => subscriptionState(sub, {
       pastDueSince: sub.status === 'past_due' ? pastDueSince : null,
       latestInvoiceRefunded: latestInvoiceRefunded(store, sub),
       latestInvoiceDispute: latestInvoiceDispute(store, sub),
-      items: sub.items.data.map((item) => ({
-        id: item.id,
-        priceId: item.price.id,
-        productId: idOf(item.price.product) ?? '',
-        lookupKey: item.price.lookup_key ?? null,
-        quantity: item.quantity ?? 1,
-        currentPeriodEnd: date(item.current_period_end),
-      })),
     }));
   return { subscriptions, grants: [] };
 }
