@@ -37,7 +37,7 @@ async function setup(t: ExecutionContext) {
 }
 
 const features = (body: object) => Object.fromEntries(((body as { entitlements: EntitlementsBody['entitlements'] }).entitlements).map((e) => [e.feature, e.value]));
-const itemOf = (subscription: Stripe.Subscription) => subscription.items.data[0]!;
+const itemOf = (subscription: Stripe.Subscription) => subscription.items.data[0];
 const invoicesOf = (stack: SimulatorStack, subscription: string) =>
   [...stack.sim.state.invoices.values()].filter((invoice) => invoice.parent?.subscription_details?.subscription === subscription);
 /** Stripe's proration of `amount` for the rest of the period after `at`, to the second, in whole minor units. */
@@ -88,7 +88,7 @@ test('plans change on the simulator: the upgrade bills what the preview showed, 
   t.like(again.body, { applies: 'period_end', schedule: scheduleId, effective_at: end });
   t.is([...sim.state.subscriptionSchedules.values()].filter((schedule) => schedule.subscription === subscription).length, 1);
   const schedule = sim.state.subscriptionSchedules.get(scheduleId)!;
-  t.deepEqual(schedule.phases.map((phase) => [phase.items[0]?.price, phase.start_date, phase.end_date]), [['price_pro_monthly', start, end], ['price_basic_monthly', end, schedule.phases[1]!.end_date]]);
+  t.deepEqual(schedule.phases.map((phase) => [phase.items[0]?.price, phase.start_date, phase.end_date]), [['price_pro_monthly', start, end], ['price_basic_monthly', end, schedule.phases[1].end_date]]);
   t.is(itemOf(sim.ops.subscription(subscription)).price.id, 'price_pro_monthly');
   const beforeSwitch = await entitlementsAfterDelivery(stack, userId, customer);
   t.deepEqual(features(beforeSwitch), { basic: true, pro: true, api_calls: 10000 });
@@ -125,6 +125,10 @@ test('plans change on the simulator: the upgrade bills what the preview showed, 
   t.is(resumeAgain.status, 200, JSON.stringify(resumeAgain.body));
   t.deepEqual(resumeAgain.body.subscription, resume.body.subscription);
   t.false(sim.ops.subscription(subscription).cancel_at_period_end);
+  const reused = await post(`/v1/customers/${userId}/subscription/resume`, { subscription: 'sub_another' }, 'resume-1');
+  t.is(reused.status, 409);
+  t.like(reused.body.error, { code: 'idempotency_conflict' });
+  t.is(sim.ops.subscription(subscription).status, 'active', 'a key reused for another request changes nothing');
 
   const { sent, recorded, unfinished } = await unfinishedEvents(stack);
   await entitlementsAfterDelivery(stack, userId, customer);

@@ -3,7 +3,7 @@ import type { SimContext } from '../context.js';
 import { cardDeclined, invalidRequest } from '../errors.js';
 import { inRange, paginate } from '../list.js';
 import { idOf } from '../id-of.js';
-import { invoiceSubscriptionId, liveCustomer, mustGet } from '../ops/lookup.js';
+import { invoiceSubscriptionId, mustGet } from '../ops/lookup.js';
 import { previewInvoice, type PreviewChange } from '../ops/invoice-preview.js';
 import { retryInvoice } from '../ops/renewal.js';
 import type { FormObject } from '../form.js';
