@@ -123,7 +123,7 @@ export function createOperations(ctx: SimContext) {
       const current = mustGet(ctx.store.subscriptions, subscription, 'subscription');
       const price = priceFor(plan);
       const schedule = createScheduleFromSubscription(ctx, subscription);
-      const phase = schedule.phases[0] as Stripe.SubscriptionSchedule.Phase;
+      const phase = schedule.phases[0];
       const end = phase.end_date;
       const recurring = price.recurring ?? { interval: 'month' as const, interval_count: 1 };
       return updateSchedule(ctx, schedule.id, {
