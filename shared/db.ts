@@ -25,7 +25,9 @@ export function createDb(options: { url: string; poolMax: number; applicationNam
     pool: {
       min: 0, max: options.poolMax, idleTimeoutMillis: 30_000,
       // Prepared statements (below) keep one plan per connection instead of re-planning each call;
-      // the plans are plain index lookups that no parameter value changes. Unnamed statements are unaffected.
+      // the plans are plain index lookups that no parameter value changes. Unnamed statements (every
+      // knex query) get generic plans too: a pattern or range that needs its value to pick an index
+      // must say so (see the console's customer search) or be written as a range.
       afterCreate: (connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) => {
         connection.query('set plan_cache_mode = force_generic_plan').then(() => done(null, connection), (error: Error) => done(error, connection));
       },

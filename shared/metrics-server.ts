@@ -3,7 +3,7 @@ import type { Context } from './context.js';
 import { checkDependencies } from './readiness.js';
 
 /** Workers (and, under PM2 cluster mode, each api instance) answer `/metrics`, `/healthz` and `/readyz` on METRICS_PORT (0 = a free port, for tests). */
-export function startMetricsServer(context: Context, port: number): Promise<http.Server> {
+export function startMetricsServer(context: Pick<Context, 'db' | 'redis' | 'logger' | 'metrics'>, port: number): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type });

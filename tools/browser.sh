@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A headless Chromium for browser checks (Bull Board renders in a real browser), without npm packages.
+# Debian's headless Chromium for the browser checks (playwright-core drives it; it downloads no browser of its own).
 #
 #   tools/browser.sh ensure   install Debian's chromium via apt-get when missing (needs root), print its path
 #   tools/browser.sh path     print the path of the browser, or fail

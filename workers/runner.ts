@@ -62,7 +62,7 @@ export interface RunningWorker {
  * The (queue, shard) pairs this process consumes: a sharded queue (events, sync, webhooks) in
  * every consumed shard, the other queues along with shard 0 (they have no other shard).
  */
-function consumed(context: Context, table: ProcessorTable): { key: ConsumedQueue; shard: number }[] {
+function consumed(context: Pick<Context, 'config'>, table: ProcessorTable): { key: ConsumedQueue; shard: number }[] {
   const shards = consumedShards(context.config);
   return (Object.keys(table) as ConsumedQueue[]).flatMap((key) => {
     const own = (shardedQueues as readonly string[]).includes(key) ? shards : shards.filter((shard) => shard === 0);

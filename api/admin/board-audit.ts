@@ -55,7 +55,7 @@ function targetOf(path: string, board: readonly BoardQueue[], all: readonly (rea
  * always on record. A refused action (4xx/5xx) changed nothing and is not recorded. Policy: when
  * the audit row cannot be written the caller gets a 500 `audit_failed` saying so, never a silent 200.
  */
-export function boardAudit(context: Context) {
+export function boardAudit(context: Pick<Context, 'db' | 'queues' | 'shards' | 'logger'>) {
   const board = boardQueues(context.queues, context.shards);
   // Every queue by name, and each further shard's by its board name.
   const all = [...Object.values(context.queues).map((queue) => [queue.name, queue] as const), ...board.filter((entry) => entry.shard > 0).map((entry) => [entry.boardName, entry.queue] as const)];

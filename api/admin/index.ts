@@ -33,7 +33,7 @@ export function adminRoutes(context: Context, verify: KeyVerifier, usage: UsageD
   const router = Router();
   const board = boardQueues(context.queues, context.shards);
   router.use(boardBasePath, boardAuthentication(verify, sessions, context.config), boardJobGuard(board), boardAudit(context), bullBoard(board));
-  router.use(consoleBasePath, adminConsole(context, verify, sessions));
+  router.use(consoleBasePath, adminConsole(usage, verify, sessions));
   for (const routes of [grantRoutes, customerRoutes, eventRoutes, reconciliationRoutes, auditRoutes, webhookEndpointRoutes, meterRoutes]) router.use(routes(context, admin));
   router.use(balanceRoutes(usage, admin));
   router.use(sessionRoutes(context, requireAdmin(verify, { allowReadOnly: true }), sessions));

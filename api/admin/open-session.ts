@@ -9,7 +9,7 @@ import { writeAudit } from '../../shared/audit.js';
  * `admin_session.created` and the cookie. `POST /admin/session` and the console's login form both
  * come here, so a session is opened and recorded one way only.
  */
-export async function openSession(context: Context, sessions: AdminSessions, key: AuthenticatedKey, req: Request, res: Response): Promise<Date> {
+export async function openSession(context: Pick<Context, 'config' | 'db'>, sessions: AdminSessions, key: AuthenticatedKey, req: Request, res: Response): Promise<Date> {
   const { token, expiresAt } = await sessions.create(key);
   await writeAudit(context.db, { actor: `key:${key.id}`, requestId: res.locals.requestId as string | undefined }, {
     action: 'admin_session.created', subjectType: 'api_key', subjectId: key.id, after: { expires_at: expiresAt },

@@ -22,6 +22,23 @@ export function grantFormInput(ref: string, body: Record<string, unknown>): Reco
   };
 }
 
+/**
+ * The balance form in the shape of `POST /admin/balances/adjust`: the amount a numeral (positive
+ * credits, negative debits), an empty idempotency key left out. Anything else is passed on as
+ * typed, for the API's own schema to name.
+ */
+export function adjustFormInput(ref: string, body: Record<string, unknown>): Record<string, unknown> {
+  const amount = text(body.amount);
+  const key = text(body.idempotency_key);
+  return {
+    customer: ref,
+    feature: body.feature,
+    reason: body.reason,
+    amount: amount !== undefined && /^[+-]?\d{1,16}$/.test(amount) ? Number(amount) : amount,
+    ...(key !== undefined && { idempotency_key: key }),
+  };
+}
+
 /** Events selected on a form: the one button pressed (`one`), else every ticked box (`event`). */
 export function selectedEvents(body: Record<string, unknown>): string[] {
   const one = text(body.one);
@@ -38,6 +55,7 @@ export function returnPath(value: unknown, fallback: string): string {
 /** What the console says after a form did its work (fixed texts: nothing from the request is reflected). */
 export const notices = {
   granted: 'Feature granted. The read API serves it now.',
+  adjusted: 'Balance adjusted.',
   revoked: 'Grant revoked.',
   synced: 'Customer synced from Stripe.',
   replayed: 'Replay queued.',

@@ -7,6 +7,10 @@ import { createGrant } from '../../shared/grants/create-grant.js';
 import { createGrantSchema, revokeGrantSchema } from '../../shared/grants/grant-requests.js';
 import { revokeGrant } from '../../shared/grants/revoke-grant.js';
 import { syncNow } from '../../shared/sync/sync-now.js';
+import { readBalance } from '../../shared/usage/consume.js';
+import { meteredFeatures } from '../../shared/usage/metered-features.js';
+import type { UsageDeps } from '../../shared/usage/usage-target.js';
+import { adjustRequested } from '../admin/routes/balances.js';
 import { readCookie, sessionCookie, sessionCookieOptions, type AdminSessions } from '../admin/admin-sessions.js';
 import { writeAudit } from '../../shared/audit.js';
 import { adminActor } from '../admin/admin-actor.js';
@@ -17,7 +21,7 @@ import { crossOriginProblem, crossOriginRefused } from '../admin/same-origin.js'
 import { toAppError } from '../middleware/error-handler.js';
 import type { KeyVerifier } from '../middleware/authenticate.js';
 import { consoleAuthentication, viewerOf } from './console-auth.js';
-import { customerQuery, customersQuery, grantFormInput, noticeOf, returnPath, selectedEvents } from './console-forms.js';
+import { adjustFormInput, customerQuery, customersQuery, grantFormInput, noticeOf, returnPath, selectedEvents } from './console-forms.js';
 import { requireCsrfToken } from './csrf.js';
 import { customerList } from './data/customer-list.js';
 import { customerStory } from './data/customer-story.js';
@@ -50,8 +54,10 @@ function loginRoutes(context: Context, verify: KeyVerifier, sessions: AdminSessi
   return router;
 }
 
-function customerRoutes(context: Context, write: RequestHandler[]): Router {
+function customerRoutes(usage: UsageDeps, write: RequestHandler[]): Router {
+  const { context } = usage;
   const router = Router();
+  const metered = meteredFeatures(context.catalogFile);
   const now = () => new Date();
   const graceHours = context.config.PAST_DUE_GRACE_HOURS;
   const stripeDashboard = `https://dashboard.stripe.com/${/_test_/.test(context.config.STRIPE_SECRET_KEY) ? 'test/' : ''}`;
@@ -63,9 +69,13 @@ function customerRoutes(context: Context, write: RequestHandler[]): Router {
   router.get('/customers/:ref', async (req, res) => {
     const query = parseInput(customerQuery, req.query, 'query');
     const story = await customerStory(context.db, String(req.params.ref));
-    sendPage(res, customerPage(viewerOf(res), { story, kind: query.kind, graceHours, now: now(), stripeDashboard }, noticeOf(query.done)));
+    const at = now();
+    const ref = story.customer.stripe_customer_id ?? story.customer.user_id ?? '';
+    // Live from Redis (rebuilt from the ledger when Redis lost it), as `GET /v1/customers/:ref/balances` serves them.
+    const balances = await Promise.all(metered.map((feature) => readBalance(usage, ref, feature, at)));
+    sendPage(res, customerPage(viewerOf(res), { story, balances, kind: query.kind, graceHours, now: at, stripeDashboard }, noticeOf(query.done)));
   });
-  // The actions call what the JSON admin API calls: createGrant, revokeGrant, syncNow, replayEvent.
+  // The actions call what the JSON admin API calls: createGrant, revokeGrant, syncNow, replayEvent, adjustRequested.
   const grantSchema = createGrantSchema();
   router.post('/customers/:ref/grants', ...write, async (req, res) => {
     const ref = String(req.params.ref);
@@ -78,6 +88,12 @@ function customerRoutes(context: Context, write: RequestHandler[]): Router {
     const grant = await revokeGrant(context, String(req.params.id), reason, adminActor(res));
     const customer = await context.db('customers').where({ id: grant.customer_id }).first<{ stripe_customer_id: string | null; user_id: string | null }>('stripe_customer_id', 'user_id');
     redirectAfter(res, customerHref(customer), 'revoked');
+  });
+  router.post('/customers/:ref/balances/adjust', ...write, async (req, res) => {
+    const ref = String(req.params.ref);
+    await adjustRequested(usage, adjustFormInput(ref, req.body as Record<string, unknown>), res);
+    const customer = await requireCustomer(context.db, ref);
+    redirectAfter(res, customerHref(customer), 'adjusted');
   });
   router.post('/customers/:ref/sync', ...write, async (req, res) => {
     const ref = String(req.params.ref);
@@ -103,7 +119,8 @@ function customerRoutes(context: Context, write: RequestHandler[]): Router {
  * customer's story, dead letters and events, reconciliation, revenue) behind admin keys, with forms
  * that act through the same functions as the JSON admin API. Mounted as one handler, like Bull Board.
  */
-export function adminConsole(context: Context, verify: KeyVerifier, sessions: AdminSessions): RequestHandler {
+export function adminConsole(usage: UsageDeps, verify: KeyVerifier, sessions: AdminSessions): RequestHandler {
+  const { context } = usage;
   const router = Router();
   router.use(loginRoutes(context, verify, sessions));
   router.use(consoleAuthentication(verify, sessions));
@@ -115,7 +132,7 @@ export function adminConsole(context: Context, verify: KeyVerifier, sessions: Ad
     res.clearCookie(sessionCookie, sessionCookieOptions(context.config, req));
     res.redirect(303, `${consoleBasePath}/login`);
   });
-  router.use(customerRoutes(context, write));
+  router.use(customerRoutes(usage, write));
   router.use(eventRoutes(context));
   router.use(reconciliationRoutes(context, write));
   router.use(revenueRoutes(context));

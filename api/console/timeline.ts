@@ -17,16 +17,29 @@ export interface TimelineEntry {
 
 const featureList = (value: unknown): StoredEntitlement[] => (Array.isArray(value) ? (value as StoredEntitlement[]) : []);
 
-/** `+pro −beta api_calls 100→200`: what an entitlement change did. */
+const minute = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * `+pro −beta api_calls 100→200`: what an entitlement change did; a change of expiry alone reads
+ * `basic pro until 2026-06-18 12:00 UTC` (a past-due grace period, a cancellation at period end)
+ * or `basic pro no longer expire` (recovered), grouped by the new expiry.
+ */
 export function entitlementChange(before: unknown, after: unknown): string {
-  const previous = new Map(featureList(before).map((entry) => [entry.feature, entry.value]));
-  const next = new Map(featureList(after).map((entry) => [entry.feature, entry.value]));
+  const previous = new Map(featureList(before).map((entry) => [entry.feature, entry]));
+  const next = new Map(featureList(after).map((entry) => [entry.feature, entry]));
+  const kept = [...next.values()].filter((entry) => previous.has(entry.feature));
+  const expiries = new Map<string | null, string[]>();
+  for (const entry of kept) {
+    if ((previous.get(entry.feature)?.expires_at ?? null) === (entry.expires_at ?? null)) continue;
+    expiries.set(entry.expires_at ?? null, [...(expiries.get(entry.expires_at ?? null) ?? []), entry.feature]);
+  }
   const parts = [
-    ...[...next].filter(([feature]) => !previous.has(feature)).map(([feature, value]) => `+${feature}${value === true ? '' : ` ${value}`}`),
+    ...[...next.values()].filter((entry) => !previous.has(entry.feature)).map(({ feature, value }) => `+${feature}${value === true ? '' : ` ${value}`}`),
     ...[...previous.keys()].filter((feature) => !next.has(feature)).map((feature) => `−${feature}`),
-    ...[...next].filter(([feature, value]) => previous.has(feature) && previous.get(feature) !== value).map(([feature, value]) => `${feature} ${String(previous.get(feature))}→${String(value)}`),
+    ...kept.filter((entry) => previous.get(entry.feature)?.value !== entry.value).map(({ feature, value }) => `${feature} ${String(previous.get(feature)?.value)}→${String(value)}`),
+    ...[...expiries].map(([expiry, features]) => `${features.join(' ')} ${expiry ? `until ${minute(expiry)}` : `no longer expire${features.length === 1 ? 's' : ''}`}`),
   ];
-  return parts.length > 0 ? parts.join(' ') : 'sources or expiry changed';
+  return parts.length > 0 ? parts.join(' ') : 'sources changed';
 }
 
 /** Why entitlements changed, from the audit row's cause columns. */
@@ -35,6 +48,16 @@ function causeOf(row: CustomerStory['audit'][number]): string {
   if (row.grant_id) return `grant ${row.grant_id}`;
   if (row.reconciliation_run_id) return `reconciliation run ${row.reconciliation_run_id}`;
   return [row.actor, row.reason].filter(Boolean).join(': ');
+}
+
+/**
+ * A ledger row in words. Rows count against the balance, so an adjustment's credit is stored
+ * negative: `balance api_calls credited 500` reads the way the operator asked for it.
+ */
+export function usageTitle(row: { kind: string; feature: string; amount: string | number }): string {
+  const amount = Number(row.amount);
+  if (row.kind === 'adjust') return `balance ${row.feature} ${amount <= 0 ? 'credited' : 'debited'} ${Math.abs(amount)}`;
+  return `usage ${row.kind} ${row.feature} ${amount}`;
 }
 
 function subscriptionEntries(story: CustomerStory, now: Date): TimelineEntry[] {
@@ -76,7 +99,7 @@ export function customerTimeline(story: CustomerStory, now: Date, kind?: Timelin
       ...(delivery.status === 'dead' && { tone: 'bad' as const }),
     })),
     ...story.usage.map((row): TimelineEntry => ({
-      at: row.occurred_at, kind: 'usage', title: `usage ${row.kind} ${row.feature} ${row.amount}`, detail: [row.actor ?? '', row.reason ?? ''].filter(Boolean).join(' · '),
+      at: row.occurred_at, kind: 'usage', title: usageTitle(row), detail: [row.actor ?? '', row.reason ?? ''].filter(Boolean).join(' · '),
     })),
   ];
   return entries

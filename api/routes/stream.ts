@@ -26,7 +26,7 @@ const resyncFrame = (id: string, reason: string) => `id: ${id}\nevent: resync\nd
  * log (kept `STREAM_RETENTION_HOURS`); a resume from before what the log holds gets a `resync` event.
  * Comments every `STREAM_HEARTBEAT_SECONDS` keep proxies from closing an idle stream.
  */
-export function streamRoutes(context: Context, verify: KeyVerifier, feed: ChangeFeed): Router {
+export function streamRoutes(context: Pick<Context, 'config' | 'redis' | 'logger' | 'metrics'>, verify: KeyVerifier, feed: ChangeFeed): Router {
   const router = Router();
   const { config, metrics, redis } = context;
   const oneCustomer = requireScope(verify, 'read');

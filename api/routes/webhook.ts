@@ -59,7 +59,7 @@ function verify(stripe: Stripe, body: Buffer, signature: string | undefined, sec
  * Verify → insert (ON CONFLICT DO NOTHING) → enqueue (best effort: if Redis is down the relay in
  * the workers enqueues the row later) → 200. Postgres down → 503 and Stripe retries.
  */
-export function webhookRoutes(context: Context): Router {
+export function webhookRoutes(context: Pick<Context, 'config' | 'db' | 'shards' | 'stripe' | 'logger' | 'metrics'>): Router {
   const { config, metrics, logger } = context;
   const router = Router();
   // The header is judged before the body is read, and the body must arrive within its deadline.

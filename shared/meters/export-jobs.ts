@@ -10,7 +10,7 @@ export interface MeterExportJobData { customerId: string; correlationId?: string
 export const meterExportDeduplicationId = (customerId: string): string => `meter-export-${customerId}`;
 
 /** Queues an export of each customer's due windows (deduplicated per customer). */
-export async function enqueueMeterExport(context: Context, customerIds: readonly string[], options: { delayMs?: number } = {}): Promise<void> {
+export async function enqueueMeterExport(context: Pick<Context, 'queues'>, customerIds: readonly string[], options: { delayMs?: number } = {}): Promise<void> {
   const correlationId = currentCorrelation()?.correlationId;
   for (let start = 0; start < customerIds.length; start += 500) {
     await context.queues.meters.addBulk(customerIds.slice(start, start + 500).map((customerId) => ({
@@ -27,7 +27,7 @@ export async function enqueueMeterExport(context: Context, customerIds: readonly
  * then queues the customer's export. A customer unknown here has no usage: nothing to do.
  * Returns whether the customer was known.
  */
-export async function flushMeterUsage(context: Context, stripeCustomerId: string, at: Date, source: string): Promise<boolean> {
+export async function flushMeterUsage(context: Pick<Context, 'db' | 'queues'>, stripeCustomerId: string, at: Date, source: string): Promise<boolean> {
   const customer = await context.db('customers').where({ stripe_customer_id: stripeCustomerId }).first<{ id: string } | undefined>('id');
   if (!customer) return false;
   await context.db('meter_export_boundaries').insert({ customer_id: customer.id, at, source }).onConflict(['customer_id', 'at']).ignore();

@@ -25,7 +25,7 @@ export function exportHorizon(now: Date, windowSeconds: number): Date {
  * recorded, and the missing parts written as `pending` (or `expired`). One transaction under the
  * customer's advisory lock, so two runs for one customer never plan the same part twice.
  */
-export async function recordDueParts(context: Context, customerId: string, meters: MeterMap, now = new Date()): Promise<PlannedPart[]> {
+export async function recordDueParts(context: Pick<Context, 'config' | 'db'>, customerId: string, meters: MeterMap, now = new Date()): Promise<PlannedPart[]> {
   if (meters.size === 0) return [];
   const since = exportHorizon(now, context.config.METER_EXPORT_WINDOW_SECONDS);
   return context.db.transaction(async (trx) => {

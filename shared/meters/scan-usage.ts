@@ -13,7 +13,7 @@ const lateCommitMs = 5 * 60_000;
  * last scan, usage in windows that closed since it, and parts still pending (their job gave up).
  * The cursor is the scan's start, kept in `sync_cursors`; the first scan looks back 35 days.
  */
-export async function scanUsage(context: Context, meters: MeterMap, now = new Date()): Promise<{ customers: number }> {
+export async function scanUsage(context: Pick<Context, 'config' | 'db' | 'queues'>, meters: MeterMap, now = new Date()): Promise<{ customers: number }> {
   const { db, config } = context;
   if (meters.size === 0) return { customers: 0 };
   const cursor = await db('sync_cursors').where({ name: cursorName }).first<{ value: { scanned_at?: string } } | undefined>('value');

@@ -23,7 +23,7 @@ export class EndpointRefusedError extends Error {
  * throws, so the job retries with backoff; a blocked URL or a disabled or deleted endpoint fails
  * for good. Each attempt's outcome is written on the delivery row.
  */
-export async function deliverWebhook(context: Context, deliveryId: string, now = () => new Date()): Promise<'succeeded' | 'skipped'> {
+export async function deliverWebhook(context: Pick<Context, 'config' | 'db' | 'metrics'>, deliveryId: string, now = () => new Date()): Promise<'succeeded' | 'skipped'> {
   const { db, config, metrics } = context;
   const target = await db('webhook_deliveries as d').join('webhook_endpoints as e', 'e.id', 'd.endpoint_id').where('d.id', deliveryId)
     .first<DeliveryTarget | undefined>('d.id', 'd.status', 'd.payload', 'd.event_id', 'd.event_type', 'd.attempts', 'e.url', 'e.enabled', 'e.secret', 'e.previous_secret', 'e.previous_secret_expires_at');

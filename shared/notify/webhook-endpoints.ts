@@ -48,7 +48,7 @@ export interface DeliveryRow {
 export const deliveryColumns = ['id', 'endpoint_id', 'event_id', 'event_type', 'status', 'attempts', 'last_status_code', 'last_error', 'created_at', 'delivered_at'] as const;
 
 /** Queues a delivery again (a dead one, or one an app wants resent): it goes back to pending, attempts start over. */
-export async function replayDelivery(context: Context, id: string): Promise<DeliveryRow> {
+export async function replayDelivery(context: Pick<Context, 'config' | 'db' | 'queues' | 'shards'>, id: string): Promise<DeliveryRow> {
   const [row] = /^[0-9a-f-]{36}$/i.test(id)
     ? await context.db('webhook_deliveries').where({ id }).update({ status: 'pending', last_error: null }).returning<DeliveryRow[]>([...deliveryColumns])
     : [];

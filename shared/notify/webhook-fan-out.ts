@@ -11,7 +11,7 @@ export function subscribes(events: readonly string[], type: string): boolean {
  * Records one delivery per (enabled endpoint subscribed to the type, event) and queues it. The
  * unique (endpoint, event) pair makes a repeat harmless. No endpoint: one small query, nothing queued.
  */
-export async function fanOutToEndpoints(context: Context, events: readonly NotifyEvent[]): Promise<number> {
+export async function fanOutToEndpoints(context: Pick<Context, 'config' | 'db' | 'queues' | 'shards'>, events: readonly NotifyEvent[]): Promise<number> {
   const endpoints = await context.db('webhook_endpoints').where({ enabled: true }).select<{ id: string; events: string[] }[]>('id', 'events');
   const rows = events.flatMap((event) => endpoints.filter((endpoint) => subscribes(endpoint.events, event.type)).map((endpoint) => ({
     endpoint_id: endpoint.id, event_id: event.id, event_type: event.type, payload: JSON.stringify(event),

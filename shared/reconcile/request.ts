@@ -13,7 +13,7 @@ export interface ReconcileRequest {
 }
 
 /** A user id becomes its Stripe customer id; a `cus_…` id is taken as is (it may not be mirrored yet). */
-async function resolveCustomer(context: Context, ref: string): Promise<string> {
+async function resolveCustomer(context: Pick<Context, 'db'>, ref: string): Promise<string> {
   if (/^cus_\w+$/.test(ref)) return ref;
   const row = await context.db('customers').where({ user_id: ref }).whereNotNull('stripe_customer_id').first<{ stripe_customer_id: string } | undefined>('stripe_customer_id');
   if (!row) throw notFound('customer_not_found', `no customer with user id ${ref} is linked to Stripe`);
@@ -31,7 +31,7 @@ function parseSince(since: string | Date): string {
  * Creates a `reconciliation_runs` row (status queued) and enqueues its job (job id = run id, so
  * one run is never queued twice). The api's admin route and the CLI call this; a worker runs it.
  */
-export async function requestReconciliation(context: Context, request: ReconcileRequest): Promise<{ id: string }> {
+export async function requestReconciliation(context: Pick<Context, 'db' | 'queues'>, request: ReconcileRequest): Promise<{ id: string }> {
   const raw = request.params ?? {};
   const params: ReconcileParams = reconcileParams.parse({
     ...(raw.customer && { customer: await resolveCustomer(context, raw.customer.trim()) }),

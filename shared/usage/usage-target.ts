@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { preparedStatement, type Db } from '../db.js';
 import { meteredPolicy, periodAt, type BillingPeriod, type MeteredFeature, type UsagePeriod } from '../domain/index.js';
 import type { EntitlementCache } from '../entitlements/cache.js';
+import type { PreparedView } from '../entitlements/read.js';
 import { badRequest, notFound } from '../errors.js';
 import type { BalanceSlot, BalanceStore } from './balance-store.js';
 import type { LedgerWriter } from './ledger-writer.js';
@@ -26,7 +27,7 @@ export interface UsageTarget {
 }
 
 /** The feature's metering policy; a feature the catalog does not meter is a 400 naming it. */
-export function requireMetered(context: Context, feature: string): MeteredFeature {
+export function requireMetered(context: Pick<Context, 'catalogFile'>, feature: string): MeteredFeature {
   const policy = meteredPolicy(context.catalogFile.features, feature);
   if (!policy) throw badRequest('feature_not_metered', `feature: ${feature} is not a metered feature of the catalog`, { param: 'feature' });
   return policy;
@@ -45,8 +46,23 @@ export async function billingPeriod(db: Db, customerId: string): Promise<Billing
   return row ?? null;
 }
 
-export async function periodFor(db: Db, customerId: string, policy: MeteredFeature, now: Date): Promise<UsagePeriod> {
-  return periodAt(policy.reset, now, policy.reset === 'billing_period' ? await billingPeriod(db, customerId) : null);
+/**
+ * The billing period read beside one cached entitlement view, kept as long as that view: every
+ * sync of the customer (a renewal, a plan change) recomputes its entitlements and invalidates the
+ * view, so the next request gets a new view and reads the period again. A consume on a warm cache
+ * then costs no Postgres read before its ledger row.
+ */
+const periodsByView = new WeakMap<PreparedView, Promise<BillingPeriod | null>>();
+
+function billingPeriodOfView(db: Db, prepared: PreparedView, customerId: string): Promise<BillingPeriod | null> {
+  let period = periodsByView.get(prepared);
+  if (!period) {
+    period = billingPeriod(db, customerId);
+    periodsByView.set(prepared, period);
+    // A failed read is not kept: the next request asks again.
+    period.catch(() => periodsByView.delete(prepared));
+  }
+  return period;
 }
 
 export const periodKey = (period: UsagePeriod) => `${period.start.toISOString()}/${period.end?.toISOString() ?? ''}`;
@@ -64,7 +80,7 @@ export async function resolveTarget(deps: UsageDeps, ref: string, feature: strin
   if (!customer) throw notFound('customer_not_found', `no customer ${ref}`);
   const value = prepared.byFeature.get(feature)?.value;
   const allowance = value === undefined ? 0 : value === true ? null : Math.floor(value);
-  const period = await periodFor(deps.context.db, customer.id, policy, now);
+  const period = periodAt(policy.reset, now, policy.reset === 'billing_period' ? await billingPeriodOfView(deps.context.db, prepared, customer.id) : null);
   return { customerId: customer.id, feature, policy, allowance, period, slot: { customerId: customer.id, feature, periodKey: periodKey(period) } };
 }
 

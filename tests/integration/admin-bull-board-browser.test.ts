@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { findBrowser, launchBrowser, type Page } from '../support/browser.js';
+import type { BrowserContextOptions, Page } from 'playwright-core';
+import { findBrowser, launchBrowser, waitForText } from '../support/browser.js';
 import { projectRoot } from '../support/processes.js';
 import { startServices } from '../support/services.js';
 import { adminKey, basic, call } from './admin-fixtures.js';
@@ -34,18 +34,6 @@ test('the Bull Board page and its assets reference nothing outside the service',
   t.is((await fetch(`${url}/admin/queues/static/css/${assets.find((asset) => asset.endsWith('.css'))!.split('/').at(-1)!}`)).status, 401, 'assets need the key too');
 });
 
-/** Waits until the page's text contains every string, or fails with what it shows. */
-async function waitForText(page: Page, expected: string[], ms = 20_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await page.evaluate<string | null>('document.body ? document.body.innerText : ""')) ?? '';
-    if (expected.every((value) => text.includes(value))) return text;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`the page never showed ${expected.join(', ')}; it shows: ${text.slice(0, 500)}`);
-}
-
 test('Bull Board renders in headless Chromium with HTTP Basic or a session cookie, shows every queue and loads nothing from elsewhere', async (t) => {
   const executable = await findBrowser();
   if (!executable) {
@@ -60,49 +48,46 @@ test('Bull Board renders in headless Chromium with HTTP Basic or a session cooki
 
   const requested: string[] = [];
   const failed: string[] = [];
-  const open = async (setup: (page: Page) => Promise<void>) => {
-    const page = await browser.newPage();
-    page.on('Network.requestWillBeSent', (params) => requested.push((params.request as { url: string }).url));
-    page.on('Network.loadingFailed', (params) => failed.push(String(params.errorText)));
-    await page.send('Network.enable');
-    await page.send('Page.enable');
+  const open = async (options: BrowserContextOptions = {}, setup: (page: Page) => Promise<void> = () => Promise.resolve()) => {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    page.on('request', (request) => requested.push(request.url()));
+    page.on('requestfailed', (request) => failed.push(request.failure()?.errorText ?? 'failed'));
     await setup(page);
-    await page.send('Page.navigate', { url: `${url}/admin/queues` });
     return page;
   };
 
   // 1. HTTP Basic, the way a browser answers the WWW-Authenticate challenge.
-  const withBasic = await open(async (page) => { await page.send('Network.setExtraHTTPHeaders', { headers: { Authorization: basic(key) } }); });
+  const withBasic = await open({ extraHTTPHeaders: { Authorization: basic(key) } });
+  await withBasic.goto(`${url}/admin/queues`);
   // The sidebar lists the queues; the overview cards (one per queue, with its job count) load after it.
   const text = await waitForText(withBasic, [...queueNames, 'Jobs']);
   t.regex(text, /Billing queues/);
   t.is(text.match(/\d+ Jobs?/g)?.length, queueNames.length, 'one overview card per queue');
-  const { data } = (await withBasic.send('Page.captureScreenshot', { format: 'png' })) as { data: string };
-  const screenshots = path.join(projectRoot, '.local', 'screenshots');
-  mkdirSync(screenshots, { recursive: true });
-  writeFileSync(path.join(screenshots, 'bull-board.png'), Buffer.from(data, 'base64'));
-  withBasic.close();
+  await withBasic.screenshot({ path: path.join(projectRoot, '.local', 'screenshots', 'bull-board.png') });
+  await withBasic.context().close();
 
   // 2. The session cookie from POST /admin/session, with no Authorization header at all.
   const session = await call(url, '/admin/session', { method: 'POST', key });
   const token = /billing_admin_session=([\w-]+)/.exec(session.headers.get('set-cookie') ?? '')?.[1];
   t.truthy(token);
-  const withCookie = await open(async (page) => {
-    await page.send('Network.setCookie', { name: 'billing_admin_session', value: token!, url: `${url}/admin`, path: '/admin', httpOnly: true, sameSite: 'Strict' });
+  const withCookie = await open({}, async (page) => {
+    await page.context().addCookies([{ name: 'billing_admin_session', value: token!, domain: new URL(url).hostname, path: '/admin', httpOnly: true, sameSite: 'Strict' }]);
   });
+  await withCookie.goto(`${url}/admin/queues`);
   const cookieText = await waitForText(withCookie, queueNames);
   t.false(/dead-letter|catalog/.test(cookieText), 'no queue without a consumer');
-  withCookie.close();
+  await withCookie.context().close();
 
   // 3. The key in the address (http://admin:KEY@host/…): the page drops the credentials from its URL and loads.
-  const inUrl = await open(() => Promise.resolve());
+  const inUrl = await open();
   const withCredentials = new URL(`${url}/admin/queues`);
   withCredentials.username = 'admin';
   withCredentials.password = key;
-  await inUrl.send('Page.navigate', { url: withCredentials.toString() });
+  await inUrl.goto(withCredentials.toString());
   await waitForText(inUrl, [...queueNames, 'Jobs']);
   t.true(requested.filter((request) => request.startsWith(`${new URL(url).origin}/admin/queues/static/locales/`)).length >= 3, 'the reloaded page fetched its texts from the address without the key');
-  inUrl.close();
+  await inUrl.context().close();
 
   const origin = new URL(url).origin;
   // Requests of the page opened with the key in its address carry it too: same origin once it is taken out.

@@ -1,54 +1,33 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { findBrowser, launchBrowser, type Page } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { findBrowser, launchBrowser, pageText as text, waitForText } from '../support/browser.js';
+import { catalogFile, testCatalog } from '../support/catalog.js';
 import { projectRoot } from '../support/processes.js';
 import { startServices } from '../support/services.js';
 import { adminKey, seedCustomer, seedEvent } from './admin-fixtures.js';
 
 const screenshots = path.join(projectRoot, 'docs', 'console');
-
-/** Polls an expression in the page until it is truthy, or fails with what the page shows. */
-async function waitFor(page: Page, expression: string, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await page.evaluate<boolean>(`Boolean(document.readyState === 'complete' && (${expression}))`).catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  const shown = await page.evaluate<string>('location.href + " " + (document.body ? document.body.innerText : "")').catch(() => '');
-  throw new Error(`the page never showed ${what}; it shows: ${shown.slice(0, 600)}`);
-}
-
-/** Types into a field the way a person does: focus it, then text input events. */
-async function type(page: Page, selector: string, text: string): Promise<void> {
-  await page.evaluate(`document.querySelector(${JSON.stringify(selector)}).focus()`);
-  await page.send('Input.insertText', { text });
-}
-
-const click = (page: Page, selector: string) => page.evaluate(`document.querySelector(${JSON.stringify(selector)}).click()`);
-const text = (page: Page) => page.evaluate<string>('document.body.innerText');
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  const { data } = (await page.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true })) as { data: string };
-  mkdirSync(screenshots, { recursive: true });
-  writeFileSync(path.join(screenshots, `${name}.png`), Buffer.from(data, 'base64'));
-}
+const screenshot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+const heading = (page: Page) => page.locator('h1').innerText();
 
 async function login(page: Page, url: string, key: string): Promise<void> {
-  await page.send('Page.navigate', { url: `${url}/admin/console` });
-  await waitFor(page, `document.querySelector('#key')`, 'the login form');
-  await type(page, '#key', key);
-  await click(page, 'form button[type=submit]');
-  await waitFor(page, `location.pathname === '/admin/console' && document.querySelector('h1').innerText === 'Customers'`, 'the customer list');
+  await page.goto(`${url}/admin/console`);
+  await page.fill('#key', key);
+  await page.click('form button[type=submit]');
+  await page.waitForURL(`${url}/admin/console`);
 }
 
-test('in headless Chromium: log in, find a customer, read its timeline, grant a feature the read API then serves, replay a dead letter; a read-only key sees no button', async (t) => {
+/** The test catalog with its api_calls metered: the customer page shows a balance and can adjust it. */
+const catalog = { features: { api_calls: { metered: true, reset: 'billing_period', overage: 'reject' } }, plans: testCatalog.plans };
+
+test('in headless Chromium: log in, find a customer, read its timeline, grant a feature the read API then serves, adjust a balance, replay a dead letter; a read-only key sees no button', async (t) => {
   const executable = await findBrowser();
   if (!executable) {
     t.fail('no chromium: run tools/browser.sh ensure (as root), or set CHROMIUM');
     return;
   }
-  const { url, api } = await startServices(t);
+  const { url, api } = await startServices(t, { env: { CATALOG_FILE: catalogFile(catalog) } });
   const { db } = api.context;
   const admin = await adminKey(db);
   const readOnly = await adminKey(db, { readOnly: true });
@@ -67,67 +46,75 @@ test('in headless Chromium: log in, find a customer, read its timeline, grant a 
 
   const browser = await launchBrowser(executable);
   t.teardown(() => browser.close());
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
-  page.on('Log.entryAdded', (params) => {
-    const entry = params.entry as { level: string; text: string; url?: string };
-    if (entry.level === 'error') problems.push(`${entry.text} ${entry.url ?? ''}`);
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`${message.text()} ${message.location().url}`);
   });
-  await page.send('Log.enable');
-  await page.send('Page.enable');
-  await page.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
 
-  await page.send('Page.navigate', { url: `${url}/admin/console` });
-  await waitFor(page, `document.querySelector('#key')`, 'the login form');
+  await page.goto(`${url}/admin/console`);
+  await page.waitForSelector('#key');
   await screenshot(page, 'login');
   await login(page, url, admin.key);
+  t.is(await heading(page), 'Customers');
 
   // Find the customer by email and open it.
-  await type(page, '#q', 'ada@');
-  await click(page, 'form.search button');
-  await waitFor(page, `location.search.includes('q=ada') && document.querySelectorAll('tbody th a').length === 1`, 'one match');
+  await page.fill('#q', 'ada@');
+  await page.click('form.search button');
+  await page.waitForURL(/q=ada/);
+  t.is(await page.locator('tbody th a').count(), 1, 'one match');
   t.regex(await text(page), /Ada Lovelace[\s\S]*past due, in grace[\s\S]*pro_monthly/);
   await screenshot(page, 'customers');
-  await click(page, 'tbody th a');
-  await waitFor(page, `location.pathname.startsWith('/admin/console/customers/')`, 'the customer page');
-  const story = await text(page);
-  t.regex(story, /invoice\.payment_failed · dead[\s\S]*subscription past due[\s\S]*customer\.subscription\.created · processed[\s\S]*subscription created/, 'the timeline, newest first');
+  await page.click('tbody th a');
+  await page.waitForURL(/\/admin\/console\/customers\//);
+  t.regex(await text(page), /invoice\.payment_failed · dead[\s\S]*subscription past due[\s\S]*customer\.subscription\.created · processed[\s\S]*subscription created/, 'the timeline, newest first');
 
   // Grant a feature; the read API serves it.
-  await type(page, '#grant-feature', 'priority_support');
-  await type(page, '#grant-reason', 'paid but could not use it (ticket 4711)');
-  await click(page, 'form[action$="/grants"] button');
-  await waitFor(page, `document.body.innerText.includes('Feature granted')`, 'the grant notice');
-  t.regex(await text(page), /entitlements: \+priority_support/);
-  await screenshot(page, 'customer');
+  await page.fill('#grant-feature', 'priority_support');
+  await page.fill('#grant-reason', 'paid but could not use it (ticket 4711)');
+  await page.click('form[action$="/grants"] button');
+  t.regex(await waitForText(page, ['Feature granted']), /entitlements: \+api_calls 10000 \+basic \+priority_support \+pro/);
   const read = await fetch(`${url}/v1/customers/${customer.stripeId}/entitlements`, { headers: { authorization: `Bearer ${reader.key}` } });
   const body = (await read.json()) as { entitlements: { feature: string }[] };
   t.true(body.entitlements.some((entry) => entry.feature === 'priority_support'), JSON.stringify(body));
 
+  // Adjust the metered balance: a credit, seen in the balances table, the timeline and the read API.
+  t.is(await page.locator('#balance-api_calls td').first().innerText(), '10,000');
+  await page.selectOption('#adjust-feature', 'api_calls');
+  await page.fill('#adjust-amount', '500');
+  await page.fill('#adjust-reason', 'outage credit (ticket 4712)');
+  await page.click('form[action$="/balances/adjust"] button');
+  const adjusted = await waitForText(page, ['Balance adjusted']);
+  t.is(await page.locator('#balance-api_calls td').first().innerText(), '10,500');
+  t.regex(adjusted, /balance api_calls credited 500[\s\S]*outage credit \(ticket 4712\)/);
+  const balance = await fetch(`${url}/v1/customers/${customer.stripeId}/balances/api_calls`, { headers: { authorization: `Bearer ${reader.key}` } });
+  t.like(await balance.json(), { granted: 10_500, remaining: 10_500 });
+  await screenshot(page, 'customer');
+
   // Replay the dead letter from the events page.
-  await page.send('Page.navigate', { url: `${url}/admin/console/events` });
-  await waitFor(page, `document.querySelector('h1').innerText.startsWith('Dead letters')`, 'the events page');
+  await page.goto(`${url}/admin/console/events`);
+  t.regex(await heading(page), /^Dead letters/);
   t.regex(await text(page), /Stripe answered 500 three times/);
   await screenshot(page, 'events');
-  await click(page, `button[name=one][value="${dead}"]`);
-  await waitFor(page, `document.body.innerText.includes('Replay queued')`, 'the replay notice');
+  await page.click(`button[name=one][value="${dead}"]`);
+  await waitForText(page, ['Replay queued']);
   t.is((await db('stripe_events').where({ id: dead }).first<{ status: string }>('status')).status, 'received');
 
-  for (const [name, heading] of [['reconciliations', 'Reconciliation'], ['revenue', 'Revenue']] as const) {
-    await page.send('Page.navigate', { url: `${url}/admin/console/${name}` });
-    await waitFor(page, `document.querySelector('h1').innerText === '${heading}'`, heading);
+  for (const [name, title] of [['reconciliations', 'Reconciliation'], ['revenue', 'Revenue']] as const) {
+    await page.goto(`${url}/admin/console/${name}`);
+    t.is(await heading(page), title);
     await screenshot(page, name);
   }
   t.regex(await text(page), /29\.00 USD/, 'the past-due subscription is exposure');
 
   // A read-only key: the same pages, no form that posts but logging out.
-  await page.send('Network.clearBrowserCookies');
+  await page.context().clearCookies();
   await login(page, url, readOnly.key);
   for (const where of ['/admin/console', `/admin/console/customers/${customer.stripeId}`, '/admin/console/events', '/admin/console/reconciliations']) {
-    await page.send('Page.navigate', { url: `${url}${where}` });
-    await waitFor(page, `location.pathname === '${where}' && document.querySelector('h1')`, where);
-    t.deepEqual(await page.evaluate<string[]>(`[...document.querySelectorAll('form[method=post] button')].map((button) => button.innerText)`), ['Log out'], where);
+    await page.goto(`${url}${where}`);
+    t.deepEqual(await page.locator('form[method=post] button').allInnerTexts(), ['Log out'], where);
   }
+  t.regex(await page.goto(`${url}/admin/console/customers/${customer.stripeId}`).then(() => text(page)), /api_calls\s+10,500/, 'a read-only key reads the balances');
   // The login page itself is a 401 (what a request without credentials gets) and the service has
   // no favicon; nothing else may complain.
   t.deepEqual(problems.filter((problem) => !/status of 401|\/favicon\.ico/.test(problem)), [], 'no console error (a CSP violation would be one)');

@@ -200,3 +200,23 @@ test('pages page through with keyset cursors, unknown pages and customers are HT
   t.is((await getPage(url, '/admin/console', { key: readKey.key })).status, 403);
   t.regex((await postForm(url, '/admin/console/login', { key: readKey.key }, { headers: { origin: url } })).body, /needs a key with scope admin/);
 });
+
+test("a customer's timeline lists its own outbound deliveries, found by their event id prefix, and no other customer's", async (t) => {
+  const { url, api } = await startServices(t);
+  const { db } = api.context;
+  const { key } = await adminKey(db);
+  const customer = await seedCustomer(db);
+  const other = await seedCustomer(db);
+  const [endpoint] = await db('webhook_endpoints').insert({ url: 'https://app.example/hook', events: ['entitlements.updated'], secret: 'whsec_console' }).returning<{ id: string }[]>('id');
+  const eventOf = (customerId: string, version: number) => `evt_ent_${customerId.replaceAll('-', '')}_${version}`;
+  await db('webhook_deliveries').insert([
+    { endpoint_id: endpoint.id, event_id: eventOf(customer.id, 1), event_type: 'entitlements.updated', payload: {}, status: 'succeeded', attempts: 1 },
+    { endpoint_id: endpoint.id, event_id: eventOf(customer.id, 2), event_type: 'entitlements.updated', payload: {}, status: 'dead', attempts: 9, last_error: 'HTTP 500' },
+    { endpoint_id: endpoint.id, event_id: eventOf(other.id, 1), event_type: 'entitlements.updated', payload: {}, status: 'succeeded', attempts: 1 },
+  ]);
+  const page = await getPage(url, `/admin/console/customers/${customer.stripeId}?kind=delivery`, { key });
+  t.is(page.status, 200);
+  const shown = [...page.body.matchAll(/evt_ent_[0-9a-f]{32}_\d+/g)].map((match) => match[0]).sort();
+  t.deepEqual([...new Set(shown)], [eventOf(customer.id, 1), eventOf(customer.id, 2)]);
+  t.regex(page.body, /webhook entitlements\.updated · dead/);
+});

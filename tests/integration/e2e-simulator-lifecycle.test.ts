@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import nock from 'nock';
-import { mirrorOf } from '../support/pipeline.js';
+import { createKey } from '../../shared/api-keys.js';
+import { runScenario } from '../../tools/stripe-sim/scenarios.js';
+import { mirrorOf, settled } from '../support/pipeline.js';
 import { entitlementsAfterDelivery, exampleCatalog, seedFile, startSimulatorStack as startStack, unfinishedEvents, type EntitlementsBody } from '../support/simulator-stack.js';
 import type { TestServices } from '../support/services.js';
 
@@ -91,4 +93,49 @@ test('the example catalog names only products and lookup keys the simulator seed
     if (match.product !== undefined) t.true(products.has(match.product), `product ${match.product} is seeded`);
     if (match.price !== undefined) t.true(prices.has(match.price), `price ${match.price} is seeded`);
   }
+});
+
+test('the demo scenario leaves a customer whose console timeline tells its story: subscribed, renewed, past due, recovered, refunded, canceled', async (t) => {
+  const stack = await startStack(t);
+  const { sim, services } = stack;
+  const userId = 'user_e2e_story';
+  // Step by step, as the demo plays it: each step's webhooks are delivered and finished before the next.
+  const steps: string[] = [];
+  const gate = { pending: Promise.resolve() };
+  const paced = Object.fromEntries(Object.entries(sim.driver).map(([name, method]) => [name, async (...args: unknown[]) => {
+    await gate.pending;
+    return (method as (...parameters: unknown[]) => Promise<unknown>)(...args);
+  }])) as unknown as typeof sim.driver;
+  const result = await runScenario('subscription.lifecycle', paced, { userId }, (line) => {
+    steps.push(line);
+    gate.pending = gate.pending.then(async () => {
+      await sim.idle();
+      await settled(services);
+    });
+  });
+  await gate.pending;
+  t.deepEqual(steps.map((line) => line.split(/[:(]/)[0]), ['checkout completed', 'renewed', 'renewal payment failed', 'recovered', 'refunded', 'cancel at period end requested ', 'period ended']);
+
+  const { key } = await createKey(services.api.context.db, { name: 'e2e-console', scope: 'admin' });
+  const page = await fetch(`${services.url}/admin/console/customers/${userId}`, { headers: { authorization: `Bearer ${key}` } });
+  t.is(page.status, 200);
+  const rows = [...(await page.text()).matchAll(/<tr>\s*<td><time[^>]*>[^<]*<\/time><\/td><td><span class="badge[^"]*">(\w+)<\/span><\/td><td>([^<]*)<\/td>/g)]
+    .map((match) => `${match[1]}: ${match[2]}`).reverse();
+  const story = rows.join('\n');
+  // Oldest first, the milestones in order (other rows may fall between them).
+  const milestones = [
+    /event: checkout\.session\.completed · processed/, /entitlement: entitlements: \+api_calls 10000 \+basic \+pro/,
+    /event: invoice\.paid · processed/, /event: invoice\.payment_failed · processed/, /entitlement: entitlements: api_calls basic pro until \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
+    /event: invoice\.paid · processed/, /entitlement: entitlements: api_calls basic pro no longer expire/,
+    /event: charge\.refunded · processed/, /entitlement: entitlements: −api_calls −basic −pro/, /event: customer\.subscription\.deleted · processed/,
+    /subscription: mirror synced: canceled, latest invoice refunded/,
+  ];
+  let from = 0;
+  for (const milestone of milestones) {
+    const at = rows.findIndex((row, index) => index >= from && milestone.test(row));
+    t.true(at >= 0, `${String(milestone)} after row ${from} in:\n${story}`);
+    from = at + 1;
+  }
+  t.true(rows.filter((row) => /event: invoice\.paid/.test(row)).length >= 3, `the first invoice, the renewal and the recovery are paid:\n${story}`);
+  t.truthy(result.customer);
 });

@@ -327,6 +327,7 @@ function adminAuthCases(keys: Keys): fc.Arbitrary<Case> {
     ['POST', '/admin/balances/adjust'], ['GET', '/admin/customers/cus_x/ledger'],
     ['POST', '/admin/session'], ['GET', '/admin/queues'], ['GET', '/admin/queues/api/queues'], ['PUT', '/admin/queues/api/queues/events/pause'],
     ['GET', '/admin/console'], ['GET', '/admin/console/customers/cus_x'], ['POST', '/admin/console/customers/cus_x/grants'], ['POST', '/admin/console/events/replay'],
+    ['POST', '/admin/console/customers/cus_x/balances/adjust'],
   ] as const;
   const refused = fc.oneof(
     fc.constant({ headers: {}, refused: 401 as const }),

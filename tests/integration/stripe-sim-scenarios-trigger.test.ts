@@ -9,7 +9,7 @@ import { createSimulator } from '../../tools/stripe-sim/server.js';
 const seed = fileURLToPath(new URL('../../tools/stripe-sim/seed.json', import.meta.url));
 
 const expectedEvents: Record<ScenarioName, Stripe.Event.Type[]> = {
-  'subscription.lifecycle': ['checkout.session.completed', 'invoice.payment_failed', 'customer.subscription.deleted'],
+  'subscription.lifecycle': ['checkout.session.completed', 'invoice.payment_failed', 'charge.refunded', 'customer.subscription.deleted'],
   refund: ['refund.created', 'charge.refunded'],
   dispute: ['charge.dispute.created', 'charge.dispute.closed'],
   'seat-change': ['customer.subscription.updated'],

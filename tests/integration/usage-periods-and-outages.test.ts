@@ -35,9 +35,12 @@ test('a renewal resets a billing-period balance with no job, carrying at most ro
   const first = await consumeCall(url, writer, customer.stripeId, { feature: 'tokens', amount: 40, idempotency_key: key() });
   t.like(first.body, { allowed: true, balance: { granted: 100, used: 40, remaining: 60, rollover: 0, period_start: start.toISOString() } });
 
-  // The renewal as the sync writes it: a new current period on the item. The next request counts in it.
+  // The renewal as the sync writes it: a new current period on the item, then the recompute every
+  // sync ends with (which invalidates the customer's cached view, and the period read beside it).
+  // The next request counts in the new period.
   const renewed = { start: new Date(Date.now() - DAY), end: new Date(Date.now() + 29 * DAY) };
   await context.db('subscription_items').where({ id: item }).update({ current_period_start: renewed.start, current_period_end: renewed.end });
+  await recomputeCustomer(context, customer.id, { actor: 'test' });
   const after = await consumeCall(url, writer, customer.stripeId, { feature: 'tokens', amount: 1, idempotency_key: key() });
   t.like(after.body, { allowed: true, balance: { used: 1, granted: 100, remaining: 99, period_start: renewed.start.toISOString() } });
 

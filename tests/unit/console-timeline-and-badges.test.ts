@@ -1,9 +1,9 @@
 import test from 'ava';
-import { grantFormInput, noticeOf, returnPath, selectedEvents } from '../../api/console/console-forms.js';
+import { adjustFormInput, grantFormInput, noticeOf, returnPath, selectedEvents } from '../../api/console/console-forms.js';
 import { standingBadges } from '../../api/console/customer-status.js';
 import type { CustomerStory } from '../../api/console/data/customer-story.js';
 import { intervalOf } from '../../api/console/data/revenue-inputs.js';
-import { customerTimeline, entitlementChange } from '../../api/console/timeline.js';
+import { customerTimeline, entitlementChange, usageTitle } from '../../api/console/timeline.js';
 
 const now = new Date('2026-06-15T12:00:00Z');
 const at = (iso: string) => new Date(iso);
@@ -25,7 +25,12 @@ test('an entitlement change reads as what was added, removed and changed', (t) =
   const entry = (feature: string, value: true | number) => ({ feature, value, sources: [], expires_at: null });
   t.is(entitlementChange(null, [entry('pro', true)]), '+pro');
   t.is(entitlementChange([entry('pro', true), entry('seats', 3)], [entry('seats', 5), entry('api_calls', 100)]), '+api_calls 100 −pro seats 3→5');
-  t.is(entitlementChange([entry('pro', true)], [entry('pro', true)]), 'sources or expiry changed');
+  t.is(entitlementChange([entry('pro', true)], [entry('pro', true)]), 'sources changed');
+  const until = (feature: string, expires_at: string | null) => ({ ...entry(feature, true), expires_at });
+  t.is(entitlementChange([until('basic', null), until('pro', null), until('beta', null)], [until('basic', '2026-06-18T12:00:00.000Z'), until('pro', '2026-06-18T12:00:00.000Z'), until('beta', null)]),
+    'basic pro until 2026-06-18 12:00 UTC', 'a grace period begins');
+  t.is(entitlementChange([until('basic', '2026-06-18T12:00:00.000Z'), until('pro', '2026-06-18T12:00:00.000Z')], [until('basic', null), until('pro', null)]), 'basic pro no longer expire', 'recovered');
+  t.is(entitlementChange([until('pro', '2026-06-18T12:00:00.000Z')], [until('pro', null), entry('seats', 2)]), '+seats 2 pro no longer expires');
 });
 
 function story(): CustomerStory {
@@ -63,15 +68,15 @@ function story(): CustomerStory {
 test('the timeline merges every source newest first, names each cause, offers a replay for dead events and filters by kind', (t) => {
   const timeline = customerTimeline(story(), now);
   t.deepEqual(timeline.map((entry) => `${entry.kind}: ${entry.title}`), [
-    'entitlement: entitlements: sources or expiry changed',
+    'entitlement: entitlements: sources changed',
     'event: invoice.payment_failed · dead',
     'subscription: mirror synced: active, latest invoice refunded',
     'subscription: cancellation scheduled',
     'usage: usage consume api_calls 5',
     'audit: event.replayed',
-    'entitlement: entitlements: sources or expiry changed',
+    'entitlement: entitlements: sources changed',
     'grant: grant seats revoked',
-    'entitlement: entitlements: sources or expiry changed',
+    'entitlement: entitlements: sources changed',
     'grant: grant seats 3',
     'grant: grant beta expired',
     'grant: grant beta',
@@ -119,4 +124,15 @@ test('a price interval comes from the catalog, else from the length of the curre
   t.is(intervalOf(null, 30), 'month');
   t.is(intervalOf(null, 7), 'week');
   t.is(intervalOf(null, 1), 'day');
+});
+
+test('the balance form becomes the body of POST /admin/balances/adjust; ledger rows read as what the operator asked', (t) => {
+  t.deepEqual(adjustFormInput('cus_1', { feature: 'api_calls', amount: ' -250 ', reason: 'abuse', idempotency_key: '', _csrf: 'x' }), { customer: 'cus_1', feature: 'api_calls', reason: 'abuse', amount: -250 });
+  t.deepEqual(adjustFormInput('cus_1', { feature: 'api_calls', amount: '+5', reason: 'r', idempotency_key: 'k1' }), { customer: 'cus_1', feature: 'api_calls', reason: 'r', amount: 5, idempotency_key: 'k1' });
+  t.like(adjustFormInput('cus_1', { amount: '1.5' }), { amount: '1.5' }, 'not a whole number: left for the schema to name');
+  t.is(adjustFormInput('cus_1', { amount: '' }).amount, undefined, 'an empty amount is missing (the schema says "is required")');
+  t.is(usageTitle({ kind: 'adjust', feature: 'api_calls', amount: '-500' }), 'balance api_calls credited 500');
+  t.is(usageTitle({ kind: 'adjust', feature: 'api_calls', amount: '20' }), 'balance api_calls debited 20');
+  t.is(usageTitle({ kind: 'consume', feature: 'api_calls', amount: '5' }), 'usage consume api_calls 5');
+  t.is(noticeOf('adjusted'), 'Balance adjusted.');
 });

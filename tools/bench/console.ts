@@ -1,4 +1,4 @@
-// `npm run bench -- console`: the admin console's pages over 10,000 customers and 1,000,000 inbox events.
+// `npm run bench -- console`: the admin console's pages over 10,000 customers, 1,000,000 inbox events and 200,000 outbound deliveries.
 import { randomBytes } from 'node:crypto';
 import knex from 'knex';
 import { createKey } from '../../shared/api-keys.js';
@@ -9,6 +9,7 @@ import { freePort, startChild, stopChild, waitForHttp } from './support/processe
 
 const customers = 10_000;
 const events = 1_000_000;
+const deliveriesPerCustomer = 20;
 const samples = 40;
 const warmUp = 3;
 const targetP95Ms = 200;
@@ -16,7 +17,7 @@ const targetP95Ms = 200;
 export interface ConsolePageFigure { page: string; p50Ms: number; p95Ms: number; maxMs: number }
 export interface ConsoleBenchmarkResult { customers: number; events: number; seedSeconds: number; pages: ConsolePageFigure[]; targetP95Ms: number; met: boolean }
 
-/** Bulk seed in a few statements (generate_series): customers with a subscription each, a million inbox rows, audit rows. */
+/** Bulk seed in a few statements (generate_series): customers with a subscription each, a million inbox rows, audit rows, deliveries. */
 async function seed(url: string): Promise<void> {
   const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
   try {
@@ -44,6 +45,11 @@ async function seed(url: string): Promise<void> {
       select 'worker', 'entitlements.changed', 'customer', c.id::text, c.id, '[]'::jsonb, '[{"feature":"pro","value":true,"sources":[],"expires_at":null}]'::jsonb,
         'evt_bench' || g, now() - make_interval(secs => g * 30)
       from customers c cross join generate_series(1, 5) g`);
+    // Outbound deliveries of entitlement events, 20 per customer: a customer's page finds its own by event id prefix.
+    await db.raw(`insert into webhook_endpoints (url, events, secret) values ('https://app.example/hook', '{entitlements.updated}', 'whsec_bench')`);
+    await db.raw(`insert into webhook_deliveries (endpoint_id, event_id, event_type, payload, status, attempts, created_at, delivered_at)
+      select e.id, 'evt_ent_' || replace(c.id::text, '-', '') || '_' || g, 'entitlements.updated', '{}'::jsonb, 'succeeded', 1, now() - make_interval(secs => g * 100), now() - make_interval(secs => g * 100)
+      from webhook_endpoints e cross join customers c cross join generate_series(1, ?) g`, [deliveriesPerCustomer]);
     // What autovacuum does to a table that has settled: statistics, and the visibility map index-only scans rely on.
     await db.raw('vacuum analyze');
   } finally {

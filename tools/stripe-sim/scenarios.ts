@@ -58,6 +58,8 @@ const lifecycle: Scenario = async (driver, context, step) => {
   const paid = await driver.payLatestInvoice(subscription);
   await expectStatus(driver, subscription, 'active');
   step(`recovered: invoice ${paid.invoice} paid, active again`);
+  const refunded = await driver.refundLatestCharge(subscription);
+  step(`refunded: the recovery payment (${refunded.amount}) refunded in full, no access until a later invoice is paid`);
   const canceling = await driver.cancelAtPeriodEnd(subscription);
   step(`cancel at period end requested (cancel_at ${String(canceling.cancel_at)})`);
   await driver.advanceToPeriodEnd(subscription);

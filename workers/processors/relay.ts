@@ -30,7 +30,7 @@ export interface RelayOutcome { events: number; syncs: number; dead: number }
  * - any other event (recorded while Redis was down, or whose job Redis lost) is re-added: the job
  *   id is the event id, and processing is idempotent.
  */
-export async function relayInbox(context: Context, options: { olderThanSeconds?: number; limit?: number } = {}): Promise<RelayOutcome> {
+export async function relayInbox(context: Pick<Context, 'db' | 'queues' | 'shards' | 'logger'>, options: { olderThanSeconds?: number; limit?: number } = {}): Promise<RelayOutcome> {
   const cutoff = new Date(Date.now() - (options.olderThanSeconds ?? 30) * 1000);
   const rows = await context.db('stripe_events')
     .select<UnfinishedRow[]>('id', 'type', 'status', 'customer_id', 'correlation_id', context.db.raw(`jsonb_build_object('id', payload #> '{data,object,id}', 'object', payload #> '{data,object,object}', 'customer', payload #> '{data,object,customer}') as payload`))

@@ -42,7 +42,7 @@ async function writeCursor(context: Pick<Context, 'db'>, created: number): Promi
 }
 
 /** Remembers how far a pass got, so a pass cut short (Stripe failing, a worker stopping) resumes after its last recorded page. */
-async function savePass(context: Context, pass: Pass): Promise<void> {
+async function savePass(context: Pick<Context, 'db'>, pass: Pass): Promise<void> {
   await context.db.raw(
     `insert into sync_cursors (name, value, updated_at) values (:name, jsonb_build_object('pass', :pass::jsonb), now())
      on conflict (name) do update set value = sync_cursors.value || jsonb_build_object('pass', :pass::jsonb), updated_at = now()`,
@@ -51,7 +51,7 @@ async function savePass(context: Context, pass: Pass): Promise<void> {
 }
 
 /** Records the page's events the inbox lacks and enqueues the handled ones, as a webhook delivery would. */
-async function recordMissing(context: Context, events: readonly Stripe.Event[]): Promise<number> {
+async function recordMissing(context: Pick<Context, 'db' | 'shards'>, events: readonly Stripe.Event[]): Promise<number> {
   if (events.length === 0) return 0;
   const known = new Set(await context.db('stripe_events').whereIn('id', events.map((event) => event.id)).pluck<string[]>('id'));
   let recorded = 0;

@@ -14,7 +14,7 @@ const idOf = (value: string | { id: string } | null): string | null => (value ==
  * Mirror subscriptions whose latest invoice was paid by one of these charges (or payment intents),
  * unless a sync that started after the page was fetched rewrote them (they are newer than the page).
  */
-async function payingRows(context: Context, payers: readonly string[], fetchedAt: Date): Promise<PayingRow[]> {
+async function payingRows(context: Pick<Context, 'db'>, payers: readonly string[], fetchedAt: Date): Promise<PayingRow[]> {
   if (payers.length === 0) return [];
   return context.db('subscriptions').whereIn('latest_invoice_charge_id', payers).where('synced_at', '<', fetchedAt)
     .select<PayingRow[]>('id', 'stripe_customer_id', 'latest_invoice_charge_id', 'latest_invoice_refunded', 'latest_invoice_dispute_status');

@@ -17,7 +17,7 @@ const listQuery = z.strictObject({
 const cursorShape = z.tuple([z.string().regex(/^\d{1,19}$/)]);
 
 /** `GET /admin/audit?customer=&since=&action=&limit=&cursor=` → `{data, next_cursor}`, newest first. */
-export function auditRoutes(context: Context, admin: RequestHandler): Router {
+export function auditRoutes(context: Pick<Context, 'db' | 'replicas'>, admin: RequestHandler): Router {
   const router = Router();
   router.get('/admin/audit', admin, async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query');

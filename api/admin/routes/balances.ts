@@ -1,4 +1,4 @@
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
 import { adjustBalance } from '../../../shared/usage/adjust-balance.js';
@@ -18,6 +18,16 @@ const ledgerColumns = ['id', 'feature', 'kind', 'amount', 'idempotency_key', 're
 interface LedgerListRow { id: string; amount: string; [column: string]: unknown }
 
 /**
+ * An operator's balance adjustment as `POST /admin/balances/adjust` makes it, from the request's
+ * body: parsed by one schema (a 400 names every bad field), then {@link adjustBalance} under the
+ * request's key, which writes the ledger row and its `balance.adjusted` audit row. The console's
+ * form comes through here too, so both are one code path.
+ */
+export async function adjustRequested(usage: UsageDeps, body: unknown, res: Response) {
+  return adjustBalance(usage, parseInput(adjustSchema, body, 'body'), adminActor(res));
+}
+
+/**
  * `POST /admin/balances/adjust` → 200 {entry, balance}: an audited credit (positive amount) or
  * debit (negative) of the current period, idempotent with an optional key. `GET
  * /admin/customers/:ref/ledger?feature=&limit=&cursor=` → the customer's ledger rows, newest first.
@@ -25,7 +35,7 @@ interface LedgerListRow { id: string; amount: string; [column: string]: unknown 
 export function balanceRoutes(usage: UsageDeps, admin: RequestHandler): Router {
   const router = Router();
   router.post('/admin/balances/adjust', admin, express.json({ limit: '16kb' }), async (req, res) => {
-    const { entry, balance, replayed } = await adjustBalance(usage, parseInput(adjustSchema, req.body, 'body'), adminActor(res));
+    const { entry, balance, replayed } = await adjustRequested(usage, req.body, res);
     if (replayed) res.set(replayedHeader, 'true');
     res.json({ entry, balance });
   });

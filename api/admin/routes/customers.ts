@@ -30,7 +30,7 @@ const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`
  * its subscriptions each with its items, its grants, its stored entitlements row and the last 50
  * audit rows (newest first).
  */
-export function customerRoutes(context: Context, admin: RequestHandler): Router {
+export function customerRoutes(context: Pick<Context, 'db' | 'replicas'>, admin: RequestHandler): Router {
   const router = Router();
   /**
    * `GET /admin/customers?q=&limit=&cursor=` → `{data, next_cursor}`, newest first by (created_at,

@@ -25,7 +25,7 @@ interface EventRow { id: string; cursor_at: string; [column: string]: unknown }
  * `GET /admin/events?status=&type=&limit=&cursor=` → `{data, next_cursor}`, newest first by
  * (received_at, id); the payload is left out. `POST /admin/events/:id/replay` → 202.
  */
-export function eventRoutes(context: Context, admin: RequestHandler): Router {
+export function eventRoutes(context: Pick<Context, 'db' | 'replicas' | 'queues' | 'shards'>, admin: RequestHandler): Router {
   const router = Router();
   router.get('/admin/events', admin, async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query');

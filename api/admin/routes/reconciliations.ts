@@ -17,7 +17,7 @@ const requestBody = z.strictObject({
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `POST /admin/reconciliations` `{customer?, since?}` → 202 `{id}`; `GET /admin/reconciliations/:id` → the run. */
-export function reconciliationRoutes(context: Context, admin: RequestHandler): Router {
+export function reconciliationRoutes(context: Pick<Context, 'db' | 'queues'>, admin: RequestHandler): Router {
   const router = Router();
   router.post('/admin/reconciliations', admin, express.json({ limit: '16kb' }), async (req, res) => {
     const params = parseInput(requestBody, req.body ?? {}, 'body');

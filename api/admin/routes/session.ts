@@ -11,7 +11,7 @@ import { authenticatedKey } from '../../middleware/authenticate.js';
  * `/admin` (HttpOnly, SameSite=Strict, Path=/admin, one hour; Secure per `COOKIE_SECURE`).
  * `DELETE /admin/session` (the cookie) → 204: ends the session in Redis and clears the cookie.
  */
-export function sessionRoutes(context: Context, admin: RequestHandler, sessions: AdminSessions): Router {
+export function sessionRoutes(context: Pick<Context, 'config' | 'db'>, admin: RequestHandler, sessions: AdminSessions): Router {
   const router = Router();
   const cookieOptions = (req: Request) => sessionCookieOptions(context.config, req);
   router.post('/admin/session', admin, async (req, res) => {

@@ -16,7 +16,7 @@ const deliveriesQuery = z.strictObject({ status: z.enum(['pending', 'succeeded',
  * (the old one keeps signing for `expire_previous_in_hours`), delete; list an endpoint's recent
  * deliveries and replay one. Every write is audited, secrets never.
  */
-export function webhookEndpointRoutes(context: Context, admin: RequestHandler): Router {
+export function webhookEndpointRoutes(context: Pick<Context, 'config' | 'db' | 'queues' | 'shards'>, admin: RequestHandler): Router {
   const router = Router();
   const { db } = context;
   const schemas = endpointSchemas(context);

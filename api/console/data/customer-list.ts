@@ -21,10 +21,10 @@ const shownStatuses = ['active', 'trialing', 'past_due', 'unpaid', 'canceled', '
  * One page of customers, newest first by (created_at, id), keyset-paged. `q` finds a Stripe id or
  * a user id exactly or by prefix, and an email or name anywhere in it, case-insensitively. Each
  * row carries its subscriptions with their plans (lookup key, else product) and the time of the
- * customer's newest inbox event.
+ * customer's newest inbox event. The first page is a walk of customers_created_id_idx.
  */
 export async function customerList(db: Db, query: { q?: string | undefined; cursor?: string | undefined; limit: number }): Promise<{ data: CustomerListRow[]; next_cursor: string | null }> {
-  const rows = await db('customers')
+  const pageOf = (runner: Db) => runner('customers')
     .modify((builder) => {
       if (query.q) {
         const prefix = `${escapeLike(query.q)}%`;
@@ -43,6 +43,14 @@ export async function customerList(db: Db, query: { q?: string | undefined; curs
     .select<(Omit<CustomerListRow, 'subscriptions' | 'last_event_at'> & { cursor_at: string })[]>(
       'id', 'stripe_customer_id', 'user_id', 'email', 'name', 'deleted', 'created_at', db.raw('created_at::text as cursor_at'))
     .catch(rejectForgedCursor(query.cursor));
+  // A search is planned for its own words (queries run with generic plans, shared/db.ts): a
+  // selective one then reads customers_search_trgm_idx, a common one walks the list's order.
+  const rows = query.q
+    ? await db.transaction(async (trx) => {
+      await trx.raw('set local plan_cache_mode = force_custom_plan');
+      return pageOf(trx);
+    })
+    : await pageOf(db);
   const { data, next_cursor } = page(rows, query.limit, (row) => [row.cursor_at, row.id]);
   const ids = data.map((row) => row.id);
   const stripeIds = data.flatMap((row) => (row.stripe_customer_id ? [row.stripe_customer_id] : []));

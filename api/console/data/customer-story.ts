@@ -48,7 +48,11 @@ export async function customerStory(db: Db, ref: string): Promise<CustomerStory>
   const { id } = await requireCustomer(db, ref);
   const customer = await db('customers').where({ id })
     .first<StoryCustomer>('id', 'stripe_customer_id', 'user_id', 'email', 'name', 'metadata', 'deleted', 'created_at', 'synced_at');
-  const deliveryPrefix = `evt\\_ent\\_${id.replaceAll('-', '')}\\_%`;
+  // Its deliveries by event id prefix as a range, not LIKE: queries run with generic plans
+  // (plan_cache_mode, shared/db.ts), in which LIKE $1 cannot use an index and a range can
+  // (webhook_deliveries_event_id_pattern_idx; ~>=~ and ~<~ compare bytes, as text_pattern_ops does).
+  const deliveryPrefix = `evt_ent_${id.replaceAll('-', '')}_`;
+  const deliveryPrefixEnd = `${deliveryPrefix.slice(0, -1)}\``;
   const [subscriptions, items, grants, entitlements, events, audit, deliveries, usage] = await Promise.all([
     db('subscriptions').where({ customer_id: id }).orderBy([{ column: 'stripe_created', order: 'desc' }, { column: 'id', order: 'desc' }])
       .select<Omit<StorySubscription, 'items'>[]>('id', 'status', 'cancel_at_period_end', 'canceled_at', 'ended_at', 'trial_end', 'past_due_since',
@@ -63,7 +67,7 @@ export async function customerStory(db: Db, ref: string): Promise<CustomerStory>
       : Promise.resolve([]),
     db('audit_log').where({ customer_id: id }).orderBy('id', 'desc').limit(storyDepth)
       .select<AuditRow[]>('id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after', 'event_id', 'grant_id', 'reconciliation_run_id', 'request_id', 'reason'),
-    db('webhook_deliveries as d').join('webhook_endpoints as e', 'e.id', 'd.endpoint_id').whereLike('d.event_id', deliveryPrefix)
+    db('webhook_deliveries as d').join('webhook_endpoints as e', 'e.id', 'd.endpoint_id').whereRaw('d.event_id ~>=~ ? and d.event_id ~<~ ?', [deliveryPrefix, deliveryPrefixEnd])
       .orderBy('d.created_at', 'desc').limit(storyDepth)
       .select<DeliveryRow[]>('d.id', 'd.endpoint_id', 'e.url', 'd.event_id', 'd.event_type', 'd.status', 'd.attempts', 'd.last_status_code', 'd.last_error', 'd.created_at', 'd.delivered_at'),
     db('usage_ledger').where({ customer_id: id }).orderBy('id', 'desc').limit(storyDepth)

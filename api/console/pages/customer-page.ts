@@ -1,3 +1,4 @@
+import type { Balance } from '../../../shared/domain/index.js';
 import { html, type SafeHtml } from '../../../shared/pages/html.js';
 import type { ConsoleViewer } from '../console-auth.js';
 import { badgeTone, standingBadges } from '../customer-status.js';
@@ -5,7 +6,7 @@ import type { CustomerStory } from '../data/customer-story.js';
 import { badge, consoleBasePath, consolePage, csrfInput, customerHref, when } from '../layout.js';
 import { customerTimeline, timelineKinds, type TimelineKind } from '../timeline.js';
 
-export interface CustomerView { story: CustomerStory; kind: TimelineKind | undefined; graceHours: number; now: Date; stripeDashboard: string }
+export interface CustomerView { story: CustomerStory; balances: (Balance & { feature: string })[]; kind: TimelineKind | undefined; graceHours: number; now: Date; stripeDashboard: string }
 
 const json = (value: unknown) => JSON.stringify(value, null, 1);
 
@@ -27,7 +28,31 @@ ${csrfInput(viewer)}
 <label for="grant-expires">Expires (UTC, optional)</label><input id="grant-expires" name="expires_at" type="datetime-local">
 <label for="grant-reason">Reason</label><input id="grant-reason" name="reason" required maxlength="1000">
 <button type="submit">Grant</button>
-</form>`;
+</form>
+${view.balances.length === 0 ? '' : html`<form class="stack" method="post" action="${href}/balances/adjust" aria-labelledby="adjust-heading">
+<h3 id="adjust-heading">Adjust a balance</h3>
+${csrfInput(viewer)}
+<label for="adjust-feature">Metered feature</label><select id="adjust-feature" name="feature">${view.balances.map((balance) => html`<option>${balance.feature}</option>`)}</select>
+<label for="adjust-amount">Amount (positive credits, negative debits)</label><input id="adjust-amount" name="amount" required inputmode="numeric" pattern="-?[0-9]{1,16}" maxlength="17" placeholder="500">
+<label for="adjust-reason">Reason</label><input id="adjust-reason" name="reason" required maxlength="1000">
+<label for="adjust-key">Idempotency key (optional: the same key never adjusts twice)</label><input id="adjust-key" name="idempotency_key" maxlength="200">
+<button type="submit">Adjust</button>
+</form>`}`;
+}
+
+const units = (value: number | null) => (value === null ? 'unlimited' : value.toLocaleString('en-US'));
+
+function balancesTable(view: CustomerView): SafeHtml {
+  if (view.balances.length === 0) return html``;
+  return html`<h2 id="balances">Balances</h2>
+<table>
+<caption>Metered features this period (live, as <code>GET /v1/customers/:ref/balances</code> serves them)</caption>
+<thead><tr><th scope="col">Feature</th><th scope="col">Granted</th><th scope="col">Used</th><th scope="col">Reserved</th><th scope="col">Remaining</th><th scope="col">Period from</th><th scope="col">Next reset</th></tr></thead>
+<tbody>
+${view.balances.map((balance) => html`<tr id="balance-${balance.feature}"><th scope="row">${balance.feature}</th><td>${units(balance.granted)}</td><td>${units(balance.used)}</td>
+<td>${units(balance.reserved)}</td><td>${balance.remaining !== null && balance.remaining < 0 ? badge(units(balance.remaining), 'bad') : units(balance.remaining)}</td><td>${when(balance.period_start)}</td><td>${when(balance.next_reset_at)}</td></tr>`)}
+</tbody>
+</table>`;
 }
 
 function grantsTable(viewer: ConsoleViewer, view: CustomerView): SafeHtml {
@@ -80,6 +105,7 @@ ${(entitlements?.features ?? []).map((entry) => html`<tr><th scope="row">${entry
 <td>${entry.sources.map((source) => html`<span class="source">${source.kind === 'grant' ? html`<a href="#grant-${source.id}">grant ${source.id.slice(0, 8)}</a>` : `${source.kind} ${source.id}`}</span> `)}</td><td>${when(entry.expires_at)}</td></tr>`)}
 </tbody>
 </table>
+${balancesTable(view)}
 <h2>Subscriptions</h2>
 <table>
 <caption>Subscriptions in the mirror</caption>

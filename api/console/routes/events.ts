@@ -21,7 +21,7 @@ const countCap = 1000;
 const cursorShape = z.tuple([z.string().min(1).max(64), z.string().min(1).max(255)]);
 
 /** `GET /admin/console/events?status=`: failed and dead by default, keyset-paged by (received_at, id). */
-export function eventRoutes(context: Context): Router {
+export function eventRoutes(context: Pick<Context, 'db'>): Router {
   const router = Router();
   router.get('/events', async (req, res) => {
     const input = parseInput(query, req.query, 'query');

@@ -14,7 +14,7 @@ const freshForMs = 60_000;
  * module. Policy: the figures are kept for a minute per api process (they move with billing
  * cycles, not seconds), so opening the page repeatedly does not re-read every subscription.
  */
-export function revenueRoutes(context: Context): Router {
+export function revenueRoutes(context: Pick<Context, 'db'>): Router {
   const router = Router();
   let cached: { at: number; report: ReturnType<typeof computeRevenue> } | undefined;
   router.get('/revenue', async (_req, res) => {
