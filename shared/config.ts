@@ -152,6 +152,10 @@ const fields = z.object({
   PLAN_DOWNGRADE_APPLIES: z.enum(['now', 'period_end']).default('period_end'),
   /** Largest quantity accepted for a checkout. @defaultValue 1000 */
   CHECKOUT_MAX_QUANTITY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** What Stripe does when a trial that began without a payment method ends without one: `pause` the subscription (no access until the customer adds one and it is resumed) or `cancel` it. @defaultValue pause */
+  CHECKOUT_TRIAL_MISSING_PAYMENT_METHOD: z.enum(['pause', 'cancel']).default('pause'),
+  /** Stripe Tax on checkout: `automatic_tax`, tax id collection and a required billing address. @defaultValue false */
+  CHECKOUT_AUTOMATIC_TAX: bool.default(false),
   /** Mark the admin session cookie `Secure` (sent over HTTPS only); behind a TLS proxy the api itself sees plain HTTP. @defaultValue true when NODE_ENV=production, else only for requests that arrived over TLS */
   COOKIE_SECURE: bool.optional(),
   /** When set, checkout and portal act only for the user named by a short-lived `X-User-Token` signed with this secret (HMAC-SHA256). @defaultValue unset: a write key may act for any user */

@@ -145,6 +145,32 @@ export const components: OpenApiDocument['components'] = {
         },
       },
     },
+    SubscriptionTrialWillEndEvent: {
+      type: 'object',
+      description: 'A `subscription.trial_will_end` event (Stripe tells three days before a trial ends), as the stream and outbound webhooks carry it: the moment to ask for a payment method.',
+      required: ['id', 'type', 'created', 'data'],
+      properties: {
+        id: { type: 'string', description: 'Stable per subscription and trial end: a redelivery has the same id.', examples: ['evt_trial_sub_1Qx_1767225600'] },
+        type: { type: 'string', const: 'subscription.trial_will_end' },
+        created: { type: 'string', format: 'date-time' },
+        data: {
+          type: 'object',
+          required: ['customer', 'subscription', 'trial_end', 'has_payment_method', 'missing_payment_method', 'cause'],
+          properties: {
+            customer: {
+              type: 'object', required: ['id', 'stripe_customer_id', 'user_id'],
+              description: '`id` is null when the service has not seen the customer yet.',
+              properties: { id: { type: ['string', 'null'] }, stripe_customer_id: { type: 'string' }, user_id: { type: ['string', 'null'] } },
+            },
+            subscription: { type: 'string' },
+            trial_end: { type: 'string', format: 'date-time' },
+            has_payment_method: { type: 'boolean', description: 'Whether the subscription or the customer has a default payment method Stripe can charge.' },
+            missing_payment_method: { type: 'string', enum: ['pause', 'cancel', 'create_invoice'], description: 'What Stripe does at the trial end without a payment method: pause (no access until resumed), cancel, or invoice.' },
+            cause: { type: 'object', required: ['type', 'id'], properties: { type: { type: 'string', const: 'event' }, id: { type: ['string', 'null'] } } },
+          },
+        },
+      },
+    },
     FeatureEntitlement: {
       type: 'object',
       required: ['feature', 'entitled', 'value', 'expires_at'],

@@ -59,8 +59,12 @@ export function checkoutRequestSchema(maxQuantity: number, policy: ReturnUrlPoli
       success_url: returnTo,
       cancel_url: returnTo,
       email: z.email().max(512).optional(),
-      /** Stripe accepts 1–730 trial days. */
+      /** Stripe accepts 1–730 trial days. Absent: the catalog plan's `trial_days`, if any. */
       trial_days: z.int().min(1).max(730).optional(),
+      /** `if_required`: a trial starts without a card; Stripe pauses or cancels it at the end if none was added. */
+      payment_method_collection: z.enum(['always', 'if_required']).optional(),
+      /** The customer's currency (ISO 4217, any case); the price must offer it. Absent: the price's own currency. */
+      currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO currency code such as eur').transform((code) => code.toLowerCase()).optional(),
       allow_promotion_codes: z.boolean().optional(),
     })
     .superRefine(exactlyOne('price', 'lookup_key'));

@@ -102,6 +102,7 @@ const catalogFileSchema = z.strictObject(
           quantity: z.strictObject({ min: z.int().min(0).optional(), max: z.int().min(1).optional() }, { error: 'must be an object with "min" and/or "max" (whole numbers)' })
             .refine((limits) => limits.min === undefined || limits.max === undefined || limits.min <= limits.max, { error: 'min must not be above max' })
             .optional(),
+          trial_days: z.int({ error: 'must be a whole number of days from 1 to 730' }).min(1, 'must be a whole number of days from 1 to 730').max(730, 'must be a whole number of days from 1 to 730').optional(),
         },
         { error: missingOr('must be an object with "match" and "features"') },
       ),

@@ -17,6 +17,8 @@ export interface CatalogPlan {
   features: Record<string, PlanFeatureValue>;
   /** Per-seat plans: the smallest and largest quantity a subscription item may have. */
   quantity?: QuantityLimits | undefined;
+  /** Days of free trial a checkout of this plan starts with, unless the request names its own. */
+  trial_days?: number | undefined;
 }
 
 /**
@@ -28,7 +30,10 @@ export interface Catalog {
   productFeatures: Record<string, string[]>;
 }
 
-export function planMatchesItem(match: PlanMatch, item: ItemState): boolean {
+/** The parts of an item (or of a price being sold) that plans match on. */
+export type PlanTarget = Pick<ItemState, 'priceId' | 'lookupKey' | 'productId'>;
+
+export function planMatchesItem(match: PlanMatch, item: PlanTarget): boolean {
   if ('lookup_key' in match) return item.lookupKey !== null && match.lookup_key === item.lookupKey;
   if ('price' in match) return match.price === item.priceId;
   return match.product === item.productId;
@@ -75,4 +80,9 @@ export function quantityLimits(plans: readonly CatalogPlan[], item: ItemState): 
     if (plan.quantity.max !== undefined) max = Math.min(max ?? plan.quantity.max, plan.quantity.max);
   }
   return { min, max };
+}
+
+/** The trial days the first file plan matching a price offers (undefined when none does). */
+export function planTrialDays(plans: readonly CatalogPlan[], price: PlanTarget): number | undefined {
+  return plans.find((plan) => plan.trial_days !== undefined && planMatchesItem(plan.match, price))?.trial_days;
 }

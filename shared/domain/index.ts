@@ -16,6 +16,8 @@ export { disputeDenies, subscriptionAccess, type SubscriptionAccess } from './ac
 export {
   featuresForItem,
   planMatchesItem,
+  planTrialDays,
+  type PlanTarget,
   quantityLimits,
   type QuantityLimits,
   type Catalog,

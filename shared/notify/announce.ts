@@ -17,7 +17,16 @@ import { fanOutToEndpoints } from './webhook-fan-out.js';
 export async function afterEntitlementsStored(context: Context, results: readonly RecomputeResult[], now = new Date()): Promise<NotifyEvent[]> {
   await invalidateEntitlements(context.redis, context.config, results.flatMap((result) => result.refs));
   const events = results.flatMap((result) => (result.change ? [entitlementsUpdated(result.change, now)] : []));
-  if (events.length === 0) return events;
+  await announce(context, events, now);
+  return events;
+}
+
+/**
+ * Tells apps: appends the events to the change log (the event stream) and records and queues their
+ * outbound webhook deliveries. A failure is logged and counted, never thrown (see above).
+ */
+export async function announce(context: Context, events: readonly NotifyEvent[], now = new Date()): Promise<void> {
+  if (events.length === 0) return;
   const { config, logger, metrics } = context;
   const outcomes = await Promise.allSettled([
     appendToLog(context.redis, config.REDIS_PREFIX, config.STREAM_RETENTION_HOURS, events, now.getTime()),
@@ -30,7 +39,6 @@ export async function afterEntitlementsStored(context: Context, results: readonl
       return;
     }
     metrics.notifyEvents.inc({ channel, outcome: 'failed' }, events.length);
-    logger.warn('could not announce an entitlement change', { channel, events: events.map((event) => event.id), error: outcome.reason as unknown });
+    logger.warn('could not announce a change to apps', { channel, events: events.map((event) => event.id), error: outcome.reason as unknown });
   });
-  return events;
 }

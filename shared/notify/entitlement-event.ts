@@ -2,16 +2,14 @@ import { diffEntitlements, type EntitlementDiff } from '../domain/index.js';
 import type { CustomerRef } from '../entitlements/stored-entitlement.js';
 import type { EntitlementChange, RecomputeCause } from '../entitlements/recompute.js';
 import type { StoredEntitlement } from '../entitlements/stored-entitlement.js';
+import type { EventCause } from './event-cause.js';
+import type { SubscriptionTrialWillEnd } from './trial-event.js';
+
+export type { EventCause } from './event-cause.js';
 
 /** Event types apps can receive (balance events come with metered usage). */
-export const notifyEventTypes = ['entitlements.updated'] as const;
+export const notifyEventTypes = ['entitlements.updated', 'subscription.trial_will_end'] as const;
 export type NotifyEventType = (typeof notifyEventTypes)[number];
-
-/** Why entitlements changed, as apps see it: the Stripe event, grant or reconciliation run, an API request, or the service itself. */
-export interface EventCause {
-  type: 'event' | 'grant' | 'reconciliation' | 'request' | 'system';
-  id: string | null;
-}
 
 export interface EntitlementsUpdated {
   /** Stable per (customer, version): a redelivery or replay carries the same id. */
@@ -27,7 +25,7 @@ export interface EntitlementsUpdated {
   };
 }
 
-export type NotifyEvent = EntitlementsUpdated;
+export type NotifyEvent = EntitlementsUpdated | SubscriptionTrialWillEnd;
 
 function causeOf(cause: RecomputeCause): EventCause {
   if (cause.eventId) return { type: 'event', id: cause.eventId };

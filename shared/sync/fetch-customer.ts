@@ -1,6 +1,6 @@
 import { isStripeNotFound } from '../stripe-errors.js';
 import type { Stripe } from '../stripe.js';
-import { latestInvoicePayers } from './stripe-rows.js';
+import { billsInOtherCurrency, latestInvoicePayers, type PriceAmounts } from './stripe-rows.js';
 
 export interface CustomerSnapshot {
   /** When the first Stripe call started: the compare-and-set guard of every row written from it. */
@@ -11,6 +11,8 @@ export interface CustomerSnapshot {
   refundedIntents: Set<string>;
   /** Status of the latest dispute on each disputed charge paying a latest invoice, by charge id and by payment intent id. */
   disputes: Map<string, string>;
+  /** Amounts per currency of the prices billed in a currency other than their own. */
+  priceAmounts?: PriceAmounts | undefined;
 }
 
 type FetchedCustomer = Stripe.Customer | Stripe.DeletedCustomer;
@@ -38,7 +40,7 @@ export async function fetchCustomer(stripe: Stripe, stripeCustomerId: string): P
       return undefined;
     });
   const customer = subscriptions?.map((sub) => sub.customer).find(isCustomerObject) ?? await stripe.customers.retrieve(stripeCustomerId);
-  if (customer.deleted) return { fetchStartedAt, customer, subscriptions: [], refundedCharges: new Set(), refundedIntents: new Set(), disputes: new Map() };
+  if (customer.deleted) return { fetchStartedAt, customer, subscriptions: [], refundedCharges: new Set(), refundedIntents: new Set(), disputes: new Map(), priceAmounts: new Map() };
   if (!subscriptions) throw listRefused;
   const refundedCharges = new Set<string>();
   const refundedIntents = new Set<string>();
@@ -61,5 +63,22 @@ export async function fetchCustomer(stripe: Stripe, stripeCustomerId: string): P
       if (intent) disputes.set(intent, latest.status);
     }
   }
-  return { fetchStartedAt, customer, subscriptions, refundedCharges, refundedIntents, disputes };
+  return { fetchStartedAt, customer, subscriptions, refundedCharges, refundedIntents, disputes, priceAmounts: await otherCurrencyAmounts(stripe, subscriptions) };
+}
+
+/**
+ * A subscription in a currency other than its prices' own bills at the amounts of their
+ * `currency_options`, which Stripe leaves off nested prices: each such price is fetched once with
+ * them. Nothing is fetched for subscriptions in their prices' currency (the common case).
+ */
+async function otherCurrencyAmounts(stripe: Stripe, subscriptions: readonly Stripe.Subscription[]): Promise<PriceAmounts> {
+  const needed = new Set(subscriptions.flatMap((subscription) => subscription.items.data
+    .filter((item) => billsInOtherCurrency(subscription, item) && !item.price.currency_options)
+    .map((item) => item.price.id)));
+  const amounts = new Map<string, Record<string, number | null>>();
+  for (const id of needed) {
+    const price = await stripe.prices.retrieve(id, { expand: ['currency_options'] });
+    amounts.set(id, Object.fromEntries(Object.entries(price.currency_options ?? {}).map(([currency, option]) => [currency, option.unit_amount])));
+  }
+  return amounts;
 }

@@ -14,7 +14,8 @@ export interface SubscriptionRow {
 
 export interface ItemRow {
   id: string; subscription_id: string; price_id: string; product_id: string; lookup_key: string | null; quantity: number;
-  unit_amount: number | null; current_period_start: Date | null; current_period_end: Date | null;
+  /** Minor units of `currency`, the subscription's currency. */
+  unit_amount: number | null; currency: string; current_period_start: Date | null; current_period_end: Date | null;
 }
 
 /** The paid invoice payments of a subscription's latest invoice, when it is expanded and paid. */
@@ -84,7 +85,23 @@ export function subscriptionRow(subscription: Stripe.Subscription, refunded: boo
   };
 }
 
-export function itemRows(subscription: Stripe.Subscription): ItemRow[] {
+/** Unit amounts of prices in currencies other than their own, by price id then currency (from `currency_options`). */
+export type PriceAmounts = ReadonlyMap<string, Readonly<Record<string, number | null>>>;
+
+/** Whether an item bills in a currency other than its price's own (a price with `currency_options`). */
+export const billsInOtherCurrency = (subscription: Stripe.Subscription, item: Stripe.SubscriptionItem): boolean => item.price.currency !== subscription.currency;
+
+/**
+ * An item's unit amount in the subscription's currency: the price's own amount when the currencies
+ * agree, else the amount of the price's `currency_options` in that currency (as carried on the
+ * price, or as fetched beside it), else unknown: never an amount in another currency.
+ */
+function unitAmountIn(subscription: Stripe.Subscription, item: Stripe.SubscriptionItem, amounts: PriceAmounts): number | null {
+  if (!billsInOtherCurrency(subscription, item)) return item.price.unit_amount ?? null;
+  return item.price.currency_options?.[subscription.currency]?.unit_amount ?? amounts.get(item.price.id)?.[subscription.currency] ?? null;
+}
+
+export function itemRows(subscription: Stripe.Subscription, amounts: PriceAmounts = new Map()): ItemRow[] {
   return subscription.items.data.map((item) => ({
     id: item.id,
     subscription_id: subscription.id,
@@ -92,7 +109,8 @@ export function itemRows(subscription: Stripe.Subscription): ItemRow[] {
     product_id: idOf(item.price.product) ?? '',
     lookup_key: item.price.lookup_key ?? null,
     quantity: item.quantity ?? 1,
-    unit_amount: item.price.unit_amount ?? null,
+    unit_amount: unitAmountIn(subscription, item, amounts),
+    currency: subscription.currency,
     current_period_start: toDate(item.current_period_start),
     current_period_end: toDate(item.current_period_end),
   }));

@@ -29,15 +29,15 @@ const writeSubscription = preparedStatement('sync-subscription', `
     returning id),
   fetched as (
     select * from json_to_recordset(:items::json) as item(id text, subscription_id text, price_id text, product_id text, lookup_key text,
-      quantity integer, unit_amount bigint, current_period_start timestamptz, current_period_end timestamptz)),
+      quantity integer, unit_amount bigint, currency text, current_period_start timestamptz, current_period_end timestamptz)),
   removed as (
     delete from subscription_items where subscription_id in (select id from written) and id not in (select id from fetched))
-  insert into subscription_items (id, subscription_id, price_id, product_id, lookup_key, quantity, unit_amount, current_period_start, current_period_end)
-  select id, subscription_id, price_id, product_id, lookup_key, quantity, unit_amount, current_period_start, current_period_end
+  insert into subscription_items (id, subscription_id, price_id, product_id, lookup_key, quantity, unit_amount, currency, current_period_start, current_period_end)
+  select id, subscription_id, price_id, product_id, lookup_key, quantity, unit_amount, currency, current_period_start, current_period_end
     from fetched where exists (select 1 from written)
   on conflict (id) do update set
     subscription_id = excluded.subscription_id, price_id = excluded.price_id, product_id = excluded.product_id, lookup_key = excluded.lookup_key,
-    quantity = excluded.quantity, unit_amount = excluded.unit_amount, current_period_start = excluded.current_period_start,
+    quantity = excluded.quantity, unit_amount = excluded.unit_amount, currency = excluded.currency, current_period_start = excluded.current_period_start,
     current_period_end = excluded.current_period_end`);
 
 /**
@@ -91,7 +91,7 @@ export async function writeSnapshot(trx: Knex.Transaction, snapshot: CustomerSna
       customer_id: locked.id,
       past_due_since: sub.status === 'past_due' ? fetchStartedAt : null,
       synced_at: fetchStartedAt,
-      items: JSON.stringify(itemRows(subscription)),
+      items: JSON.stringify(itemRows(subscription, snapshot.priceAmounts)),
     });
   }
   return locked;

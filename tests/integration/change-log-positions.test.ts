@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import { appendToLog, changeLogKey, compareLogIds, isLogId, logPosition, parseEntries, readLogAfter } from '../../shared/notify/change-log.js';
-import type { NotifyEvent } from '../../shared/notify/entitlement-event.js';
+import type { EntitlementsUpdated } from '../../shared/notify/entitlement-event.js';
 import { closeRedis, createRedis } from '../../shared/redis.js';
 import { testEnvironment } from '../support/environment.js';
 
-const event = (version: number): NotifyEvent => ({
+const event = (version: number): EntitlementsUpdated => ({
   id: `evt_ent_test_${version}`, type: 'entitlements.updated', created: new Date(0).toISOString(),
   data: { customer: { id: 'c1', stripe_customer_id: 'cus_1', user_id: 'u1' }, version, entitlements: [], diff: { added: [], removed: [], changed: [] }, cause: { type: 'system', id: null } },
 });
@@ -25,7 +25,7 @@ test('entries are read back in order after an id, and a client position says whe
 
   const ids = await appendToLog(redis, prefix, 24, [event(1), event(2), event(3)]);
   t.true(ids.every(isLogId));
-  t.deepEqual((await readLogAfter(redis, prefix, ids[0], 10)).map((entry) => entry.event.data.version), [2, 3]);
+  t.deepEqual((await readLogAfter(redis, prefix, ids[0], 10)).map((entry) => (entry.event.type === 'entitlements.updated' ? entry.event.data.version : undefined)), [2, 3]);
   t.deepEqual((await readLogAfter(redis, prefix, ids[0], 1)).map((entry) => entry.id), [ids[1]]);
   t.deepEqual(await logPosition(redis, prefix, ids[2]), { last: ids[2], gap: false }, 'at the newest entry');
   t.deepEqual(await logPosition(redis, prefix, ids[0]), { last: ids[2], gap: false }, 'its own entry is still there');

@@ -85,6 +85,7 @@ test('a new user gets a customer and a subscription session; Stripe receives exa
     allow_promotion_codes: 'true',
     'subscription_data[metadata][user_id]': userId,
     'subscription_data[trial_period_days]': '14',
+    'subscription_data[trial_settings][end_behavior][missing_payment_method]': 'pause',
   });
   t.regex(stripe.sessions[0]?.idempotencyKey ?? '', /^checkout-session:[\w-]{20,}$/);
 

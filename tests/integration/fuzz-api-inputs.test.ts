@@ -68,7 +68,7 @@ const unknownField = (known: string[]) => fc.tuple(fc.stringMatching(/^[a-z_]{1,
 const badUrl = fc.oneof(fc.constantFrom('/relative', 'javascript:alert(1)', 'ftp://files.example/x', '', 'https://', 'mailto:a@b.c'), fc.constant(`https://app.example/${'p'.repeat(2050)}`), fc.integer());
 const badUserId = fc.oneof(fc.constantFrom('', 'a b', 'x/y', 'ü', `u${'x'.repeat(200)}`), fc.integer(), fc.constant(null));
 
-const checkoutFields = ['user_id', 'price', 'lookup_key', 'quantity', 'success_url', 'cancel_url', 'email', 'trial_days', 'allow_promotion_codes'];
+const checkoutFields = ['user_id', 'price', 'lookup_key', 'quantity', 'success_url', 'cancel_url', 'email', 'trial_days', 'payment_method_collection', 'currency', 'allow_promotion_codes'];
 const checkoutBody = fc.record({
   user_id: fc.stringMatching(/^[\w.:@|+-]{1,40}$/),
   price: fc.stringMatching(/^price_[A-Za-z0-9]{1,24}$/),
@@ -89,6 +89,8 @@ const breakCheckout: fc.Arbitrary<(body: Body) => Body> = fc.oneof(
   put('cancel_url', badUrl),
   put('email', fc.oneof(fc.constantFrom('not-an-email', '@', 'a@'), fc.integer())),
   put('trial_days', fc.constantFrom(0, 731, 1.5, 'x', -3)),
+  put('payment_method_collection', fc.oneof(fc.constantFrom('never', 'IF_REQUIRED', '', null, true), fc.integer())),
+  put('currency', fc.oneof(fc.constantFrom('', 'eu', 'euro', 'e1r', '€€€', null), fc.integer())),
   put('allow_promotion_codes', fc.constantFrom('yes', 1, null, 'true')),
 );
 

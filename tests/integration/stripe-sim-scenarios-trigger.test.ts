@@ -15,6 +15,7 @@ const expectedEvents: Record<ScenarioName, Stripe.Event.Type[]> = {
   'seat-change': ['customer.subscription.updated'],
   trial: ['customer.subscription.trial_will_end'],
   'plan-change': ['subscription_schedule.created', 'subscription_schedule.updated', 'customer.subscription.updated', 'invoice.paid'],
+  'trial.no-card': ['customer.subscription.trial_will_end', 'customer.subscription.paused', 'customer.subscription.resumed'],
 };
 
 for (const name of scenarioNames) {

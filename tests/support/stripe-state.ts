@@ -219,7 +219,13 @@ export class StripeState {
       const keys = [...searchParams].filter(([key]) => key.startsWith('lookup_keys[')).map(([, value]) => value);
       return list([...this.prices.values()].filter((price) => keys.includes(price.lookup_key as string) && price.active === true));
     }
-    if ((match = /^\/v1\/prices\/([^/]+)$/.exec(pathname))) return this.prices.has(match[1]) ? [200, this.prices.get(match[1])!] : missing('price');
+    if ((match = /^\/v1\/prices\/([^/]+)$/.exec(pathname))) {
+      const price = this.prices.get(match[1]);
+      if (!price) return missing('price');
+      // Stripe includes a price's other currencies only when `expand[]=currency_options` asks for them.
+      const { currency_options: options, ...rest } = price;
+      return [200, [...searchParams.values()].includes('currency_options') && options !== undefined ? price : rest];
+    }
     if ((match = /^\/v1\/invoices\/([^/]+)$/.exec(pathname))) return this.invoices.has(match[1]) ? [200, this.invoices.get(match[1])!] : missing('invoice');
     if ((match = /^\/v1\/refunds\/([^/]+)$/.exec(pathname))) return this.refunds.has(match[1]) ? [200, this.refunds.get(match[1])!] : missing('refund');
     if (pathname === '/v1/disputes') {

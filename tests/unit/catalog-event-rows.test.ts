@@ -39,15 +39,20 @@ test('a deleted product (Stripe still answers it) has no name, no features and i
 test('a price is mirrored with its product, lookup key, amount and interval', (t) => {
   t.deepEqual(decidePrice('price_pro', price(), fetchedAt), {
     kind: 'mirror',
-    row: { id: 'price_pro', product_id: 'prod_pro', lookup_key: 'pro_monthly', active: true, deleted: false, unit_amount: 1500, currency: 'eur', recurring_interval: 'month', synced_at: fetchedAt },
+    row: { id: 'price_pro', product_id: 'prod_pro', lookup_key: 'pro_monthly', active: true, deleted: false, unit_amount: 1500, currency: 'eur', currency_options: '{"eur":1500}', recurring_interval: 'month', synced_at: fetchedAt },
   });
+});
+
+test('a price sold in several currencies is mirrored with its amount in each, in minor units, its own included', (t) => {
+  const change = decidePrice('price_pro', price({ currency_options: { usd: { unit_amount: 1700 } as Stripe.Price.CurrencyOptions, gbp: { unit_amount: 1300 } as Stripe.Price.CurrencyOptions } }), fetchedAt);
+  t.is(change.kind === 'mirror' ? change.row.currency_options : undefined, '{"eur":1500,"gbp":1300,"usd":1700}');
 });
 
 test('a one-time price without lookup key or amount is mirrored with nulls; an expanded product gives its id', (t) => {
   const change = decidePrice('price_once', price({ id: 'price_once', product: { id: 'prod_x' } as Stripe.Product, lookup_key: null, unit_amount: null, recurring: null }), fetchedAt);
   t.deepEqual(change, {
     kind: 'mirror',
-    row: { id: 'price_once', product_id: 'prod_x', lookup_key: null, active: true, deleted: false, unit_amount: null, currency: 'eur', recurring_interval: null, synced_at: fetchedAt },
+    row: { id: 'price_once', product_id: 'prod_x', lookup_key: null, active: true, deleted: false, unit_amount: null, currency: 'eur', currency_options: '{"eur":null}', recurring_interval: null, synced_at: fetchedAt },
   });
 });
 

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import knex from 'knex';
 import { createKey } from '../../shared/api-keys.js';
 import { appendToLog } from '../../shared/notify/change-log.js';
-import type { NotifyEvent } from '../../shared/notify/entitlement-event.js';
+import type { EntitlementsUpdated } from '../../shared/notify/entitlement-event.js';
 import { LiveCopy } from '../../sdk/src/live-copy.js';
 import { createBenchDatabase } from './support/database.js';
 import { benchEnvironment } from './support/environment.js';
@@ -37,7 +37,7 @@ async function rssMiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-function event(version: number): NotifyEvent {
+function event(version: number): EntitlementsUpdated {
   const customer = { id: '00000000-0000-0000-0000-000000000001', stripe_customer_id: 'cus_bench', user_id: 'user_bench' };
   const entitlements = [{ feature: 'pro', value: true as const, sources: [{ kind: 'subscription' as const, id: 'sub_bench' }], expires_at: null }];
   return { id: `evt_bench_${version}`, type: 'entitlements.updated', created: new Date().toISOString(), data: { customer, version, entitlements, diff: { added: [], removed: [], changed: [] }, cause: { type: 'system', id: null } } };

@@ -24,9 +24,10 @@ const schemas = {
   checkout: z.object({
     lookupKey: z.string().optional(), price: z.string().optional(), quantity: z.number().int().positive().optional(),
     trialDays: z.number().int().positive().optional(), customer: z.string().optional(), email: z.string().optional(),
-    clientReferenceId: z.string().optional(), paymentMethod: z.string().optional(),
+    clientReferenceId: z.string().optional(), paymentMethod: z.string().nullable().optional(),
+    trialEnd: z.enum(['pause', 'cancel', 'create_invoice']).optional(), currency: z.string().optional(), automaticTax: z.boolean().optional(),
   }),
-  complete: z.object({ paymentMethod: z.string().optional() }),
+  complete: z.object({ paymentMethod: z.string().nullable().optional() }),
   quantity: z.object({ quantity: z.number().int().positive() }),
   plan: z.object({ lookupKey: z.string().optional(), price: z.string().optional(), quantity: z.number().int().positive().optional() }),
   changePrice: z.object({
@@ -83,6 +84,8 @@ export function createControlRouter(target: ControlTarget): express.Router {
   });
 
   router.get('/subscriptions/:id', (request, response) => { response.json(ops.subscription(param(request, 'id'))); });
+  router.post('/subscriptions/:id/resume', (request, response) => { response.json(ops.resume(param(request, 'id'))); });
+  router.post('/customers/:id/payment-method', (request, response) => { response.json(ops.addPaymentMethod(param(request, 'id'))); });
   router.post('/subscriptions/:id/advance-to-period-end', (request, response) => { response.json(ops.advanceToPeriodEnd(param(request, 'id'))); });
   router.post('/subscriptions/:id/pay-latest-invoice', (request, response) => { response.json(ops.payLatestInvoice(param(request, 'id'))); });
   router.post('/subscriptions/:id/cancel-at-period-end', (request, response) => {

@@ -23,6 +23,10 @@ export interface SimDriver {
   disputeLatestCharge(subscription: string): Promise<Stripe.Dispute>;
   closeDispute(dispute: string, outcome: 'won' | 'lost'): Promise<Stripe.Dispute>;
   subscription(id: string): Promise<Stripe.Subscription>;
+  /** The customer adds a card (their default for invoices). */
+  addPaymentMethod(customer: string): Promise<Stripe.Customer>;
+  /** Resumes a paused subscription: a new period starts now and is billed. */
+  resume(subscription: string): Promise<Stripe.Subscription>;
 }
 
 /** Snapshots are copied so a scenario never holds live store objects. */
@@ -43,5 +47,7 @@ export function createLocalDriver(ops: SimOperations): SimDriver {
     disputeLatestCharge: async (subscription) => copy(ops.disputeLatestCharge(subscription)),
     closeDispute: async (dispute, outcome) => copy(ops.closeDispute(dispute, outcome)),
     subscription: async (id) => copy(ops.subscription(id)),
+    addPaymentMethod: async (customer) => copy(ops.addPaymentMethod(customer)),
+    resume: async (subscription) => copy(ops.resume(subscription)),
   };
 }

@@ -1,5 +1,6 @@
 import type { SimContext } from './context.js';
 import { invalidRequest } from './errors.js';
+import { currencyOptionsOf } from './ops/money.js';
 import type { SimStore } from './store.js';
 
 /** Which collection an id belongs to, by its prefix (`cus_…` → customers). */
@@ -17,6 +18,10 @@ export function findById(ctx: SimContext, id: string): unknown {
 
 /** Fields Stripe leaves out unless asked for with `expand[]` (they are lists, not ids). */
 function includable(ctx: SimContext, node: Record<string, unknown>, field: string): unknown {
+  if (node.object === 'price' && field === 'currency_options') {
+    const price = ctx.store.prices.get(String(node.id));
+    return price && currencyOptionsOf(ctx, price);
+  }
   if (node.object === 'invoice' && field === 'payments') {
     const data = ctx.store.invoicePayments.group(String(node.id));
     return { object: 'list', data: structuredClone(data), has_more: false, url: `/v1/invoice_payments?invoice=${String(node.id)}` };

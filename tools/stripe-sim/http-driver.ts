@@ -42,5 +42,7 @@ export function createHttpDriver(baseUrl: string): SimDriver {
     disputeLatestCharge: (subscription) => post(`${sub(subscription)}/dispute`),
     closeDispute: (dispute, outcome) => post(`/_sim/disputes/${encodeURIComponent(dispute)}/close`, { outcome }),
     subscription: (id) => callControl(baseUrl, 'GET', sub(id)),
+    addPaymentMethod: (customer) => post(`/_sim/customers/${encodeURIComponent(customer)}/payment-method`),
+    resume: (subscription) => post(`${sub(subscription)}/resume`),
   };
 }

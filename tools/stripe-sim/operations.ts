@@ -11,6 +11,8 @@ import { currentPeriodEnd, retryInvoice } from './ops/renewal.js';
 import { createScheduleFromSubscription, updateSchedule } from './ops/subscription-schedules.js';
 import { updateSubscription } from './ops/subscription-update.js';
 import type { ProrationBehavior } from './objects/proration.js';
+import { updateCustomer } from './ops/customers.js';
+import { resumeSubscription } from './ops/trial-end.js';
 import type { PaymentOutcome } from './store.js';
 
 export interface CheckoutInput {
@@ -24,7 +26,12 @@ export interface CheckoutInput {
   email?: string;
   /** Your app's user id, stored as the session's `client_reference_id`. */
   clientReferenceId?: string;
-  paymentMethod?: string;
+  /** The card the buyer enters; `null`: none (a trial with `trialEnd` set collects one only if required). */
+  paymentMethod?: string | null;
+  /** With a trial: the card is optional, and this is what the trial's end does without one. */
+  trialEnd?: 'pause' | 'cancel' | 'create_invoice';
+  currency?: string;
+  automaticTax?: boolean;
 }
 
 /** A plan to move a subscription's one item to: a lookup key or a price id, and seats. */
@@ -83,11 +90,17 @@ export function createOperations(ctx: SimContext) {
         lineItems: [{ price: price.id, quantity: input.quantity ?? 1 }],
         trialDays: input.trialDays ?? null,
         metadata: input.clientReferenceId === undefined ? {} : { user_id: input.clientReferenceId },
+        ...(input.trialEnd !== undefined && { paymentMethodCollection: 'if_required', trialEndBehaviour: input.trialEnd }),
+        ...(input.currency !== undefined && { currency: input.currency }),
+        ...(input.automaticTax !== undefined && { automaticTax: input.automaticTax }),
       });
       const done = completeCheckoutSession(ctx, session.id, { paymentMethod: input.paymentMethod });
       return { session: done.id, customer: idOf(done.customer) ?? '', subscription: idOf(done.subscription) ?? '', invoice: idOf(done.invoice) };
     },
-    completeCheckout: (session: string, paymentMethod?: string) => completeCheckoutSession(ctx, session, { paymentMethod }),
+    completeCheckout: (session: string, paymentMethod?: string | null) => completeCheckoutSession(ctx, session, { paymentMethod }),
+    /** The customer adds a card (their default for invoices), as after a trial ended without one. */
+    addPaymentMethod: (customer: string, paymentMethod = 'pm_card_visa') => updateCustomer(ctx, liveCustomer(ctx, customer).id, { default_payment_method: paymentMethod }),
+    resume: (subscription: string) => ctx.events.withRequest(null, () => resumeSubscription(ctx, subscription)),
     advance: (seconds: number): AdvanceResult => advanceClock(ctx, seconds),
     /** Advances exactly to the end of the subscription's current period (its renewal moment). */
     advanceToPeriodEnd(subscription: string): AdvanceResult {

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { SimDriver } from './driver.js';
+import type { CheckoutInput } from './operations.js';
 import { secondsPerDay } from './objects/period.js';
 
 /** What a scenario is about: whose subscription, to what. */
@@ -31,7 +32,7 @@ async function expectStatus(driver: SimDriver, id: string, status: Stripe.Subscr
   return subscription;
 }
 
-async function start(driver: SimDriver, context: ScenarioContext & { userId: string }, step: StepReporter, fallbackKey: string, extra: { quantity?: number; trialDays?: number } = {}) {
+async function start(driver: SimDriver, context: ScenarioContext & { userId: string }, step: StepReporter, fallbackKey: string, extra: Pick<CheckoutInput, 'quantity' | 'trialDays' | 'trialEnd' | 'paymentMethod'> = {}) {
   const created = await driver.checkout({
     lookupKey: context.price === undefined ? (context.lookupKey ?? fallbackKey) : undefined,
     price: context.price,
@@ -129,6 +130,22 @@ const planChange: Scenario = async (driver, context, step) => {
   return { customer, subscription };
 };
 
+/** A trial started without a card pauses at its end (no access); a card added and a resume bring it back. */
+const trialWithoutCard: Scenario = async (driver, context, step) => {
+  const { customer, subscription } = await start(driver, context, step, 'pro_monthly', { trialDays: 14, trialEnd: 'pause', paymentMethod: null });
+  await expectStatus(driver, subscription, 'trialing');
+  await driver.advance(11 * secondsPerDay);
+  step('3 days before trial end: customer.subscription.trial_will_end sent (no card on file)');
+  await driver.advanceToPeriodEnd(subscription);
+  await expectStatus(driver, subscription, 'paused');
+  step('trial ended without a card: paused (customer.subscription.paused), no invoice');
+  await driver.addPaymentMethod(customer);
+  await driver.resume(subscription);
+  await expectStatus(driver, subscription, 'active');
+  step('card added and subscription resumed: first invoice paid, active (customer.subscription.resumed)');
+  return { customer, subscription };
+};
+
 export const scenarios = {
   'subscription.lifecycle': lifecycle,
   refund,
@@ -136,6 +153,7 @@ export const scenarios = {
   'seat-change': seatChange,
   trial,
   'plan-change': planChange,
+  'trial.no-card': trialWithoutCard,
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof scenarios;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SimContext } from './context.js';
 import { buildFeature, buildPrice, buildProduct, buildProductFeature } from './objects/catalog.js';
+import { setCurrencyAmounts } from './ops/money.js';
 
 const metadata = z.record(z.string(), z.string()).optional();
 
@@ -18,6 +19,8 @@ export const seedSchema = z.object({
     interval: z.enum(['day', 'week', 'month', 'year']).optional(),
     interval_count: z.number().int().positive().optional(),
     trial_period_days: z.number().int().positive().optional(),
+    /** Unit amounts in other currencies: `{ "eur": 2700 }` (Stripe's `currency_options`). */
+    currency_options: z.record(z.string().regex(/^[a-z]{3}$/), z.number().int().nonnegative()).optional(),
     metadata,
   })).default([]),
   features: z.array(z.object({ id: z.string(), lookup_key: z.string(), name: z.string(), metadata })).default([]),
@@ -40,7 +43,9 @@ export function applySeed(ctx: SimContext, input: SimSeed): void {
     const recurring = price.interval
       ? { interval: price.interval, interval_count: price.interval_count ?? 1, trial_period_days: price.trial_period_days ?? null }
       : null;
-    store.prices.set(price.id, buildPrice(ctx, { ...price, recurring }));
+    const built = buildPrice(ctx, { ...price, recurring });
+    store.prices.set(price.id, built);
+    setCurrencyAmounts(ctx, built, price.currency_options ?? {});
     const product = store.products.get(price.product);
     if (product && !product.default_price) product.default_price = price.id;
   }

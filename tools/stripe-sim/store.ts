@@ -16,7 +16,15 @@ export interface CheckoutRequest {
   items: Array<{ price: string; quantity: number }>;
   trialDays: number | null;
   subscriptionMetadata: Record<string, string>;
+  /** The subscription's currency (the session's). */
+  currency: string;
+  /** `subscription_data[trial_settings][end_behavior][missing_payment_method]`. */
+  trialEndBehaviour: TrialEndBehaviour;
+  automaticTax: boolean;
 }
+
+/** What a trial ending without a payment method does. */
+export type TrialEndBehaviour = 'pause' | 'cancel' | 'create_invoice';
 
 /** A meter event as received, with the meter it counted for (none when no meter has its event name). */
 export interface StoredMeterEvent {
@@ -35,6 +43,8 @@ export interface SimStore {
   customers: Map<string, Stripe.Customer | Stripe.DeletedCustomer>;
   products: Map<string, Stripe.Product>;
   prices: Map<string, Stripe.Price>;
+  /** Each price's `currency_options` other than its own currency (shown only when expanded). */
+  priceCurrencies: Map<string, Record<string, Stripe.Price.CurrencyOptions>>;
   features: Map<string, Stripe.Entitlements.Feature>;
   productFeatures: Map<string, ProductFeatureLink>;
   subscriptions: Collection<Stripe.Subscription>;
@@ -69,6 +79,7 @@ export function createStore(): SimStore {
     customers: new Map(),
     products: new Map(),
     prices: new Map(),
+    priceCurrencies: new Map(),
     features: new Map(),
     productFeatures: new Map(),
     subscriptions: new Collection((subscription) => idOf(subscription.customer)),

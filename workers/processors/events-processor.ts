@@ -25,7 +25,7 @@ async function processEvent(context: Context, job: Job<EventJobData, unknown, st
     return 'ignored';
   }
   const object = await eventObject(context, event);
-  const decision = await familyProcessors[family](context, object, snapshotType(event.type));
+  const decision = await familyProcessors[family](context, object, snapshotType(event.type), event.id);
   if (decision.kind === 'sync-customer') {
     await markEventQueued(context.db, event.id, decision.stripeCustomerId);
     await enqueueSync(context, { stripeCustomerId: decision.stripeCustomerId, eventId: event.id, ...(event.correlation_id && { correlationId: event.correlation_id }) });

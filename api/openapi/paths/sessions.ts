@@ -33,7 +33,10 @@ export const sessionPaths: Record<string, PathItem> = {
     post: {
       operationId: 'createCheckoutSession',
       summary: 'Start a subscription Checkout Session for an app user',
-      description: 'Needs a key with scope `write` (or `admin`). Give exactly one of `price` or `lookup_key`.',
+      description: 'Needs a key with scope `write` (or `admin`). Give exactly one of `price` or `lookup_key`. ' +
+        'A trial (`trial_days`, else the catalog plan\'s `trial_days`) ends as `CHECKOUT_TRIAL_MISSING_PAYMENT_METHOD` says when no payment method was added (`pause` or `cancel`). ' +
+        'With `CHECKOUT_AUTOMATIC_TAX` the session computes tax (Stripe Tax), collects tax ids and requires a billing address. ' +
+        'A `currency` the price does not offer (its own or one of its Stripe `currency_options`) is a 400 `unsupported_currency`.',
       tags: ['billing'],
       parameters: [idempotencyKey, userTokenHeader],
       requestBody: {
@@ -50,7 +53,9 @@ export const sessionPaths: Record<string, PathItem> = {
             success_url: returnUrl,
             cancel_url: returnUrl,
             email: { type: 'string', format: 'email' },
-            trial_days: { type: 'integer', minimum: 1, maximum: 730 },
+            trial_days: { type: 'integer', minimum: 1, maximum: 730, description: 'Days of free trial; absent: the catalog plan\'s `trial_days`, if any.' },
+            payment_method_collection: { type: 'string', enum: ['always', 'if_required'], description: '`if_required`: a trial starts without a card (Stripe\'s default is `always`).' },
+            currency: { type: 'string', pattern: '^[A-Za-z]{3}$', description: 'The customer\'s currency (ISO 4217, any case); default: the price\'s own.', examples: ['eur'] },
             allow_promotion_codes: { type: 'boolean' },
           },
         }),

@@ -19,7 +19,8 @@ export const streamPaths: Record<string, PathItem> = {
         'events whose `version` is newer.\n\n' +
         'A comment line (`: keep-alive`) is sent every `STREAM_HEARTBEAT_SECONDS` (default 15). A client that leaves more than ' +
         '`STREAM_MAX_BUFFER_BYTES` (default 1 MiB) unread is disconnected and should resume with `Last-Event-ID`. Any api instance ' +
-        'serves any stream. Balance events arrive with metered usage.',
+        'serves any stream. Balance events arrive with metered usage. A `subscription.trial_will_end` event ' +
+        '(`data: <SubscriptionTrialWillEndEvent JSON>`) tells that a trial ends in three days; it carries no `version`.',
       tags: ['entitlements'],
       parameters: [
         { name: 'customer', in: 'query', description: 'A Stripe customer id or user id: only its events.', schema: { type: 'string', pattern: '^(cus_[A-Za-z0-9]+|[\\w.:@|+-]{1,200})$' } },

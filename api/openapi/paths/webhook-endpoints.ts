@@ -11,7 +11,7 @@ const endpointNotFound = { '404': error('No such endpoint (`webhook_endpoint_not
 const id = { name: 'id', in: 'path' as const, required: true, schema: { type: 'string' } };
 const admin = (operation: Omit<Operation, 'tags'>): Operation => ({ ...operation, tags: ['webhooks'] });
 
-const eventTypes = { type: 'array', minItems: 1, items: { type: 'string', enum: ['*', 'entitlements.updated'] }, description: '`*` means every type.' };
+const eventTypes = { type: 'array', minItems: 1, items: { type: 'string', enum: ['*', 'entitlements.updated', 'subscription.trial_will_end'] }, description: '`*` means every type.' };
 const endpoint = {
   type: 'object',
   required: ['id', 'url', 'description', 'events', 'enabled', 'created_at', 'updated_at'],
@@ -49,7 +49,7 @@ const delivery = {
 const urlField = { type: 'string', format: 'uri', maxLength: 2048, description: 'https (http too outside live mode); never a loopback, private or reserved address unless `WEBHOOK_ALLOW_PRIVATE_URLS`.' };
 
 /**
- * Outbound webhooks (scope admin). Each delivery is a POST of an `EntitlementsUpdatedEvent` with
+ * Outbound webhooks (scope admin). Each delivery is a POST of an `EntitlementsUpdatedEvent` (or a `SubscriptionTrialWillEndEvent`) with
  * `Billing-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>`.
  */
 export const webhookEndpointPaths: Record<string, PathItem> = {
@@ -58,7 +58,7 @@ export const webhookEndpointPaths: Record<string, PathItem> = {
       operationId: 'createWebhookEndpoint',
       summary: 'Register a webhook endpoint (its secret is shown once)',
       description:
-        'Deliveries are POSTs of `EntitlementsUpdatedEvent` JSON, signed in `Billing-Signature` like Stripe signs its own (`t=…,v1=…`); ' +
+        'Deliveries are POSTs of `EntitlementsUpdatedEvent` (or `SubscriptionTrialWillEndEvent`) JSON, signed in `Billing-Signature` like Stripe signs its own (`t=…,v1=…`); ' +
         'headers `Billing-Event-Id`, `Billing-Event-Type` and `Billing-Delivery-Id` name them. A non-2xx answer (a redirect too: ' +
         'redirects are not followed) is retried with exponential backoff for about three days (`WEBHOOK_DELIVERY_ATTEMPTS`, ' +
         '`WEBHOOK_BACKOFF_MS`), then the delivery is dead and can be replayed. Order is not promised: keep the highest `version` per customer.',

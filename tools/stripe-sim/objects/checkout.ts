@@ -11,7 +11,12 @@ export interface CheckoutSessionInput {
   cancelUrl: string | null;
   metadata: Record<string, string>;
   currency: string;
-  amountTotal: number;
+  amountSubtotal: number;
+  amountTax: number;
+  automaticTax: boolean;
+  paymentMethodCollection: Stripe.Checkout.Session.PaymentMethodCollection;
+  billingAddressCollection: Stripe.Checkout.Session.BillingAddressCollection | null;
+  taxIdCollection: boolean;
 }
 
 export function buildCheckoutSession(ctx: SimContext, input: CheckoutSessionInput): Stripe.Checkout.Session {
@@ -24,10 +29,10 @@ export function buildCheckoutSession(ctx: SimContext, input: CheckoutSessionInpu
     after_expiration: null,
     allow_promotion_codes: null,
     allowed_payment_method_types: null,
-    amount_subtotal: input.amountTotal,
-    amount_total: input.amountTotal,
-    automatic_tax: { enabled: false, liability: null, provider: null, status: null },
-    billing_address_collection: null,
+    amount_subtotal: input.amountSubtotal,
+    amount_total: input.amountSubtotal + input.amountTax,
+    automatic_tax: input.automaticTax ? { enabled: true, liability: { type: 'self' }, provider: 'stripe', status: 'complete' } : { enabled: false, liability: null, provider: null, status: null },
+    billing_address_collection: input.billingAddressCollection,
     cancel_url: input.cancelUrl,
     client_reference_id: input.clientReferenceId,
     client_secret: null,
@@ -57,7 +62,7 @@ export function buildCheckoutSession(ctx: SimContext, input: CheckoutSessionInpu
     origin_context: null,
     payment_intent: null,
     payment_link: null,
-    payment_method_collection: 'always',
+    payment_method_collection: input.paymentMethodCollection,
     payment_method_configuration_details: null,
     payment_method_options: null,
     payment_method_types: ['card'],
@@ -73,7 +78,8 @@ export function buildCheckoutSession(ctx: SimContext, input: CheckoutSessionInpu
     submit_type: null,
     subscription: null,
     success_url: input.successUrl,
-    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    tax_id_collection: { enabled: input.taxIdCollection, required: 'never' },
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: input.amountTax },
     ui_mode: 'hosted_page',
     url: `${ctx.baseUrl()}/checkout/${id}`,
     wallet_options: null,

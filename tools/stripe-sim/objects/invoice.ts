@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { SimContext } from '../context.js';
 import { meterUsage } from '../ops/meters.js';
+import { taxOn, unitAmountIn } from '../ops/money.js';
 
 export interface InvoiceInput {
   customer: Stripe.Customer;
@@ -32,13 +33,15 @@ function buildLine(
   const metered = item.price.recurring?.usage_type === 'metered';
   const quantity = metered ? meteredQuantity(ctx, subscription, item, usagePeriod) : item.quantity ?? 1;
   const linePeriod = metered ? usagePeriod ?? { start: period.start, end: period.start } : period;
-  const amount = free ? 0 : (item.price.unit_amount ?? 0) * quantity;
+  const currency = subscription.currency;
+  const amount = free ? 0 : unitAmountIn(ctx, item.price, currency) * quantity;
   const product = typeof item.price.product === 'string' ? item.price.product : item.price.product.id;
+  const tax = subscription.automatic_tax.enabled ? [simulatedTax(amount, currency)] : [];
   return {
     id: ctx.ids.next('il'),
     object: 'line_item',
     amount,
-    currency: item.price.currency,
+    currency,
     description: `${quantity} × ${item.price.nickname ?? item.price.lookup_key ?? product}${free ? ' (trial)' : ''}`,
     discount_amounts: [],
     discountable: true,
@@ -58,7 +61,22 @@ function buildLine(
     quantity_decimal: null,
     subscription: subscription.id,
     subtotal: amount,
-    taxes: [],
+    taxes: tax.map((entry) => ({ ...entry, tax_rate_details: { tax_rate: simulatedTaxRateId(currency) } })),
+  };
+}
+
+/** The simulator's stand-in for a Stripe Tax rate object: one id per currency's fixed rate. */
+const simulatedTaxRateId = (currency: string) => `txr_sim_${currency}`;
+
+/** Tax at the currency's fixed rate, exclusive of the price (ops/money.ts). */
+function simulatedTax(amount: number, currency: string): Stripe.Invoice.TotalTax {
+  return {
+    amount: taxOn(amount, currency),
+    tax_behavior: 'exclusive',
+    tax_rate_details: { tax_rate: simulatedTaxRateId(currency) },
+    taxability_reason: 'standard_rated',
+    taxable_amount: amount,
+    type: 'tax_rate_details',
   };
 }
 
@@ -67,7 +85,11 @@ export function buildInvoice(ctx: SimContext, input: InvoiceInput): Stripe.Invoi
   const id = ctx.ids.next('in');
   const now = ctx.clock.now();
   const lines = input.subscription.items.data.map((item) => buildLine(ctx, id, input.subscription, item, input.period, input.free ?? false, input.usagePeriod));
-  const total = lines.reduce((sum, line) => sum + line.amount, 0);
+  const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
+  // The invoice's tax is the sum of its lines' (each rounded on its own, as Stripe does).
+  const tax = lines.reduce((sum, line) => sum + (line.taxes ?? []).reduce((lineSum, entry) => lineSum + entry.amount, 0), 0);
+  const taxes = input.subscription.automatic_tax.enabled ? [{ ...simulatedTax(subtotal, input.subscription.currency), amount: tax }] : [];
+  const total = subtotal + tax;
   const customer = input.customer;
   return {
     id,
@@ -84,7 +106,9 @@ export function buildInvoice(ctx: SimContext, input: InvoiceInput): Stripe.Invoi
     attempt_count: 0,
     attempted: false,
     auto_advance: true,
-    automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+    automatic_tax: input.subscription.automatic_tax.enabled
+      ? { disabled_reason: null, enabled: true, liability: { type: 'self' }, provider: 'stripe', status: 'complete' }
+      : { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
     automatically_finalizes_at: null,
     billing_reason: input.billingReason,
     collection_method: 'charge_automatically',
@@ -139,14 +163,14 @@ export function buildInvoice(ctx: SimContext, input: InvoiceInput): Stripe.Invoi
     statement_descriptor: null,
     status: 'draft',
     status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
-    subtotal: total,
-    subtotal_excluding_tax: total,
+    subtotal,
+    subtotal_excluding_tax: subtotal,
     test_clock: null,
     total,
     total_discount_amounts: [],
-    total_excluding_tax: total,
+    total_excluding_tax: subtotal,
     total_pretax_credit_amounts: [],
-    total_taxes: [],
+    total_taxes: taxes,
     webhooks_delivered_at: null,
   };
 }

@@ -87,16 +87,20 @@ export function prorationLines(ctx: SimContext, subscription: Stripe.Subscriptio
 }
 
 /**
- * `invoice` with `lines` added and its amounts summed again. A negative total is due as zero (Stripe
- * would credit the customer's balance, which the simulator does not keep).
+ * `invoice` with `lines` added and its amounts summed again, tax included. A negative total is due
+ * as zero (Stripe would credit the customer's balance, which the simulator does not keep).
  */
 export function withLines(invoice: Stripe.Invoice, lines: Stripe.InvoiceLineItem[], replace = false): Stripe.Invoice {
   const all = [...(replace ? [] : invoice.lines.data), ...lines.map((line) => ({ ...line, invoice: invoice.id }))];
-  const total = all.reduce((sum, line) => sum + line.amount, 0);
+  const subtotal = all.reduce((sum, line) => sum + line.amount, 0);
+  // Tax stays the sum of the lines' own (proration lines carry none).
+  const tax = all.reduce((sum, line) => sum + (line.taxes ?? []).reduce((lineSum, entry) => lineSum + entry.amount, 0), 0);
+  const total = subtotal + tax;
   const due = Math.max(0, total);
   return Object.assign(invoice, {
     lines: { ...invoice.lines, data: all },
-    subtotal: total, subtotal_excluding_tax: total, total, total_excluding_tax: total,
+    subtotal, subtotal_excluding_tax: subtotal, total, total_excluding_tax: subtotal,
+    total_taxes: (invoice.total_taxes ?? []).map((entry) => ({ ...entry, amount: tax })),
     amount_due: due, amount_remaining: due,
   } satisfies Partial<Stripe.Invoice>);
 }

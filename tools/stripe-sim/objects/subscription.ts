@@ -42,6 +42,8 @@ export interface SubscriptionInput {
   metadata?: Record<string, string>;
   description?: string | null;
   defaultPaymentMethod?: string | null;
+  trialEndBehaviour?: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
+  automaticTax?: boolean;
 }
 
 export function buildSubscription(ctx: SimContext, input: SubscriptionInput): Stripe.Subscription {
@@ -53,7 +55,7 @@ export function buildSubscription(ctx: SimContext, input: SubscriptionInput): St
     object: 'subscription',
     application: null,
     application_fee_percent: null,
-    automatic_tax: { disabled_reason: null, enabled: false, liability: null },
+    automatic_tax: { disabled_reason: null, enabled: input.automaticTax ?? false, liability: input.automaticTax ? { type: 'self' } : null },
     billing_cycle_anchor: input.period.end,
     billing_cycle_anchor_config: null,
     billing_mode: { flexible: null, type: 'classic' },
@@ -94,7 +96,7 @@ export function buildSubscription(ctx: SimContext, input: SubscriptionInput): St
     test_clock: null,
     transfer_data: null,
     trial_end: input.trial?.end ?? null,
-    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } },
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: input.trialEndBehaviour ?? 'create_invoice' } },
     trial_start: input.trial?.start ?? null,
   };
 }

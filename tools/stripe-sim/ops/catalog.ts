@@ -4,6 +4,7 @@ import { invalidRequest, resourceMissing } from '../errors.js';
 import { buildFeature, buildPrice, buildProduct, buildProductFeature, type FeatureInput, type PriceInput, type ProductInput } from '../objects/catalog.js';
 import { refreshProductCustomers } from './entitlements.js';
 import { mustGet } from './lookup.js';
+import { setCurrencyAmounts, type CurrencyAmounts } from './money.js';
 import { changedFields } from './subscription-update.js';
 
 export function createProduct(ctx: SimContext, input: ProductInput): Stripe.Product {
@@ -42,11 +43,12 @@ function claimLookupKey(ctx: SimContext, price: string | null, key: string, tran
   }
 }
 
-export function createPrice(ctx: SimContext, input: PriceInput, transferLookupKey = false): Stripe.Price {
+export function createPrice(ctx: SimContext, input: PriceInput, transferLookupKey = false, currencyAmounts: CurrencyAmounts = {}): Stripe.Price {
   mustGet(ctx.store.products, input.product, 'product', 'product');
   if (input.lookup_key) claimLookupKey(ctx, null, input.lookup_key, transferLookupKey);
   const price = buildPrice(ctx, input);
   ctx.store.prices.set(price.id, price);
+  setCurrencyAmounts(ctx, price, currencyAmounts);
   ctx.events.emit('price.created', price);
   return price;
 }

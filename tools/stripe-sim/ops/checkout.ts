@@ -6,7 +6,9 @@ import { createCustomer, updateCustomer } from './customers.js';
 import { idOf } from '../id-of.js';
 import { liveCustomer, mustGet } from './lookup.js';
 import { paymentOutcome } from './payments.js';
+import { taxOn, unitAmountIn } from './money.js';
 import { createSubscription } from './subscriptions.js';
+import type { TrialEndBehaviour } from '../store.js';
 
 export interface NewCheckoutSession {
   mode: Stripe.Checkout.Session.Mode;
@@ -19,6 +21,16 @@ export interface NewCheckoutSession {
   lineItems: Array<{ price: string; quantity: number }>;
   trialDays?: number | null;
   subscriptionMetadata?: Record<string, string>;
+  /** The session's currency; default: the first price's own. */
+  currency?: string;
+  /** `if_required`: a trial may start without a card. @defaultValue always */
+  paymentMethodCollection?: Stripe.Checkout.Session.PaymentMethodCollection;
+  /** What the trial's end does without a payment method. @defaultValue create_invoice */
+  trialEndBehaviour?: TrialEndBehaviour;
+  /** Stripe Tax: the simulator's fixed rate per currency (ops/money.ts). */
+  automaticTax?: boolean;
+  billingAddressCollection?: Stripe.Checkout.Session.BillingAddressCollection;
+  taxIdCollection?: boolean;
 }
 
 export function createCheckoutSession(ctx: SimContext, input: NewCheckoutSession): Stripe.Checkout.Session {
@@ -27,7 +39,10 @@ export function createCheckoutSession(ctx: SimContext, input: NewCheckoutSession
   if (input.lineItems.length === 0) throw invalidRequest('Missing required param: line_items.', 'parameter_missing', 'line_items');
   const prices = input.lineItems.map((item, i) => mustGet(ctx.store.prices, item.price, 'price', `line_items[${i}][price]`));
   const trial = (input.trialDays ?? 0) > 0;
-  const amountTotal = trial ? 0 : input.lineItems.reduce((sum, item, i) => sum + (prices[i]?.unit_amount ?? 0) * item.quantity, 0);
+  const currency = input.currency ?? prices[0]?.currency ?? 'usd';
+  const subtotal = trial ? 0 : input.lineItems.reduce((sum, item, i) => sum + unitAmountIn(ctx, prices[i], currency) * item.quantity, 0);
+  if (trial) prices.forEach((price) => unitAmountIn(ctx, price, currency));
+  const amountTax = input.automaticTax ? taxOn(subtotal, currency) : 0;
   const session = buildCheckoutSession(ctx, {
     mode: input.mode,
     customer: input.customer ?? null,
@@ -36,19 +51,28 @@ export function createCheckoutSession(ctx: SimContext, input: NewCheckoutSession
     successUrl: input.successUrl ?? null,
     cancelUrl: input.cancelUrl ?? null,
     metadata: input.metadata ?? {},
-    currency: prices[0]?.currency ?? 'usd',
-    amountTotal,
+    currency,
+    amountSubtotal: subtotal,
+    amountTax,
+    automaticTax: input.automaticTax ?? false,
+    paymentMethodCollection: input.paymentMethodCollection ?? 'always',
+    billingAddressCollection: input.billingAddressCollection ?? null,
+    taxIdCollection: input.taxIdCollection ?? false,
   });
   ctx.store.checkoutSessions.set(session.id, session);
   ctx.store.checkoutRequests.set(session.id, {
     items: input.lineItems, trialDays: input.trialDays ?? null, subscriptionMetadata: input.subscriptionMetadata ?? {},
+    currency, trialEndBehaviour: input.trialEndBehaviour ?? 'create_invoice', automaticTax: input.automaticTax ?? false,
   });
   return session;
 }
 
 export interface CheckoutCompletion {
-  /** Test payment method the buyer enters, e.g. `pm_card_visa` (default) or `pm_card_chargeCustomerFail`. */
-  paymentMethod?: string;
+  /**
+   * Test payment method the buyer enters, e.g. `pm_card_visa` (default) or `pm_card_chargeCustomerFail`;
+   * `null`: none, which a session with `payment_method_collection=if_required` and a trial allows.
+   */
+  paymentMethod?: string | null;
   email?: string;
   name?: string;
 }
@@ -62,13 +86,16 @@ export function completeCheckoutSession(ctx: SimContext, id: string, completion:
   const session = mustGet(ctx.store.checkoutSessions, id, 'checkout.session');
   const request = mustGet(ctx.store.checkoutRequests, id, 'checkout.session');
   if (session.status !== 'open') throw invalidRequest(`This Checkout Session is no longer active (status ${session.status}).`, 'checkout_session_inactive');
-  const method = completion.paymentMethod ?? 'pm_card_visa';
   const trial = (request.trialDays ?? 0) > 0;
+  if (completion.paymentMethod === null && !(trial && session.payment_method_collection === 'if_required')) {
+    throw invalidRequest('A payment method is required: this session collects one always, or has no trial.', 'payment_method_required', 'payment_method');
+  }
+  const method = completion.paymentMethod === undefined ? 'pm_card_visa' : completion.paymentMethod;
   const existing = session.customer === null ? null : liveCustomer(ctx, idOf(session.customer) ?? '');
-  const failing = existing && completion.paymentMethod === undefined ? paymentOutcome(ctx, existing) === 'fail' : /fail|decline/i.test(method);
+  const failing = existing && completion.paymentMethod === undefined ? paymentOutcome(ctx, existing) === 'fail' : /fail|decline/i.test(method ?? '');
   if (failing && !trial) throw cardDeclined();
   const customer = existing
-    ? (completion.paymentMethod === undefined ? existing : updateCustomer(ctx, existing.id, { default_payment_method: method }))
+    ? (completion.paymentMethod == null ? existing : updateCustomer(ctx, existing.id, { default_payment_method: method }))
     : createCustomer(ctx, {
         email: session.customer_email ?? completion.email ?? null,
         name: completion.name ?? null,
@@ -77,6 +104,7 @@ export function completeCheckoutSession(ctx: SimContext, id: string, completion:
       });
   const subscription = createSubscription(ctx, {
     customer: customer.id, items: request.items, trialDays: request.trialDays, metadata: request.subscriptionMetadata,
+    currency: request.currency, trialEndBehaviour: request.trialEndBehaviour, automaticTax: request.automaticTax,
   });
   Object.assign(session, {
     status: 'complete',

@@ -8,6 +8,7 @@ import { invoiceSubscriptionId } from './lookup.js';
 import { attemptInvoicePayment } from './payments.js';
 import { cancelSubscription } from './subscriptions.js';
 import { changedFields } from './subscription-update.js';
+import { endTrialWithoutPaymentMethod } from './trial-end.js';
 
 /** Stripe sends `customer.subscription.trial_will_end` three days before a trial ends. */
 export const trialNoticeSeconds = 3 * secondsPerDay;
@@ -32,6 +33,7 @@ export function renewSubscription(ctx: SimContext, subscription: Stripe.Subscrip
     cancelSubscription(ctx, subscription.id, 'cancellation_requested');
     return;
   }
+  if (endTrialWithoutPaymentMethod(ctx, subscription)) return;
   const before = structuredClone(subscription);
   const start = currentPeriodEnd(subscription);
   // Metered items bill the period that just ended, in arrears.

@@ -7,6 +7,8 @@ import { refreshEntitlements } from './entitlements.js';
 import { issueInvoice } from './invoicing.js';
 import { idOf } from '../id-of.js';
 import { liveCustomer, mustGet } from './lookup.js';
+import { unitAmountIn } from './money.js';
+import type { TrialEndBehaviour } from '../store.js';
 
 export interface NewSubscription {
   customer: string;
@@ -14,6 +16,12 @@ export interface NewSubscription {
   trialDays?: number | null;
   metadata?: Record<string, string>;
   description?: string | null;
+  /** Default: the first price's own currency; every price must be sold in it. */
+  currency?: string;
+  /** What the trial's end does without a payment method. @defaultValue create_invoice */
+  trialEndBehaviour?: TrialEndBehaviour;
+  /** Stripe Tax on every invoice (the simulator's fixed rates). */
+  automaticTax?: boolean;
 }
 
 /**
@@ -30,6 +38,8 @@ export function createSubscription(ctx: SimContext, input: NewSubscription): Str
     return price;
   });
   const first = prices[0];
+  const currency = input.currency ?? first.currency;
+  prices.forEach((price, i) => unitAmountIn(ctx, price, currency, `items[${i}][price]`));
   const recurring = first.recurring as Stripe.Price.Recurring;
   const now = ctx.clock.now();
   const trialDays = input.trialDays ?? recurring.trial_period_days ?? null;
@@ -37,7 +47,9 @@ export function createSubscription(ctx: SimContext, input: NewSubscription): Str
   const period = { start: now, end: trial?.end ?? addInterval(now, recurring.interval, recurring.interval_count) };
   const subscription = buildSubscription(ctx, {
     customer: customer.id,
-    currency: first.currency,
+    currency,
+    trialEndBehaviour: input.trialEndBehaviour ?? 'create_invoice',
+    automaticTax: input.automaticTax ?? false,
     items: input.items.map((item, i) => ({ price: prices[i], quantity: item.quantity })),
     status: trial ? 'trialing' : 'incomplete',
     period,

@@ -1,5 +1,6 @@
 import type { ApiRoutes } from '../api.js';
 import type { SimContext } from '../context.js';
+import type { FormObject } from '../form.js';
 import { invalidRequest, resourceMissing } from '../errors.js';
 import { newestFirst, paginate } from '../list.js';
 import { mustGet, productIdOf } from '../ops/lookup.js';
@@ -7,6 +8,17 @@ import { attachFeature, createPrice, createProduct, detachFeature, updatePrice, 
 import { mergeMetadata, optBool, optInt, optObject, optString, optStrings, reqString } from '../params.js';
 
 const intervals = new Set(['day', 'week', 'month', 'year']);
+
+/** `currency_options[eur][unit_amount]=900`: a unit amount per other currency. */
+function currencyAmounts(body: FormObject): Record<string, number> {
+  const options = optObject(body, 'currency_options') ?? {};
+  return Object.fromEntries(Object.keys(options).map((currency) => {
+    const option = optObject(options, currency) ?? {};
+    const amount = optInt(option, 'unit_amount');
+    if (amount === undefined) throw invalidRequest(`Missing required param: currency_options[${currency}][unit_amount].`, 'parameter_missing', `currency_options[${currency}][unit_amount]`);
+    return [currency.toLowerCase(), amount];
+  }));
+}
 
 export function catalogRoutes(routes: ApiRoutes, ctx: SimContext): void {
   routes.post('/products', ({ body }) => createProduct(ctx, {
@@ -65,7 +77,7 @@ export function catalogRoutes(routes: ApiRoutes, ctx: SimContext): void {
         ...(usageType && { usage_type: usageType }),
         ...(meter !== undefined && { meter }),
       } : null,
-    }, optBool(body, 'transfer_lookup_key') ?? false);
+    }, optBool(body, 'transfer_lookup_key') ?? false, currencyAmounts(body));
   });
   routes.get('/prices/:id', ({ params }) => mustGet(ctx.store.prices, params.id ?? '', 'price'));
   routes.post('/prices/:id', ({ params, body }) => {

@@ -6,6 +6,7 @@ import type { FormObject } from '../form.js';
 import { inRange, paginate } from '../list.js';
 import { mustGet } from '../ops/lookup.js';
 import { cancelSubscription, createSubscription } from '../ops/subscriptions.js';
+import { resumeSubscription } from '../ops/trial-end.js';
 import { updateSubscription, type SubscriptionItemPatch, type SubscriptionPatch } from '../ops/subscription-update.js';
 import { mergeMetadata, optBool, optInt, optObjects, optString, prorationBehavior, reqString } from '../params.js';
 
@@ -63,6 +64,7 @@ export function subscriptionRoutes(routes: ApiRoutes, ctx: SimContext): void {
   });
 
   routes.delete('/subscriptions/:id', ({ params }) => cancelSubscription(ctx, params.id ?? ''));
+  routes.post('/subscriptions/:id/resume', ({ params }) => resumeSubscription(ctx, params.id ?? ''));
 
   routes.get('/subscriptions', ({ body }) => {
     const customer = optString(body, 'customer');

@@ -43,8 +43,17 @@ export interface PriceRow {
   deleted: boolean;
   unit_amount: number | null;
   currency: string;
+  /** JSON `{ currency: unit amount }` in minor units, the price's own currency included. */
+  currency_options: string;
   recurring_interval: string | null;
   synced_at: Date;
+}
+
+/** A price's unit amount in each currency it is sold in: its `currency_options` (expanded), and its own. */
+export function amountsByCurrency(price: Stripe.Price): Record<string, number | null> {
+  const amounts: Record<string, number | null> = { [price.currency]: price.unit_amount ?? null };
+  for (const [currency, option] of Object.entries(price.currency_options ?? {})) amounts[currency] = option.unit_amount ?? null;
+  return Object.fromEntries(Object.entries(amounts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** What a price event changes: a price Stripe no longer knows is marked deleted; any other is mirrored. */
@@ -64,6 +73,7 @@ export function decidePrice(priceId: string, price: Stripe.Price | undefined, fe
       deleted: false,
       unit_amount: price.unit_amount ?? null,
       currency: price.currency,
+      currency_options: JSON.stringify(amountsByCurrency(price)),
       recurring_interval: price.recurring?.interval ?? null,
       synced_at: fetchedAt,
     },
@@ -113,7 +123,7 @@ export const priceEvents: FamilyProcessor = async (context, object): Promise<Eve
   const priceId = idOf(object.id);
   if (!priceId) return { kind: 'done', note: 'price without id' };
   const fetchedAt = new Date();
-  const change = decidePrice(priceId, await unlessMissing(context.stripe.prices.retrieve(priceId)), fetchedAt);
+  const change = decidePrice(priceId, await unlessMissing(context.stripe.prices.retrieve(priceId, { expand: ['currency_options'] })), fetchedAt);
   if (change.kind === 'gone') {
     await context.db('catalog_prices').where({ id: priceId }).update({ deleted: true, active: false, synced_at: change.syncedAt });
     return { kind: 'done', note: 'price gone' };

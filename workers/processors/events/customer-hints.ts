@@ -1,6 +1,7 @@
 import type { EventDecision, EventObject, FamilyProcessor } from './decision.js';
 import { idOf, syncCustomerOf } from './decision.js';
 import { flushMeterUsage } from '../../../shared/meters/export-jobs.js';
+import { announceTrialWillEnd } from './trial-notice.js';
 
 const secondsOf = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
@@ -53,7 +54,12 @@ const flushingMeters = (decide: (object: EventObject) => EventDecision): FamilyP
   if (flush) await flushMeterUsage(context, flush.customer, flush.until, flush.cause);
   return decide(object);
 };
-export const subscriptionEvents: FamilyProcessor = flushingMeters(decideSubscription);
+const flushSubscription = flushingMeters(decideSubscription);
+/** Subscription events sync the customer; a trial about to end is also announced to apps. */
+export const subscriptionEvents: FamilyProcessor = async (context, object, type, eventId) => {
+  if (type === 'customer.subscription.trial_will_end') await announceTrialWillEnd(context, object, eventId ?? null);
+  return flushSubscription(context, object, type, eventId);
+};
 export const invoiceEvents: FamilyProcessor = flushingMeters(decideInvoice);
 
 export const chargeEvents: FamilyProcessor = async (context, object) => {

@@ -11,7 +11,8 @@ export type EventDecision =
 /** An event's object: the snapshot's `data.object`, or for a thin event the related object fetched now. */
 export type EventObject = Record<string, unknown> & { id?: unknown; object?: unknown };
 
-export type FamilyProcessor = (context: Context, object: EventObject, type: string) => Promise<EventDecision>;
+/** Decides what an event asks for; `eventId` is the Stripe event's id (what announcements name as their cause). */
+export type FamilyProcessor = (context: Context, object: EventObject, type: string, eventId?: string) => Promise<EventDecision>;
 
 export type FamilyRegistry = Record<EventFamily, FamilyProcessor>;
 
