@@ -9,13 +9,15 @@ import type { StoredEntitlement } from '../shared/entitlements/stored-entitlemen
 import type { SimDriver } from './stripe-sim/driver.js';
 import { callControl, createHttpDriver } from './stripe-sim/http-driver.js';
 import { runScenario } from './stripe-sim/scenarios.js';
+import { meteredDemo } from './demo-usage.js';
 
 /**
  * The end of `npm run local` (tools/local.sh), with the api's environment: a fresh admin key for
  * this machine (earlier demo keys are revoked), then, unless `--skip-scenario` (real Stripe), one
  * `subscription.lifecycle` scenario on the simulator at STRIPE_API_BASE. After each step it waits
  * until the simulator has delivered its webhooks and the workers have finished them, then prints
- * the demo customer's entitlements as `GET /v1/customers/:ref/entitlements` serves them.
+ * the demo customer's entitlements as `GET /v1/customers/:ref/entitlements` serves them. Before
+ * it, a metered user consumes some `api_calls` and reads its balance (tools/demo-usage.ts).
  */
 
 const keyName = 'local-demo';
@@ -128,6 +130,10 @@ async function main(): Promise<void> {
     return;
   }
   await until(`the Stripe simulator at ${simUrl}`, () => callControl<{ ok: boolean }>(simUrl, 'GET', '/_sim/health'));
+  const get = apiClient(apiUrl, key);
+  const meteredUser = `demo_${Date.now().toString(36)}_metered`;
+  await meteredDemo({ apiUrl, simUrl, key, secretKey: config.STRIPE_SECRET_KEY, driver: createHttpDriver(simUrl), userId: meteredUser, settled: entitlementPrinter(simUrl, get, meteredUser) });
+  writeFileSync(path.join(path.dirname(values['key-file']), 'demo-metered-user'), `${meteredUser}\n`);
   const userId = `demo_${Date.now().toString(36)}`;
   console.log(`\nScenario subscription.lifecycle for user ${userId} (simulator ${simUrl} → ${apiUrl}/webhooks/stripe):`);
   // The event stream, as an app would hold it: every change the scenario causes, as it lands.
@@ -140,7 +146,7 @@ async function main(): Promise<void> {
   });
   await stream.ready;
   const gate = pausingDriver(createHttpDriver(simUrl));
-  const print = entitlementPrinter(simUrl, apiClient(apiUrl, key), userId);
+  const print = entitlementPrinter(simUrl, get, userId);
   let n = 0;
   const result = await runScenario('subscription.lifecycle', gate.driver, { userId, email: `${userId}@example.test` }, (line) => {
     console.log(`  ${String(++n).padStart(2)}. ${line}`);

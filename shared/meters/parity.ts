@@ -36,7 +36,8 @@ export interface ParityReport {
   diff: number;
 }
 
-async function meterIds(stripe: Stripe): Promise<Map<string, string>> {
+/** Stripe's active meters: event name → meter id. */
+export async function activeMeters(stripe: Stripe): Promise<Map<string, string>> {
   const meters = await stripe.billing.meters.list({ status: 'active', limit: 100 }).autoPagingToArray({ limit: 10_000 });
   return new Map(meters.map((meter) => [meter.event_name, meter.id]));
 }
@@ -61,10 +62,13 @@ const hourOf = (date: Date): number => Math.floor(date.getTime() / hourMs) * hou
  * part was sent within Stripe's 24-hour deduplication) — then Stripe is read again. Hours Stripe
  * holds more than the ledger, and parts Stripe will not take, are reported for a person to look at.
  * Summaries are eventually consistent at Stripe: a diff right after sending may close by itself.
+ * `sender` sends the repair's meter events (default `stripe`); `stripeMeters` saves listing
+ * Stripe's meters when many customers are compared.
  */
-export async function meterParity(context: Context, stripe: Stripe, input: { customerId: string; start: Date; end: Date; repair?: boolean; meters?: MeterMap; now?: Date }): Promise<ParityReport> {
+export async function meterParity(context: Context, stripe: Stripe, input: { customerId: string; start: Date; end: Date; repair?: boolean; meters?: MeterMap; now?: Date; sender?: Stripe; stripeMeters?: ReadonlyMap<string, string> }): Promise<ParityReport> {
   const { db } = context;
   const now = input.now ?? new Date();
+  const sender = input.sender ?? stripe;
   const meters = input.meters ?? exportedMeters(context.catalogFile);
   const customer = await db('customers').where({ id: input.customerId }).first<{ stripe_customer_id: string | null }>('stripe_customer_id');
   const stripeCustomer = customer?.stripe_customer_id ?? null;
@@ -74,13 +78,13 @@ export async function meterParity(context: Context, stripe: Stripe, input: { cus
   const caughtUp = new Map<string, number>();
   if (input.repair && stripeCustomer) {
     const recorded = await recordDueParts(context, input.customerId, meters, now);
-    await sendParts(context, stripe, input.customerId, { now: () => now });
+    await sendParts(context, sender, input.customerId, { now: () => now });
     for (const part of recorded) caughtUp.set(part.eventName, (caughtUp.get(part.eventName) ?? 0) + (part.status === 'pending' ? 1 : 0));
   }
   const since = exportHorizon(input.start, context.config.METER_EXPORT_WINDOW_SECONDS);
   const totals = (await windowTotals(db, { customerId: input.customerId, meters, windowSeconds: context.config.METER_EXPORT_WINDOW_SECONDS, since }))
     .filter((total) => total.windowStart >= input.start && total.windowStart < input.end);
-  const ids = stripeCustomer ? await meterIds(stripe) : new Map<string, string>();
+  const ids = !stripeCustomer ? new Map<string, string>() : input.stripeMeters ?? await activeMeters(stripe);
   for (const eventName of meterNames(meters)) {
     const mine = totals.filter((total) => total.eventName === eventName);
     const closed = mine.filter((total) => total.windowEnd <= now);
@@ -112,7 +116,7 @@ export async function meterParity(context: Context, stripe: Stripe, input: { cus
           }
         }
         if (input.repair && resend.length > 0) {
-          const outcome = await sendParts(context, stripe, input.customerId, { statuses: ['sent', 'failed', 'pending'], ids: resend, now: () => now, repair: true });
+          const outcome = await sendParts(context, sender, input.customerId, { statuses: ['sent', 'failed', 'pending'], ids: resend, now: () => now, repair: true });
           entry.repaired += outcome.sent;
           entry.stripe = await stripeTotal(stripe, meter, stripeCustomer, input.start, input.end);
         }

@@ -1,7 +1,12 @@
 import type { Db } from '../db.js';
 
-/** Drift kinds, each counted per subscription (`refund_differs`, `dispute_differs`: of the charge paying its latest invoice). */
-export const driftKinds = ['missing_locally', 'status_differs', 'items_differ', 'only_locally', 'refund_differs', 'dispute_differs'] as const;
+/**
+ * Drift kinds. The first six are counted per subscription (`refund_differs`, `dispute_differs`: of
+ * the charge paying its latest invoice); `balance_differs` per (customer, metered feature) whose
+ * Redis balance is not the ledger's; `meter_missing` and `meter_over_billed` per (customer, Stripe
+ * meter) whose closed windows Stripe holds less, or more, of than the ledger.
+ */
+export const driftKinds = ['missing_locally', 'status_differs', 'items_differ', 'only_locally', 'refund_differs', 'dispute_differs', 'balance_differs', 'meter_missing', 'meter_over_billed'] as const;
 export type DriftKind = (typeof driftKinds)[number];
 export type DriftCounts = Partial<Record<DriftKind, number>>;
 

@@ -6,8 +6,16 @@ import { balanceKeys, idempotencyKey } from './usage-keys.js';
 
 const scriptSha = createHash('sha1').update(balanceScript).digest('hex');
 
-/** How long Redis remembers an admitted idempotency key; past it, the ledger's unique key still refuses the duplicate. */
+/** How long Redis remembers an answered idempotency key; past it, the ledger's unique key still refuses the duplicate. */
 const MARKER_TTL_MS = 10 * 60_000;
+/**
+ * How long the marker of a request still being written lives unless renewed. The request renews
+ * it while it runs ({@link BalanceStore.holdMarker}); a process that died mid-request stops
+ * renewing, so a retry of its key is admitted again this soon, instead of answering
+ * `idempotency_in_flight` for the whole {@link MARKER_TTL_MS}. Admitting it again never writes
+ * twice: the ledger's unique key keeps one row, and the retry then replays that row's answer.
+ */
+const IN_FLIGHT_TTL_MS = 15_000;
 
 /** What Redis holds for one balance, as the script reports it. */
 export interface Figures { used: number; credited: number; reserved: number; rollover: number }
@@ -44,7 +52,31 @@ type Reply = [string, ...number[]];
  * (customer, feature), so a decision and its effect are one atomic step across every api process.
  */
 export class BalanceStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  private readonly inFlightTtlMs: number;
+
+  /** `inFlightTtlMs`: how soon a key whose request died may be retried. @defaultValue 15000 */
+  constructor(private readonly redis: Redis, private readonly prefix: string, options: { inFlightTtlMs?: number } = {}) {
+    this.inFlightTtlMs = options.inFlightTtlMs ?? IN_FLIGHT_TTL_MS;
+  }
+
+  /**
+   * Keeps a just-admitted key's in-flight marker alive while its request writes (renewed every
+   * third of its TTL); `release` stops renewing and keeps the marker for {@link MARKER_TTL_MS},
+   * so a later retry finds the answer without re-admitting. The answer does not wait for that
+   * command: should it fail, the marker only expires sooner, and a retry then re-admits and is
+   * refused by the ledger's unique key (undone, replayed).
+   */
+  holdMarker(customerId: string, idem: string): { release(): void } {
+    const marker = idempotencyKey(this.prefix, customerId, idem);
+    const timer = setInterval(() => { this.redis.pexpire(marker, this.inFlightTtlMs).catch(() => undefined); }, Math.max(1, Math.floor(this.inFlightTtlMs / 3)));
+    timer.unref();
+    return {
+      release: () => {
+        clearInterval(timer);
+        this.redis.pexpire(marker, MARKER_TTL_MS).catch(() => undefined);
+      },
+    };
+  }
 
   private async run(slot: BalanceSlot, idem: string, args: (string | number)[]): Promise<Reply> {
     const { state, holds } = balanceKeys(this.prefix, slot.customerId, slot.feature);
@@ -60,7 +92,7 @@ export class BalanceStore {
   async admit(slot: BalanceSlot, request: AdmitRequest): Promise<AdmitOutcome> {
     const reply = await this.run(slot, request.idempotencyKey ?? '', [
       request.mode, slot.periodKey, request.now.getTime(), request.allowance, request.amount, request.overage,
-      request.requestHash ?? '', MARKER_TTL_MS, request.reservation?.id ?? '', request.reservation?.expiresAt.getTime() ?? 0,
+      request.requestHash ?? '', this.inFlightTtlMs, request.reservation?.id ?? '', request.reservation?.expiresAt.getTime() ?? 0,
     ]);
     const [status, allowed = 0, counted = 0, used = 0, credited = 0, reserved = 0, rollover = 0] = reply;
     if (status === 'rebuild' || status === 'duplicate' || status === 'conflict') return { status };

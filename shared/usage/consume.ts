@@ -49,13 +49,16 @@ export async function consume(deps: UsageDeps, ref: string, request: ConsumeRequ
     occurred_at: request.occurred_at ?? now, period_start: target.period.start, period_end: target.period.end,
   };
   let inserted: boolean;
+  const marker = deps.store.holdMarker(target.customerId, request.idempotency_key);
   try {
     inserted = await deps.writer.write(row);
   } catch (error) {
+    marker.release();
     await deps.store.undo(target.slot, request.idempotency_key, outcome.counted).catch(() => undefined);
     deps.context.logger.warn('usage not recorded', { error: error instanceof Error ? error.message : String(error) });
     throw unavailable('ledger_unavailable', 'the usage could not be recorded; nothing was counted; retry with the same idempotency_key');
   }
+  marker.release();
   if (inserted) return { status: 200, body: answer, replayed: false };
   await deps.store.undo(target.slot, request.idempotency_key, outcome.counted);
   const previous = await stored();

@@ -36,3 +36,13 @@ export async function rebuildBalance(deps: UsageDeps, target: UsageTarget, now: 
   const rollover = rolloverInto({ allowance: target.allowance, policy: target.policy, period: target.period, ledger, now: target.period.start });
   await deps.store.load(target.slot, { used, credited: granted ?? 0, rollover: rollover.units, rolloverUntil: rollover.until, holds });
 }
+
+/**
+ * Replaces a balance Redis holds with the ledger's (a drifted one, found by reconciliation): the
+ * slot is forgotten, then rebuilt as after a Redis loss. A request admitted in the instant between
+ * the two and not yet in the ledger is not counted in the new balance, as after a Redis loss.
+ */
+export async function replaceBalance(deps: UsageDeps, target: UsageTarget, now: Date): Promise<void> {
+  await deps.store.forget(target.slot);
+  await rebuildBalance(deps, target, now);
+}

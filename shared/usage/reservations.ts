@@ -45,15 +45,18 @@ export async function reserve(deps: UsageDeps, ref: string, request: ReserveRequ
   const balance = balanceOf(target, outcome.figures);
   if (!outcome.allowed) return { status: 402, body: insufficient({ allowed: false, balance }), replayed: false };
   let row: ReservationRow | undefined;
+  const marker = deps.store.holdMarker(target.customerId, request.idempotency_key);
   try {
     [row] = await db('usage_reservations')
       .insert({ id: reservation.id, customer_id: target.customerId, feature: target.feature, amount: outcome.counted, idempotency_key: request.idempotency_key, request_hash: hash, expires_at: reservation.expiresAt })
       .onConflict(['customer_id', 'idempotency_key']).ignore().returning<ReservationRow[]>('*');
   } catch (error) {
+    marker.release();
     await deps.store.undo(target.slot, request.idempotency_key, outcome.counted, reservation.id).catch(() => undefined);
     deps.context.logger.warn('reservation not recorded', { error: error instanceof Error ? error.message : String(error) });
     throw unavailable('ledger_unavailable', 'the reservation could not be recorded; nothing is held; retry with the same idempotency_key');
   }
+  marker.release();
   if (row) return { status: 201, body: { ...reservationView(row, now), balance }, replayed: false };
   await deps.store.undo(target.slot, request.idempotency_key, outcome.counted, reservation.id);
   const previous = await existing();

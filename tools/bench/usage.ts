@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Request, type Result } from 'autocannon';
@@ -9,7 +8,7 @@ import { createKey } from '../../shared/api-keys.js';
 import { isMainModule } from '../../shared/lifecycle.js';
 import { createBenchDatabase } from './support/database.js';
 import { benchEnvironment } from './support/environment.js';
-import { percentile, round } from './support/figures.js';
+import { pacedLoad } from './support/paced-load.js';
 import { cpuMs, freePort, startChild, stopChild, waitForHttp } from './support/processes.js';
 
 /**
@@ -49,39 +48,8 @@ async function measure(url: string, headers: Record<string, string>, pid: number
 
 /** Evenly paced POSTs, latency from each request's due time (as the reads benchmark's paced load). */
 async function pacedPosts(url: string, headers: Record<string, string>): Promise<UsageFigures & { rate: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const latencies: number[] = [];
-  let non2xx = 0;
-  let errors = 0;
-  const total = rate * durationSeconds;
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  const send = (due: number) => new Promise<void>((resolve) => {
-    const request = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json' } }, (response) => {
-      response.resume();
-      response.on('end', () => {
-        if (response.statusCode === 200) latencies.push(performance.now() - due);
-        else non2xx += 1;
-        resolve();
-      });
-    });
-    request.on('error', () => { errors += 1; resolve(); });
-    request.end(consumeBody());
-  });
-  let sent = 0;
-  while (sent < total) {
-    const now = performance.now();
-    while (sent < total && started + (sent * 1000) / rate <= now) {
-      pending.push(send(started + (sent * 1000) / rate));
-      sent += 1;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { requestsPerSecond: Math.round(latencies.length / elapsed), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), non2xx, errors, rate };
+  const result = await pacedLoad(url, headers, rate, durationSeconds, connections, consumeBody);
+  return { requestsPerSecond: result.achievedRate, p50Ms: result.p50Ms, p99Ms: result.p99Ms, non2xx: result.non2xx, errors: result.errors, rate };
 }
 
 async function seedCustomer(db: knex.Knex, ref: string, allowance: number): Promise<string> {

@@ -6,6 +6,8 @@ import { loadRun, type ReconciliationRun } from '../../shared/reconcile/runs.js'
 import type { Stripe } from '../../shared/stripe.js';
 import { comparePage, type Drift } from './compare-page.js';
 import { reconcileKeys, seenTtlSeconds } from './keys.js';
+import { findBalanceDrift } from './balance-drift.js';
+import { findMeterDrift } from './meter-drift.js';
 import { findOnlyLocally, stillOnlyLocally } from './only-locally.js';
 import { findPaymentDrift } from './payment-drift.js';
 import { acquireLock, type HeldLock } from './redis-lock.js';
@@ -130,6 +132,14 @@ async function pass(context: Context, run: ReconciliationRun, params: ReconcileP
     addTotals(totals, await settle(context, run.id, drifts, repair, startedAt));
     await saveProgress(context, run.id, totals);
   }
+  // Usage last: balances against the ledger, then the ledger against Stripe's meters. A retried run does both again (each is idempotent).
+  for (const step of [findBalanceDrift, findMeterDrift]) {
+    if (lock.lost()) throw lostLock();
+    const delta = await step(context, params, run.id);
+    if (lock.lost()) throw lostLock();
+    addTotals(totals, delta);
+    await saveProgress(context, run.id, totals);
+  }
 }
 
 /**
@@ -167,7 +177,7 @@ export async function runReconciliation(context: Context, runId: string): Promis
     const durationMs = finishedAt.getTime() - startedAt.getTime();
     // Succeeded means every drift found was repaired: drift left behind is a failure, and says what.
     const error = unrepaired > 0 ? `${unrepaired} drifted customers were still failing transiently when the retry horizon ended; run again`
-      : totals.errors > 0 ? `${totals.errors} drifted subscriptions could not be repaired (permanent errors; see the logs)` : null;
+      : totals.errors > 0 ? `${totals.errors} drifts could not be repaired (permanent errors; see the logs)` : null;
     const status = error ? 'failed' : 'succeeded';
     await context.db('reconciliation_runs').where({ id: runId })
       .update({ status, finished_at: finishedAt, duration_ms: durationMs, error });

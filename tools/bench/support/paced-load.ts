@@ -9,9 +9,9 @@ export interface PacedResult { sent: number; completed: number; non2xx: number; 
  * from when it was due (so a stall shows up in every request it delays: no coordinated omission).
  * autocannon's `overallRate` instead spends each connection's per-second budget at the start of
  * every second — a burst — and corrects latencies with a 1 ms expected interval, which measures
- * the burst rather than the steady rate.
+ * the burst rather than the steady rate. With `body`, each request is a POST of a fresh body (JSON).
  */
-export async function pacedLoad(url: string, headers: Record<string, string>, rate: number, durationSeconds: number, sockets = 50): Promise<PacedResult> {
+export async function pacedLoad(url: string, headers: Record<string, string>, rate: number, durationSeconds: number, sockets = 50, body?: () => string): Promise<PacedResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   const latencies: number[] = [];
   let non2xx = 0;
@@ -20,8 +20,9 @@ export async function pacedLoad(url: string, headers: Record<string, string>, ra
   const total = rate * durationSeconds;
   const started = performance.now();
   const pending: Promise<void>[] = [];
+  const options = body ? { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json' } } : { method: 'GET', agent, headers };
   const send = (due: number) => new Promise<void>((resolve) => {
-    const request = http.get(url, { agent, headers }, (response) => {
+    const request = http.request(url, options, (response) => {
       response.resume();
       response.on('end', () => {
         if (response.statusCode === 200) latencies.push(performance.now() - due);
@@ -30,6 +31,7 @@ export async function pacedLoad(url: string, headers: Record<string, string>, ra
       });
     });
     request.on('error', () => { errors += 1; resolve(); });
+    request.end(body?.());
   });
   while (sent < total) {
     const now = performance.now();

@@ -35,7 +35,7 @@ export function buildBenchAccount(ctx: SimContext, subscriptions: number, start:
   const pro = store.prices.get('price_pro_monthly');
   const team = store.prices.get('price_team_monthly');
   if (!pro || !team) throw new Error('the simulator seed lacks price_pro_monthly or price_team_monthly');
-  const account: BenchAccount = { listed: 0, expected: { missing_locally: 0, status_differs: 0, items_differ: 0, only_locally: 0, refund_differs: 0, dispute_differs: 0 }, customers: [], subscriptions: [], items: [] };
+  const account: BenchAccount = { listed: 0, expected: { missing_locally: 0, status_differs: 0, items_differ: 0, only_locally: 0, refund_differs: 0, dispute_differs: 0, balance_differs: 0, meter_missing: 0, meter_over_billed: 0 }, customers: [], subscriptions: [], items: [] };
   const customers = subscriptions / 2;
   const deletedEvery = 500;
   for (let c = 0; c < customers + Math.floor(customers / deletedEvery); c += 1) {
