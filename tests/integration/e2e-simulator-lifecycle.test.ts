@@ -1,57 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { isDeepStrictEqual } from 'node:util';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import nock from 'nock';
 import { createKey } from '../../shared/api-keys.js';
-import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
 import { runScenario } from '../../tools/stripe-sim/scenarios.js';
-import { createSimulator, type Simulator } from '../../tools/stripe-sim/server.js';
-import { webhookSecret } from '../support/config.js';
-import { mirrorOf, settled, startPipeline } from '../support/pipeline.js';
-import { eventually } from '../support/processes.js';
+import { mirrorOf, settled } from '../support/pipeline.js';
+import { entitlementsAfterDelivery, exampleCatalog, seedFile, startSimulatorStack as startStack, unfinishedEvents, type EntitlementsBody } from '../support/simulator-stack.js';
 import type { TestServices } from '../support/services.js';
 
 // Every call stays on this machine: the simulator, the api and the services. No Stripe mocks.
 nock.disableNetConnect();
 nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
 
-const seedFile = fileURLToPath(new URL('../../tools/stripe-sim/seed.json', import.meta.url));
-const exampleCatalog = fileURLToPath(new URL('../../catalog.example.json', import.meta.url));
 const hour = 3_600_000;
-
-interface EntitlementsBody { customer: { stripe_customer_id: string; user_id: string | null } | null; entitlements: StoredEntitlement[] }
-
-interface Stack { sim: Simulator; services: TestServices; readKey: string }
-
-/** The simulator, then an api and a worker pointed at it (STRIPE_API_BASE) with the example catalog, then webhooks to the api. */
-async function startStack(t: ExecutionContext): Promise<Stack> {
-  const sim = await createSimulator({ seed: seedFile, apiKey: 'sk_test_123', randomSeed: 7 });
-  t.teardown(() => sim.close());
-  const services = await startPipeline(t, { STRIPE_API_BASE: sim.url, CATALOG_FILE: exampleCatalog, STRIPE_RATE_LIMIT_PER_SECOND: '1000' });
-  sim.webhooks.configure({ url: `${services.url}/webhooks/stripe`, secret: webhookSecret, baseDelayMs: 50 });
-  const { key } = await createKey(services.api.context.db, { name: 'e2e-reads', scope: 'read' });
-  return { sim, services, readKey: key };
-}
-
-/**
- * Waits until the simulator has delivered everything and the pipeline has finished it, then reads
- * through the public API until it serves what the worker stored (the cache is invalidated just
- * after the sync commits).
- */
-async function entitlementsAfterDelivery({ sim, services, readKey }: Stack, ref: string, stripeCustomerId: string): Promise<EntitlementsBody> {
-  await sim.idle();
-  await settled(services);
-  let body: EntitlementsBody | undefined;
-  await eventually(async () => {
-    const response = await fetch(`${services.url}/v1/customers/${encodeURIComponent(ref)}/entitlements`, { headers: { authorization: `Bearer ${readKey}` } });
-    if (response.status !== 200) throw new Error(`entitlement read answered ${response.status}: ${await response.text()}`);
-    body = (await response.json()) as EntitlementsBody;
-    const stored = (await mirrorOf(services, stripeCustomerId))?.features as unknown;
-    return isDeepStrictEqual(body.entitlements, stored);
-  });
-  return body!;
-}
 
 const features = (body: EntitlementsBody) => Object.fromEntries(body.entitlements.map((e) => [e.feature, e.value]));
 const expiries = (body: EntitlementsBody) => new Set(body.entitlements.map((e) => e.expires_at));
@@ -115,10 +75,9 @@ test('a subscription played on the simulator is entitled when active, within gra
   t.deepEqual((await mirrorOf(services, customer))?.features, []);
 
   // Every event the simulator sent arrived signed, was accepted once and finished.
-  const sent = sim.events().map((event) => event.id).sort();
-  const rows = await services.api.context.db('stripe_events').select<{ id: string; status: string }[]>('id', 'status').orderBy('id');
-  t.deepEqual(rows.map((row) => row.id), sent);
-  t.true(rows.every((row) => row.status === 'processed' || row.status === 'ignored'), JSON.stringify(rows.filter((row) => !['processed', 'ignored'].includes(row.status))));
+  const { sent, recorded, unfinished } = await unfinishedEvents(stack);
+  t.deepEqual(recorded, sent);
+  t.deepEqual(unfinished, []);
   t.is(sim.webhooks.stats.failed, 0);
 });
 

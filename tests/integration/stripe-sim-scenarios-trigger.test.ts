@@ -14,6 +14,7 @@ const expectedEvents: Record<ScenarioName, Stripe.Event.Type[]> = {
   dispute: ['charge.dispute.created', 'charge.dispute.closed'],
   'seat-change': ['customer.subscription.updated'],
   trial: ['customer.subscription.trial_will_end'],
+  'plan-change': ['subscription_schedule.created', 'subscription_schedule.updated', 'customer.subscription.updated', 'invoice.paid'],
   'trial.no-card': ['customer.subscription.trial_will_end', 'customer.subscription.paused', 'customer.subscription.resumed'],
 };
 
@@ -63,6 +64,26 @@ test('trigger prints one line per step against a running simulator', async (t) =
   const session = [...sim.state.checkoutSessions.values()][0];
   t.is(session?.client_reference_id, 'user_7');
   await t.throwsAsync(trigger(['nope', '--sim', sim.url]), { message: /Unknown scenario 'nope'/ });
+});
+
+test.serial('the plan-change scenario over the control API bills the upgrade at once and lands back on the first plan at the period end', async (t) => {
+  const sim = await createSimulator({ seed });
+  t.teardown(() => sim.close());
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (...args: unknown[]) => { lines.push(args.map(String).join(' ')); };
+  try {
+    await trigger(['plan-change', '--sim', sim.url, '--user', 'user_plans']);
+  } finally {
+    console.log = original;
+  }
+  t.regex(lines[1] ?? '', /^ 2\. 10 days in, upgraded to pro_monthly: invoice in_\w+ charged \d+ usd for the rest of the period$/);
+  t.regex(lines[2] ?? '', /downgrade to basic_monthly scheduled by sub_sched_\w+ for /);
+  t.regex(lines[3] ?? '', /the schedule switched to basic_monthly, renewed at 900 usd$/);
+  const invoices = [...sim.state.invoices.values()].map((invoice) => [invoice.billing_reason, invoice.amount_paid]);
+  t.deepEqual(invoices.map(([reason]) => reason), ['subscription_create', 'subscription_update', 'subscription_cycle']);
+  t.is(invoices[2]?.[1], 900);
+  t.true((invoices[1]?.[1] as number) > 0 && (invoices[1]?.[1] as number) < 2000, 'two thirds of the 2,000 difference, give or take the month length');
 });
 
 test('control API errors are Stripe-shaped with useful statuses', async (t) => {

@@ -145,7 +145,7 @@ test.serial('preview with always_invoice: the prorations are due now and the nex
   t.like(downgrade.body.next_invoice, { amount_due: 1000 });
 });
 
-test.serial('an upgrade applies at once with the preview\'s proration date; the answer holds the new entitlements and a newer version; a retry changes nothing twice', async (t) => {
+test.serial('an upgrade applies at once with the preview\'s proration date; the answer holds the new entitlements and a newer version; a retry gets the first answer and changes nothing twice', async (t) => {
   const { post, subscriber } = await setup(t);
   const { userId, subscription, version } = await subscriber('price_basic');
   const prorationDate = now() - 30;
@@ -164,8 +164,12 @@ test.serial('an upgrade applies at once with the preview\'s proration date; the 
 
   const retried = await post(`/v1/customers/${userId}/subscription/change`, { lookup_key: 'pro_monthly', proration_date: prorationDate, proration_behavior: 'always_invoice' }, headers);
   t.is(retried.status, 200);
+  t.deepEqual(retried.body, body, 'the same key: the first answer');
   const again = writesTo(subscription).filter((write) => write.path === `/v1/subscriptions/${subscription}`);
-  t.is(again[1]?.idempotencyKey, updates[0]?.idempotencyKey, 'the same key: Stripe answers the first result');
+  t.is(again.length, 1, 'the retry writes nothing to Stripe');
+  const reused = await post(`/v1/customers/${userId}/subscription/change`, { lookup_key: 'basic_monthly' }, headers);
+  t.is(reused.status, 409);
+  t.like(reused.body.error, { code: 'idempotency_conflict' });
 });
 
 test.serial('a downgrade waits for the period end through a subscription schedule; access is unchanged until then; apply "now" overrides', async (t) => {

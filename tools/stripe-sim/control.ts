@@ -29,6 +29,11 @@ const schemas = {
   }),
   complete: z.object({ paymentMethod: z.string().nullable().optional() }),
   quantity: z.object({ quantity: z.number().int().positive() }),
+  plan: z.object({ lookupKey: z.string().optional(), price: z.string().optional(), quantity: z.number().int().positive().optional() }),
+  changePrice: z.object({
+    lookupKey: z.string().optional(), price: z.string().optional(), quantity: z.number().int().positive().optional(),
+    prorationBehavior: z.enum(['create_prorations', 'always_invoice', 'none']).optional(),
+  }),
   amount: z.object({ amount: z.number().int().positive().optional() }),
   dispute: z.object({ amount: z.number().int().positive().optional(), reason: z.string().optional() }),
   close: z.object({ outcome: z.enum(['won', 'lost']).default('lost') }),
@@ -88,6 +93,13 @@ export function createControlRouter(target: ControlTarget): express.Router {
   });
   router.post('/subscriptions/:id/quantity', (request, response) => {
     response.json(ops.setQuantity(param(request, 'id'), body(schemas.quantity, request).quantity));
+  });
+  router.post('/subscriptions/:id/change-price', (request, response) => {
+    const { prorationBehavior, ...plan } = body(schemas.changePrice, request);
+    response.json(ops.changePrice(param(request, 'id'), plan, prorationBehavior));
+  });
+  router.post('/subscriptions/:id/schedule-change', (request, response) => {
+    response.json(ops.scheduleChange(param(request, 'id'), body(schemas.plan, request)));
   });
   router.post('/subscriptions/:id/refund', (request, response) => {
     response.json(ops.refundLatestCharge(param(request, 'id'), body(schemas.amount, request).amount));

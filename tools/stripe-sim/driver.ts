@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import type { CheckoutInput, CheckoutOutcome, SimOperations } from './operations.js';
+import type { CheckoutInput, CheckoutOutcome, PlanInput, PriceChangeOutcome, SimOperations } from './operations.js';
+import type { ProrationBehavior } from './objects/proration.js';
 import type { AdvanceResult } from './ops/clock-advance.js';
 import type { PaymentOutcome } from './store.js';
 
@@ -16,6 +17,8 @@ export interface SimDriver {
   payLatestInvoice(subscription: string): Promise<{ invoice: string; paid: boolean }>;
   cancelAtPeriodEnd(subscription: string): Promise<Stripe.Subscription>;
   setQuantity(subscription: string, quantity: number): Promise<Stripe.Subscription>;
+  changePrice(subscription: string, plan: PlanInput, prorationBehavior?: ProrationBehavior): Promise<PriceChangeOutcome>;
+  scheduleChange(subscription: string, plan: PlanInput): Promise<Stripe.SubscriptionSchedule>;
   refundLatestCharge(subscription: string, amount?: number): Promise<Stripe.Refund>;
   disputeLatestCharge(subscription: string): Promise<Stripe.Dispute>;
   closeDispute(dispute: string, outcome: 'won' | 'lost'): Promise<Stripe.Dispute>;
@@ -38,6 +41,8 @@ export function createLocalDriver(ops: SimOperations): SimDriver {
     payLatestInvoice: async (subscription) => copy(ops.payLatestInvoice(subscription)),
     cancelAtPeriodEnd: async (subscription) => copy(ops.cancelAtPeriodEnd(subscription)),
     setQuantity: async (subscription, quantity) => copy(ops.setQuantity(subscription, quantity)),
+    changePrice: async (subscription, plan, prorationBehavior) => copy(ops.changePrice(subscription, plan, prorationBehavior)),
+    scheduleChange: async (subscription, plan) => copy(ops.scheduleChange(subscription, plan)),
     refundLatestCharge: async (subscription, amount) => copy(ops.refundLatestCharge(subscription, amount)),
     disputeLatestCharge: async (subscription) => copy(ops.disputeLatestCharge(subscription)),
     closeDispute: async (dispute, outcome) => copy(ops.closeDispute(dispute, outcome)),

@@ -36,6 +36,8 @@ export function createHttpDriver(baseUrl: string): SimDriver {
     payLatestInvoice: (subscription) => post(`${sub(subscription)}/pay-latest-invoice`),
     cancelAtPeriodEnd: (subscription) => post(`${sub(subscription)}/cancel-at-period-end`),
     setQuantity: (subscription, quantity) => post(`${sub(subscription)}/quantity`, { quantity }),
+    changePrice: (subscription, plan, prorationBehavior) => post(`${sub(subscription)}/change-price`, { ...plan, prorationBehavior }),
+    scheduleChange: (subscription, plan) => post(`${sub(subscription)}/schedule-change`, plan),
     refundLatestCharge: (subscription, amount) => post(`${sub(subscription)}/refund`, amount === undefined ? {} : { amount }),
     disputeLatestCharge: (subscription) => post(`${sub(subscription)}/dispute`),
     closeDispute: (dispute, outcome) => post(`/_sim/disputes/${encodeURIComponent(dispute)}/close`, { outcome }),

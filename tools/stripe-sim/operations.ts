@@ -5,9 +5,12 @@ import { completeCheckoutSession, createCheckoutSession } from './ops/checkout.j
 import { advanceClock, type AdvanceResult } from './ops/clock-advance.js';
 import { idOf } from './id-of.js';
 import { liveCustomer, mustGet } from './ops/lookup.js';
+import { addInterval } from './objects/period.js';
 import { closeDispute, createRefund, openDispute } from './ops/refunds.js';
 import { currentPeriodEnd, retryInvoice } from './ops/renewal.js';
+import { createScheduleFromSubscription, updateSchedule } from './ops/subscription-schedules.js';
 import { updateSubscription } from './ops/subscription-update.js';
+import type { ProrationBehavior } from './objects/proration.js';
 import { updateCustomer } from './ops/customers.js';
 import { resumeSubscription } from './ops/trial-end.js';
 import type { PaymentOutcome } from './store.js';
@@ -31,6 +34,19 @@ export interface CheckoutInput {
   automaticTax?: boolean;
 }
 
+/** A plan to move a subscription's one item to: a lookup key or a price id, and seats. */
+export interface PlanInput {
+  lookupKey?: string;
+  price?: string;
+  quantity?: number;
+}
+
+export interface PriceChangeOutcome {
+  subscription: Stripe.Subscription;
+  /** The invoice billed at once (`always_invoice`), else null. */
+  invoice: Stripe.Invoice | null;
+}
+
 export interface CheckoutOutcome {
   session: string;
   customer: string;
@@ -43,7 +59,7 @@ export interface CheckoutOutcome {
  * buyer, a bank or the passing of time would cause in Stripe.
  */
 export function createOperations(ctx: SimContext) {
-  const priceFor = (input: CheckoutInput): Stripe.Price => {
+  const priceFor = (input: PlanInput): Stripe.Price => {
     if (input.price !== undefined) return mustGet(ctx.store.prices, input.price, 'price', 'price');
     const key = input.lookupKey ?? 'basic_monthly';
     const price = [...ctx.store.prices.values()].find((candidate) => candidate.lookup_key === key && candidate.active);
@@ -105,6 +121,32 @@ export function createOperations(ctx: SimContext) {
     setQuantity(subscription: string, quantity: number): Stripe.Subscription {
       const item = mustGet(ctx.store.subscriptions, subscription, 'subscription').items.data[0];
       return updateSubscription(ctx, subscription, { items: [{ id: item?.id, quantity }] });
+    },
+    /** Changes the subscription's one item now, prorated as asked (as a `POST /v1/subscriptions/:id` with items). */
+    changePrice(subscription: string, plan: PlanInput, prorationBehavior: ProrationBehavior = 'create_prorations'): PriceChangeOutcome {
+      const current = mustGet(ctx.store.subscriptions, subscription, 'subscription');
+      const before = current.latest_invoice;
+      const item = current.items.data[0];
+      const updated = updateSubscription(ctx, subscription, { items: [{ id: item?.id, price: priceFor(plan).id, quantity: plan.quantity ?? item?.quantity ?? 1 }], prorationBehavior });
+      const invoice = updated.latest_invoice === before ? null : mustGet(ctx.store.invoices, idOf(updated.latest_invoice) ?? '', 'invoice');
+      return { subscription: updated, invoice };
+    },
+    /** Moves the subscription to another plan at the end of its period through a schedule (two phases, then released). */
+    scheduleChange(subscription: string, plan: PlanInput): Stripe.SubscriptionSchedule {
+      const current = mustGet(ctx.store.subscriptions, subscription, 'subscription');
+      const price = priceFor(plan);
+      const schedule = createScheduleFromSubscription(ctx, subscription);
+      const phase = schedule.phases[0];
+      const end = phase.end_date;
+      const recurring = price.recurring ?? { interval: 'month' as const, interval_count: 1 };
+      return updateSchedule(ctx, schedule.id, {
+        endBehavior: 'release',
+        prorationBehavior: 'none',
+        phases: [
+          { items: current.items.data.map((item) => ({ price: item.price, quantity: item.quantity ?? 1 })), start: phase.start_date, end, prorationBehavior: 'none' },
+          { items: [{ price, quantity: plan.quantity ?? current.items.data[0]?.quantity ?? 1 }], start: end, end: addInterval(end, recurring.interval, recurring.interval_count), prorationBehavior: 'none' },
+        ],
+      });
     },
     refundLatestCharge: (subscription: string, amount?: number) => createRefund(ctx, { charge: latestPaidCharge(subscription).id, amount }),
     disputeCharge: (charge: string, amount?: number, reason?: string) => openDispute(ctx, charge, amount, reason),

@@ -78,3 +78,14 @@ export function mergeMetadata(current: Record<string, string>, params: FormObjec
   }
   return next;
 }
+
+const prorationBehaviors = ['create_prorations', 'always_invoice', 'none'] as const;
+
+/** `proration_behavior` (or a nested one such as `subscription_details[proration_behavior]`). */
+export function prorationBehavior(params: FormObject, name: string, label = name): (typeof prorationBehaviors)[number] | undefined {
+  const value = optString(params, name);
+  if (value === undefined || value === '') return undefined;
+  const known = prorationBehaviors.find((behavior) => behavior === value);
+  if (known === undefined) throw parameterInvalid(label, `Invalid ${label}: must be one of ${prorationBehaviors.join(', ')}`);
+  return known;
+}

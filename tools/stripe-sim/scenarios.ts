@@ -7,7 +7,7 @@ import { secondsPerDay } from './objects/period.js';
 export interface ScenarioContext {
   /** The app's user id, sent as `client_reference_id`. @defaultValue a generated `user_…` */
   userId?: string;
-  /** @defaultValue per scenario: `pro_monthly`, or `team_monthly` for seat-change */
+  /** @defaultValue per scenario: `pro_monthly`, `team_monthly` for seat-change, `basic_monthly` for plan-change */
   lookupKey?: string;
   price?: string;
   email?: string;
@@ -107,6 +107,29 @@ const trial: Scenario = async (driver, context, step) => {
   return { customer, subscription };
 };
 
+/**
+ * A plan change as an app makes it through the service: ten days in, an upgrade billed at once
+ * (the prorations: credit for the unused time, charge for the rest of the period), then a
+ * downgrade back at the period end through a subscription schedule, which switches the price
+ * when the clock passes the period end, before the renewal bills it.
+ */
+const planChange: Scenario = async (driver, context, step) => {
+  const { customer, subscription } = await start(driver, context, step, 'basic_monthly');
+  const startPlan = (await driver.subscription(subscription)).items.data[0]?.price;
+  await driver.advance(10 * secondsPerDay);
+  const upgrade = await driver.changePrice(subscription, { lookupKey: 'pro_monthly' }, 'always_invoice');
+  step(`10 days in, upgraded to pro_monthly: invoice ${upgrade.invoice?.id ?? 'none'} charged ${String(upgrade.invoice?.amount_paid ?? 0)} ${upgrade.invoice?.currency ?? ''} for the rest of the period`);
+  const schedule = await driver.scheduleChange(subscription, { price: startPlan?.id ?? '' });
+  const end = schedule.current_phase?.end_date ?? 0;
+  step(`downgrade to ${startPlan?.lookup_key ?? startPlan?.id ?? '?'} scheduled by ${schedule.id} for ${new Date(end * 1000).toISOString()}`);
+  await driver.advanceToPeriodEnd(subscription);
+  const after = await expectStatus(driver, subscription, 'active');
+  const price = after.items.data[0]?.price;
+  if (price?.id !== startPlan?.id) throw new Error(`Expected ${subscription} to be on ${startPlan?.id ?? '?'} after the period end, but it is on ${price?.id ?? '?'}`);
+  step(`period ended: the schedule switched to ${price?.lookup_key ?? price?.id ?? '?'}, renewed at ${String(price?.unit_amount ?? 0)} ${price?.currency ?? ''}`);
+  return { customer, subscription };
+};
+
 /** A trial started without a card pauses at its end (no access); a card added and a resume bring it back. */
 const trialWithoutCard: Scenario = async (driver, context, step) => {
   const { customer, subscription } = await start(driver, context, step, 'pro_monthly', { trialDays: 14, trialEnd: 'pause', paymentMethod: null });
@@ -129,6 +152,7 @@ export const scenarios = {
   dispute,
   'seat-change': seatChange,
   trial,
+  'plan-change': planChange,
   'trial.no-card': trialWithoutCard,
 } satisfies Record<string, Scenario>;
 

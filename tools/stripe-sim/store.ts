@@ -69,6 +69,9 @@ export interface SimStore {
   checkoutRequests: Map<string, CheckoutRequest>;
   /** Subscriptions whose `trial_will_end` was sent, with the trial end it was sent for. */
   trialNotices: Map<string, number>;
+  subscriptionSchedules: Map<string, Stripe.SubscriptionSchedule>;
+  /** Proration lines of changes made with `create_prorations`, per subscription, until its next invoice bills them. */
+  pendingProrations: Map<string, Stripe.InvoiceLineItem[]>;
 }
 
 export function createStore(): SimStore {
@@ -96,6 +99,8 @@ export function createStore(): SimStore {
     paymentOutcomes: new Map(),
     checkoutRequests: new Map(),
     trialNotices: new Map(),
+    subscriptionSchedules: new Map(),
+    pendingProrations: new Map(),
   };
 }
 

@@ -6,7 +6,7 @@ const parameters = [
   { $ref: '#/components/parameters/CustomerRef' },
   {
     name: 'Idempotency-Key', in: 'header' as const, required: false, schema: { type: 'string' },
-    description: 'Makes a retried request reach Stripe with the same idempotency keys, so a plan is never changed twice (1–255 printable ASCII characters).',
+    description: 'Makes a retried request reach Stripe with the same idempotency keys, so a plan is never changed twice, and answers a retry (same key, same body, within 24 hours) with the first answer (1–255 printable ASCII characters).',
   },
   {
     name: 'X-User-Token', in: 'header' as const, required: false, schema: { type: 'string', maxLength: 2048 },

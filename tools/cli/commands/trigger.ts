@@ -16,7 +16,8 @@ export const triggerCommand = defineCommand({
 
   --sim URL               the simulator (default: STRIPE_API_BASE of .local/env, else http://127.0.0.1:12111)
   --user ID               the app's user id (default: a new user_…)
-  --lookup-key KEY        the plan's lookup key (default per scenario: pro_monthly, team_monthly)
+  --lookup-key KEY        the plan's lookup key (default per scenario: pro_monthly; team_monthly for
+                          seat-change, basic_monthly for plan-change)
   --price ID              a price id instead of a lookup key
   --email E               the customer's email
   --wait                  wait until every webhook is delivered and processed, then print the

@@ -1,6 +1,8 @@
 import type { SimContext } from '../context.js';
+import { idOf } from '../id-of.js';
 import { invoiceSubscriptionId } from './lookup.js';
 import { currentPeriodEnd, isBillable, noticeTrialEnd, renewSubscription, retryInvoice, trialNoticeSeconds } from './renewal.js';
+import { advanceSchedule } from './subscription-schedules.js';
 
 export interface AdvanceResult {
   from: number;
@@ -22,6 +24,13 @@ function nextDue(ctx: SimContext, until: number): DueAction | null {
   const consider = (action: DueAction): void => {
     if (action.at <= until && (best === null || action.at < best.at)) best = action;
   };
+  // Schedules first: a phase ending with the period switches the items before the renewal bills them.
+  for (const schedule of ctx.store.subscriptionSchedules.values()) {
+    const end = schedule.current_phase?.end_date;
+    const subscription = ctx.store.subscriptions.get(idOf(schedule.subscription) ?? '');
+    if (schedule.status !== 'active' || end === undefined || !subscription || !isBillable(subscription)) continue;
+    consider({ at: end, label: `phase end ${schedule.id}`, run: () => advanceSchedule(ctx, schedule) });
+  }
   for (const subscription of ctx.store.subscriptions.values()) {
     if (!isBillable(subscription)) continue;
     const end = currentPeriodEnd(subscription);
@@ -44,7 +53,7 @@ function nextDue(ctx: SimContext, until: number): DueAction | null {
 
 /**
  * Moves the simulated clock forward, running everything that falls due on the way in time
- * order (trial notices, renewals, payment retries), each at its own moment.
+ * order (schedule phases, trial notices, renewals, payment retries), each at its own moment.
  */
 export function advanceClock(ctx: SimContext, seconds: number): AdvanceResult {
   if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError('seconds must be a non-negative number');

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { SimContext } from '../context.js';
 import { buildInvoice } from '../objects/invoice.js';
+import { withLines } from '../objects/proration.js';
 import { idOf } from '../id-of.js';
 import { liveCustomer } from './lookup.js';
 import { attemptInvoicePayment } from './payments.js';
@@ -24,6 +25,31 @@ export function issueInvoice(
 ): IssuedInvoice {
   const customer = liveCustomer(ctx, idOf(subscription.customer) ?? '');
   const invoice = buildInvoice(ctx, { customer, subscription, billingReason, period, free, ...(usagePeriod && { usagePeriod }) });
+  // A renewal also bills the prorations of changes made during the period that just ended.
+  if (billingReason === 'subscription_cycle') withLines(invoice, takePendingProrations(ctx, subscription.id));
+  return chargeInvoice(ctx, subscription, customer, invoice);
+}
+
+/** The proration lines waiting for a subscription's next invoice, removed from the waiting list. */
+export function takePendingProrations(ctx: SimContext, subscription: string): Stripe.InvoiceLineItem[] {
+  const pending = ctx.store.pendingProrations.get(subscription) ?? [];
+  ctx.store.pendingProrations.delete(subscription);
+  return pending;
+}
+
+/**
+ * Bills prorations at once (`proration_behavior: always_invoice`): an invoice of the pending
+ * proration lines and `lines`, `billing_reason: subscription_update`, finalized and charged now.
+ */
+export function issueProrationInvoice(ctx: SimContext, subscription: Stripe.Subscription, lines: Stripe.InvoiceLineItem[]): IssuedInvoice {
+  const customer = liveCustomer(ctx, idOf(subscription.customer) ?? '');
+  const now = ctx.clock.now();
+  const invoice = buildInvoice(ctx, { customer, subscription, billingReason: 'subscription_update', period: { start: now, end: now } });
+  withLines(invoice, [...takePendingProrations(ctx, subscription.id), ...lines], true);
+  return chargeInvoice(ctx, subscription, customer, invoice);
+}
+
+function chargeInvoice(ctx: SimContext, subscription: Stripe.Subscription, customer: Stripe.Customer, invoice: Stripe.Invoice): IssuedInvoice {
   ctx.store.invoices.set(invoice.id, invoice);
   subscription.latest_invoice = invoice.id;
   ctx.events.emit('invoice.created', invoice);

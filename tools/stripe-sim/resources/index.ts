@@ -8,6 +8,7 @@ import { eventRoutes } from './events.js';
 import { invoiceRoutes } from './invoices.js';
 import { meterRoutes } from './meters.js';
 import { paymentRoutes } from './payments.js';
+import { subscriptionScheduleRoutes } from './subscription-schedules.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
 /** Every `/v1` endpoint the simulator speaks. */
@@ -15,6 +16,7 @@ export function registerResources(routes: ApiRoutes, ctx: SimContext): void {
   customerRoutes(routes, ctx);
   catalogRoutes(routes, ctx);
   subscriptionRoutes(routes, ctx);
+  subscriptionScheduleRoutes(routes, ctx);
   invoiceRoutes(routes, ctx);
   paymentRoutes(routes, ctx);
   checkoutRoutes(routes, ctx);

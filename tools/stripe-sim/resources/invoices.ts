@@ -3,11 +3,24 @@ import type { SimContext } from '../context.js';
 import { cardDeclined, invalidRequest } from '../errors.js';
 import { inRange, paginate } from '../list.js';
 import { idOf } from '../id-of.js';
-import { invoiceSubscriptionId, liveCustomer, mustGet } from '../ops/lookup.js';
-import { currentPeriodEnd, retryInvoice } from '../ops/renewal.js';
-import { buildInvoice } from '../objects/invoice.js';
-import { addInterval } from '../objects/period.js';
-import { optObject, optString } from '../params.js';
+import { invoiceSubscriptionId, mustGet } from '../ops/lookup.js';
+import { previewInvoice, type PreviewChange } from '../ops/invoice-preview.js';
+import { retryInvoice } from '../ops/renewal.js';
+import type { FormObject } from '../form.js';
+import { optInt, optObject, optString, prorationBehavior } from '../params.js';
+import { itemPatches } from './subscriptions.js';
+
+/** `subscription_details[items|proration_date|proration_behavior]`, as stripe-node encodes them. */
+function previewChange(details: FormObject | undefined): PreviewChange | undefined {
+  if (details === undefined) return undefined;
+  const label = (name: string) => `subscription_details[${name}]`;
+  const change: PreviewChange = { items: itemPatches(details) ?? [] };
+  const date = optInt(details, 'proration_date');
+  if (date !== undefined) change.prorationDate = date;
+  const behavior = prorationBehavior(details, 'proration_behavior', label('proration_behavior'));
+  if (behavior !== undefined) change.prorationBehavior = behavior;
+  return change;
+}
 
 export function invoiceRoutes(routes: ApiRoutes, ctx: SimContext): void {
   routes.get('/invoices/:id', ({ params }) => mustGet(ctx.store.invoices, params.id ?? '', 'invoice'));
@@ -33,10 +46,7 @@ export function invoiceRoutes(routes: ApiRoutes, ctx: SimContext): void {
     return invoice;
   });
 
-  /**
-   * The next invoice of a subscription, not saved: its licensed items for the next period and its
-   * metered items' usage so far in the current one (`POST /v1/invoices/create_preview`).
-   */
+  /** The next invoice of a subscription, not saved, optionally with a change tried on it (`subscription_details`). */
   routes.post('/invoices/create_preview', ({ body }) => {
     const subscriptionId = optString(body, 'subscription');
     const customerId = optString(body, 'customer');
@@ -44,16 +54,8 @@ export function invoiceRoutes(routes: ApiRoutes, ctx: SimContext): void {
       ? mustGet(ctx.store.subscriptions, subscriptionId, 'subscription', 'subscription')
       : ctx.store.subscriptions.group(customerId ?? '').find((candidate) => candidate.status !== 'canceled' && candidate.status !== 'incomplete_expired');
     if (!subscription) throw invalidRequest('No upcoming invoices for customer', 'invoice_upcoming_none', customerId === undefined ? 'subscription' : 'customer');
-    const customer = liveCustomer(ctx, idOf(subscription.customer) ?? '');
-    const start = currentPeriodEnd(subscription);
-    const recurring = subscription.items.data[0]?.price.recurring ?? { interval: 'month' as const, interval_count: 1 };
-    const usageStart = Math.min(...subscription.items.data.map((item) => item.current_period_start));
-    const preview = buildInvoice(ctx, {
-      customer, subscription, billingReason: 'upcoming',
-      period: { start, end: addInterval(start, recurring.interval, recurring.interval_count) },
-      usagePeriod: { start: usageStart, end: Math.min(start, ctx.clock.now() + 1) },
-    });
-    return { ...preview, id: `upcoming_${preview.id}` };
+    if (customerId !== undefined && idOf(subscription.customer) !== customerId) throw invalidRequest(`The subscription ${subscription.id} does not belong to customer ${customerId}.`, undefined, 'subscription');
+    return previewInvoice(ctx, subscription, previewChange(optObject(body, 'subscription_details')));
   });
 
   routes.get('/invoice_payments/:id', ({ params }) => mustGet(ctx.store.invoicePayments, params.id ?? '', 'invoice_payment'));

@@ -8,9 +8,10 @@ import { mustGet } from '../ops/lookup.js';
 import { cancelSubscription, createSubscription } from '../ops/subscriptions.js';
 import { resumeSubscription } from '../ops/trial-end.js';
 import { updateSubscription, type SubscriptionItemPatch, type SubscriptionPatch } from '../ops/subscription-update.js';
-import { mergeMetadata, optBool, optInt, optObjects, optString, reqString } from '../params.js';
+import { mergeMetadata, optBool, optInt, optObjects, optString, prorationBehavior, reqString } from '../params.js';
 
-function itemPatches(body: FormObject): SubscriptionItemPatch[] | undefined {
+/** `items[i][id|price|quantity|deleted]` of a subscription update (or of a preview's `subscription_details`). */
+export function itemPatches(body: FormObject): SubscriptionItemPatch[] | undefined {
   return optObjects(body, 'items')?.map((item) => ({
     id: optString(item, 'id'),
     price: optString(item, 'price'),
@@ -56,6 +57,9 @@ export function subscriptionRoutes(routes: ApiRoutes, ctx: SimContext): void {
     if (description !== undefined) patch.description = description === '' ? null : description;
     const items = itemPatches(body);
     if (items !== undefined) patch.items = items;
+    patch.prorationBehavior = prorationBehavior(body, 'proration_behavior') ?? 'create_prorations';
+    const prorationDate = optInt(body, 'proration_date');
+    if (prorationDate !== undefined) patch.prorationDate = prorationDate;
     return updateSubscription(ctx, subscription.id, patch);
   });
 
@@ -83,7 +87,12 @@ export function subscriptionRoutes(routes: ApiRoutes, ctx: SimContext): void {
   routes.get('/subscription_items/:id', ({ params }) => findItem(params.id ?? ''));
   routes.post('/subscription_items/:id', ({ params, body }) => {
     const item = findItem(params.id ?? '');
-    updateSubscription(ctx, item.subscription, { items: [{ id: item.id, price: optString(body, 'price'), quantity: optInt(body, 'quantity') }] });
+    const prorationDate = optInt(body, 'proration_date');
+    updateSubscription(ctx, item.subscription, {
+      items: [{ id: item.id, price: optString(body, 'price'), quantity: optInt(body, 'quantity') }],
+      prorationBehavior: prorationBehavior(body, 'proration_behavior') ?? 'create_prorations',
+      ...(prorationDate !== undefined && { prorationDate }),
+    });
     return findItem(item.id);
   });
   routes.get('/subscription_items', ({ body }) => {
