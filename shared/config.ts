@@ -42,6 +42,8 @@ const fields = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   /** Size of the Postgres pool per process. @defaultValue 10 */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Postgres ends a session of this service idle inside a transaction for this long (its host cut off mid-transaction), releasing its locks; 0 leaves it to the server. The service never waits on anything else inside a transaction. @defaultValue 15000 */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
   /** Read replicas, comma-separated connection strings: entitlement cache misses and admin lists read from them; writes and decisions stay on DATABASE_URL. @defaultValue none */
   DATABASE_REPLICA_URLS: csv.pipe(z.array(z.url({ protocol: /^postgres(ql)?$/ }))).optional(),
   /** A replica whose replay is further behind the primary than this is skipped (its reads go to the primary). @defaultValue 1000 */

@@ -66,6 +66,7 @@ export function createContext(config: Config, options: ContextOptions): Context 
     url: config.DATABASE_URL,
     poolMax: config.DATABASE_POOL_MAX,
     applicationName: `billing-${options.role}`,
+    idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     warn: (message) => logger.warn('database', { message }),
   });
   registerStateMetrics(metrics, { db, redis, queues });

@@ -10,8 +10,13 @@ export type Db = Knex;
 // bigint columns (money in minor units, counters) come back as JS numbers; values past 2^53 are not expected.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-/** A knex instance over a pg pool; fails fast (5 s) when Postgres cannot be reached. */
-export function createDb(options: { url: string; poolMax: number; applicationName?: string; warn?: (message: string) => void }): Db {
+/**
+ * A knex instance over a pg pool; fails fast (5 s) when Postgres cannot be reached. With
+ * `idleInTransactionTimeoutMs`, Postgres ends a session that sits inside a transaction without a
+ * statement for that long: a host cut off mid-transaction never sends its next statement, and its
+ * row locks would otherwise block whoever takes its work over until the network returns.
+ */
+export function createDb(options: { url: string; poolMax: number; applicationName?: string; idleInTransactionTimeoutMs?: number; warn?: (message: string) => void }): Db {
   const warn = options.warn ?? (() => undefined);
   return knex({
     // knex prints pool and connection trouble to the console by default; readiness and logs report it instead.
@@ -29,7 +34,8 @@ export function createDb(options: { url: string; poolMax: number; applicationNam
       // knex query) get generic plans too: a pattern or range that needs its value to pick an index
       // must say so (see the console's customer search) or be written as a range.
       afterCreate: (connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) => {
-        connection.query('set plan_cache_mode = force_generic_plan').then(() => done(null, connection), (error: Error) => done(error, connection));
+        const idle = options.idleInTransactionTimeoutMs ? `; set idle_in_transaction_session_timeout = ${Math.floor(options.idleInTransactionTimeoutMs)}` : '';
+        connection.query(`set plan_cache_mode = force_generic_plan${idle}`).then(() => done(null, connection), (error: Error) => done(error, connection));
       },
     },
     acquireConnectionTimeout: 5000,

@@ -95,7 +95,9 @@ export async function startHostsStack(overrides: Record<string, string>): Promis
 
     const config = testConfig(data.databaseUrl, {
       REDIS_URL: data.redisUrl, STRIPE_SECRET_KEY: serviceKey, STRIPE_API_BASE: `http://${stripeHost.address}:${simPort}`,
-      CATALOG_FILE: catalogFile(testCatalog), PORT: '3000', METRICS_PORT: '9464', ...overrides,
+      CATALOG_FILE: catalogFile(testCatalog), PORT: '3000', METRICS_PORT: '9464',
+      // A host cut off mid-transaction holds its row locks until Postgres ends its session: the service asks for that after 5 s here.
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '5000', ...overrides,
     });
     const serviceEnv = childEnv({ ...config });
     const apis = [api1, api2].map((host) => startNode(network, host, 'api/main.ts', [], serviceEnv));
