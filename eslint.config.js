@@ -14,11 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/only-throw-error': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through shared/config.ts' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through shared/infra/config.ts' }],
     },
   },
   {
-    files: ['shared/config.ts', 'tests/support/environment.ts', 'tools/bench/support/environment.ts'],
+    files: ['shared/infra/config.ts', 'tests/support/environment.ts', 'tools/bench/support/environment.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
-import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/config.js';
+import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/infra/config.js';
 import { closeContext, createContext, type Context } from '../shared/context.js';
 import { EntitlementCache } from '../shared/entitlements/cache.js';
-import { isMainModule, runProcess, signalReadyWhen } from '../shared/lifecycle.js';
+import { isMainModule, runProcess, signalReadyWhen } from '../shared/infra/lifecycle.js';
 import { ChangeFeed } from '../shared/notify/change-feed.js';
-import { startMetricsServer } from '../shared/metrics-server.js';
-import { checkDependencies } from '../shared/readiness.js';
-import { waitForRedis } from '../shared/redis.js';
+import { startMetricsServer } from '../shared/infra/metrics-server.js';
+import { checkDependencies } from '../shared/infra/readiness.js';
+import { waitForRedis } from '../shared/infra/redis.js';
 import { createApp } from './app.js';
 import { GracefulClose } from './graceful-close.js';
 import { listen, portOf } from './server.js';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { ConfigError } from '../shared/config.js';
+import { ConfigError } from '../shared/infra/config.js';
 
 /**
  * Listens and resolves once bound. A port clash (Express 5 passes it to the callback) is a

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from './db.js';
+import type { Db } from './infra/db.js';
 import { internalError } from './errors.js';
 
 /** `stream`: the event stream of every customer (`GET /v1/stream`), nothing else. */

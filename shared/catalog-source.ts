@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './config.js';
+import { ConfigError } from './infra/config.js';
 import { CatalogFileError, parseCatalogFile, type CatalogFile } from './domain/index.js';
 
 export { CatalogFileError };

@@ -1,16 +1,16 @@
 import os from 'node:os';
 import { loadCatalogFile } from './catalog-source.js';
-import type { Config } from './config.js';
+import type { Config } from './infra/config.js';
 import type { AccessPolicy, CatalogFile } from './domain/index.js';
-import { createDb, type Db } from './db.js';
-import { ReadReplicas } from './replicas.js';
-import { createLogger, type Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { closeQueues, openQueues, openQueueShards, type Queues, type ShardQueues } from './queues.js';
-import { closeRedis, createRedis, redisTarget, type Redis, type RedisRole } from './redis.js';
-import { closeStripe, createStripe, type Stripe } from './stripe.js';
-import { registerStateMetrics } from './state-metrics.js';
-import { createStripeRateLimiter } from './stripe-rate-limit.js';
+import { createDb, type Db } from './infra/db.js';
+import { ReadReplicas } from './infra/replicas.js';
+import { createLogger, type Logger } from './infra/logger.js';
+import { createMetrics, type Metrics } from './infra/metrics.js';
+import { closeQueues, openQueues, openQueueShards, type Queues, type ShardQueues } from './infra/queues.js';
+import { closeRedis, createRedis, redisTarget, type Redis, type RedisRole } from './infra/redis.js';
+import { closeStripe, createStripe, type Stripe } from './infra/stripe.js';
+import { registerStateMetrics } from './infra/state-metrics.js';
+import { createStripeRateLimiter } from './infra/stripe-rate-limit.js';
 import { stripeCallBackoff } from './retry-policy.js';
 
 /** What every process holds: configuration and its connections. Built once at start, closed at stop. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SyncJobs } from './queue-jobs.js';
-import type { QueueName } from './queues.js';
+import type { QueueName } from './infra/queues.js';
 
 const correlationId = z.string().max(200).optional();
 const eventId = z.string().regex(/^evt_\w+$/).max(255);

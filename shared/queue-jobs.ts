@@ -1,7 +1,7 @@
 import type { EventJobData } from './events/enqueue.js';
 import type { MeterExportJobData } from './meters/export-jobs.js';
 import type { DeliverJobData } from './notify/webhook-jobs.js';
-import type { consumedQueues } from './queues.js';
+import type { consumedQueues } from './infra/queues.js';
 import type { ReconcileJobData } from './reconcile/request.js';
 
 /**

@@ -18,7 +18,7 @@
  * Everything here is pure: the random source is a parameter.
  */
 
-import type { Config } from './config.js';
+import type { Config } from './infra/config.js';
 import { AppError, hasCode, isConnectionError, isPoolTimeout, PermanentError } from './errors.js';
 
 interface StripeLikeError { type?: unknown; statusCode?: unknown }
@@ -45,7 +45,7 @@ export function isTransient(error: unknown): boolean {
 /** The backoff type every job names: capped exponential with jitter, computed by the workers' `backoffStrategy` with {@link backoffDelayMs}. */
 export const cappedBackoff = 'capped-exponential';
 
-/** The attempts and backoff every job gets by default (shared/queues.ts). */
+/** The attempts and backoff every job gets by default (shared/infra/queues.ts). */
 export function jobBackoffOptions(config: Pick<Config, 'JOB_ATTEMPTS' | 'JOB_BACKOFF_MS'>): { attempts: number; backoff: { type: string; delay: number } } {
   return { attempts: config.JOB_ATTEMPTS, backoff: { type: cappedBackoff, delay: config.JOB_BACKOFF_MS } };
 }

@@ -58,7 +58,7 @@ else
 fi
 
 # 2-4. structure and metric names (plain Node, no dependencies beyond an optional js-yaml).
-node --input-type=module - "$rules" ops/grafana shared/metrics.ts <<'NODE' || failed=1
+node --input-type=module - "$rules" ops/grafana shared/infra/metrics.ts <<'NODE' || failed=1
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';

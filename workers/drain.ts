@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { closeRedis } from '../shared/redis.js';
+import { closeRedis } from '../shared/infra/redis.js';
 import type { RunningWorker } from './runner.js';
 
 /**

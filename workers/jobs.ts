@@ -1,6 +1,6 @@
 import type { Context } from '../shared/context.js';
-import { currentCorrelation } from '../shared/correlation.js';
-import { queuesFor, type ShardQueues } from '../shared/queues.js';
+import { currentCorrelation } from '../shared/infra/correlation.js';
+import { queuesFor, type ShardQueues } from '../shared/infra/queues.js';
 import type { RecomputeJobData, SyncJobData } from '../shared/queue-jobs.js';
 
 /** The deduplication id of a customer's sync: while a job holds it, more adds join that job. */

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/config.js';
+import { exitOnConfigError, loadConfigOrExit, type Config } from '../shared/infra/config.js';
 import { closeContext, createContext, type Context } from '../shared/context.js';
-import { isMainModule, runProcess, signalReadyWhen } from '../shared/lifecycle.js';
-import { startMetricsServer } from '../shared/metrics-server.js';
+import { isMainModule, runProcess, signalReadyWhen } from '../shared/infra/lifecycle.js';
+import { startMetricsServer } from '../shared/infra/metrics-server.js';
 import { closeMeterEventsClient } from '../shared/meters/meter-events-client.js';
-import { checkDependencies } from '../shared/readiness.js';
+import { checkDependencies } from '../shared/infra/readiness.js';
 import { startHousekeeping } from './housekeeping.js';
 import { scheduleMaintenance } from './processors/maintenance.js';
 import { scheduleReconciliation } from './processors/reconcile-schedule.js';

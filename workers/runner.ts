@@ -1,11 +1,11 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Context } from '../shared/context.js';
-import { withCorrelation } from '../shared/correlation.js';
+import { withCorrelation } from '../shared/infra/correlation.js';
 import { PermanentError } from '../shared/errors.js';
 import { hasJobSchema, jobDataProblem } from '../shared/job-data.js';
 import type { ConsumedQueue, QueueJobs } from '../shared/queue-jobs.js';
-import { consumedShards, queueNames, shardedQueues, shardPrefix } from '../shared/queues.js';
-import { createRedis, type Redis } from '../shared/redis.js';
+import { consumedShards, queueNames, shardedQueues, shardPrefix } from '../shared/infra/queues.js';
+import { createRedis, type Redis } from '../shared/infra/redis.js';
 import { askedWaitMs, backoffDelayMs, decideJobFailure, isTransient, jobRetryPolicy } from '../shared/retry-policy.js';
 import { trackRunning } from './running-jobs.js';
 

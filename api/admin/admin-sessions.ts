@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { Config } from '../../shared/config.js';
-import type { Db } from '../../shared/db.js';
-import type { Redis } from '../../shared/redis.js';
+import type { Config } from '../../shared/infra/config.js';
+import type { Db } from '../../shared/infra/db.js';
+import type { Redis } from '../../shared/infra/redis.js';
 import type { AuthenticatedKey } from '../middleware/authenticate.js';
 
 export const sessionCookie = 'billing_admin_session';

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import type { Context } from '../../shared/context.js';
 import { AppError } from '../../shared/errors.js';
-import { boardQueues, type BoardQueue } from '../../shared/queues.js';
+import { boardQueues, type BoardQueue } from '../../shared/infra/queues.js';
 import { writeAudit } from '../../shared/audit.js';
 import { adminActor } from './admin-actor.js';
 

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { forbidden, unauthorized } from '../../shared/errors.js';
 import type { AuthenticatedKey, KeyVerifier } from '../middleware/authenticate.js';
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../shared/infra/config.js';
 import { readCookie, sessionCookie, sessionCookieOptions, sessionTtlSeconds, type AdminSessions } from './admin-sessions.js';
 import { crossOriginProblem, crossOriginRefused } from './same-origin.js';
 

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { badRequest } from '../../shared/errors.js';
 import { jobDataProblem } from '../../shared/job-data.js';
-import type { BoardQueue } from '../../shared/queues.js';
+import type { BoardQueue } from '../../shared/infra/queues.js';
 
 /** `POST /api/queues/:queue/add` and `PATCH /api/queues/:queue/:job/update-data` under the board. */
 const addJob = /^\/api\/queues\/([^/]+)\/add$/;

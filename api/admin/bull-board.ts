@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { AppViewRoute } from '@bull-board/api/typings/app';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { BoardQueue } from '../../shared/queues.js';
+import type { BoardQueue } from '../../shared/infra/queues.js';
 import { authenticatedKey } from '../middleware/authenticate.js';
 
 export const boardBasePath = '/admin/queues';

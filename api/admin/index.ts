@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Context } from '../../shared/context.js';
-import { boardQueues } from '../../shared/queues.js';
+import { boardQueues } from '../../shared/infra/queues.js';
 import { AdminSessions } from './admin-sessions.js';
 import { boardAudit } from './board-audit.js';
 import { boardAuthentication } from './board-authentication.js';

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import { findActiveKeyByHash, hashKey, looksLikeKey, type ApiKeyRecord, type KeyScope } from '../../shared/api-keys.js';
-import type { Db } from '../../shared/db.js';
+import type { Db } from '../../shared/infra/db.js';
 import { forbidden, unauthorized } from '../../shared/errors.js';
 
 /** The key that authenticated a request, on `res.locals.apiKey`. */

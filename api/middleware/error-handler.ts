@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, isConnectionError, isPoolTimeout } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/infra/logger.js';
 
 interface HttpParserError { status?: unknown; type?: unknown; expose?: unknown }
 

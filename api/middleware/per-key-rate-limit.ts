@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../../shared/errors.js';
-import type { Redis } from '../../shared/redis.js';
+import type { Redis } from '../../shared/infra/redis.js';
 import { authenticatedKey } from './authenticate.js';
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { withCorrelation } from '../../shared/correlation.js';
-import type { Logger } from '../../shared/logger.js';
-import type { Metrics } from '../../shared/metrics.js';
+import { withCorrelation } from '../../shared/infra/correlation.js';
+import type { Logger } from '../../shared/infra/logger.js';
+import type { Metrics } from '../../shared/infra/metrics.js';
 
 const validRequestId = /^[\w.:-]{1,128}$/;
 

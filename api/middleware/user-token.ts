@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../shared/infra/config.js';
 import { verifyUserToken } from '../../shared/checkout/user-token.js';
 import { AppError } from '../../shared/errors.js';
 

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, badRequest } from '../../shared/errors.js';
-import type { Metrics } from '../../shared/metrics.js';
+import type { Metrics } from '../../shared/infra/metrics.js';
 
 /** Seconds a signature's timestamp may be from now, either way (Stripe's default tolerance, applied to the future too). */
 export const signatureToleranceSeconds = 300;

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
-import type { Logger } from '../../shared/logger.js';
-import { translateStripeError } from '../../shared/stripe-errors.js';
+import type { Logger } from '../../shared/infra/logger.js';
+import { translateStripeError } from '../../shared/infra/stripe-errors.js';
 
 /**
  * Error middleware for the routes that call Stripe (checkout, portal): turns a Stripe error into

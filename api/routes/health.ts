@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Context } from '../../shared/context.js';
-import { checkDependencies } from '../../shared/readiness.js';
+import { checkDependencies } from '../../shared/infra/readiness.js';
 
 /**
  * `/healthz`: the process answers. `/readyz`: Postgres and Redis answer (503 naming which does

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../shared/infra/config.js';
 import { AppError, unauthorized } from '../../shared/errors.js';
-import type { Metrics } from '../../shared/metrics.js';
+import type { Metrics } from '../../shared/infra/metrics.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 

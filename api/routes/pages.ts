@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Context } from '../../shared/context.js';
 import { pageHeaders, stylesheetPath } from '../../shared/pages/html.js';
 import { pageStylesheet } from '../../shared/pages/stylesheet.js';
-import { checkDependencies } from '../../shared/readiness.js';
+import { checkDependencies } from '../../shared/infra/readiness.js';
 import { apiReferencePage } from '../pages/api-reference.js';
 import { landingPage } from '../pages/landing.js';
 

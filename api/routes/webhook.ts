@@ -1,13 +1,13 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../shared/context.js';
-import { currentCorrelation } from '../../shared/correlation.js';
+import { currentCorrelation } from '../../shared/infra/correlation.js';
 import { badRequest, internalError, unavailable } from '../../shared/errors.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
 import { eventFamily } from '../../shared/events/event-types.js';
 import { recordEvent } from '../../shared/events/inbox.js';
-import { withTimeout } from '../../shared/lifecycle.js';
-import type { Stripe } from '../../shared/stripe.js';
+import { withTimeout } from '../../shared/infra/lifecycle.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
 import { bodyDeadline, signatureGate, signatureToleranceSeconds } from '../middleware/webhook-guards.js';
 
 /** Snapshot events (`object: "event"`) and thin events (`object: "v2.core.event"`, event destinations). */

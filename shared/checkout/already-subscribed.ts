@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../infra/db.js';
 import { conflict } from '../errors.js';
 
 /** Statuses in which a subscription still holds the price: a second checkout would double-bill. */

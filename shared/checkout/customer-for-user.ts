@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { writeAudit, type Actor } from '../audit.js';
-import type { Db } from '../db.js';
+import type { Db } from '../infra/db.js';
 import { AppError, conflict } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Stripe } from '../stripe.js';
-import { isIdempotencyError } from '../stripe-errors.js';
+import type { Logger } from '../infra/logger.js';
+import type { Stripe } from '../infra/stripe.js';
+import { isIdempotencyError } from '../infra/stripe-errors.js';
 
 export interface LocalCustomer { id: string; stripe_customer_id: string | null; user_id: string; deleted: boolean }
 

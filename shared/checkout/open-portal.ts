@@ -1,6 +1,6 @@
-import type { Db } from '../db.js';
+import type { Db } from '../infra/db.js';
 import { notFound } from '../errors.js';
-import type { Stripe } from '../stripe.js';
+import type { Stripe } from '../infra/stripe.js';
 import type { PortalRequest } from './requests.js';
 
 /**

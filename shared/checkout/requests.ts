@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isLiveMode, type Config } from '../config.js';
+import { isLiveMode, type Config } from '../infra/config.js';
 import { badRequest } from '../errors.js';
 
 /** App user ids: 1–200 characters that are safe in logs, URLs and Stripe metadata (`auth0|abc`, `user_42`, `a.b@c`). */

@@ -1,6 +1,6 @@
 import { badRequest } from '../errors.js';
-import type { Stripe } from '../stripe.js';
-import { isStripeNotFound } from '../stripe-errors.js';
+import type { Stripe } from '../infra/stripe.js';
+import { isStripeNotFound } from '../infra/stripe-errors.js';
 
 export interface PriceRef {
   price?: string | undefined;

@@ -1,8 +1,8 @@
-import type { Config } from '../config.js';
-import type { Db } from '../db.js';
+import type { Config } from '../infra/config.js';
+import type { Db } from '../infra/db.js';
 import { planTrialDays, type CatalogFile } from '../domain/index.js';
-import type { Logger } from '../logger.js';
-import type { Stripe } from '../stripe.js';
+import type { Logger } from '../infra/logger.js';
+import type { Stripe } from '../infra/stripe.js';
 import { assertNotSubscribed } from './already-subscribed.js';
 import type { Actor } from '../audit.js';
 import { customerForUser, findCustomerByUser } from './customer-for-user.js';

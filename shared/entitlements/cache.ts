@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import type { Context } from '../context.js';
-import { closeRedis, createRedis, type Redis } from '../redis.js';
+import { closeRedis, createRedis, type Redis } from '../infra/redis.js';
 import { cacheKeys } from './cache-keys.js';
 import { prepareView, readEntitlements, type EntitlementView, type PreparedView } from './read.js';
 

@@ -1,4 +1,4 @@
-import { preparedStatement, type Db } from '../db.js';
+import { preparedStatement, type Db } from '../infra/db.js';
 import type { Catalog, CatalogFile, CustomerState, DisputeStatus, SubscriptionStatus } from '../domain/index.js';
 
 interface SubscriptionRow {

@@ -1,5 +1,5 @@
-import type { Config } from '../config.js';
-import type { Redis } from '../redis.js';
+import type { Config } from '../infra/config.js';
+import type { Redis } from '../infra/redis.js';
 import { cacheKeys } from './cache-keys.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { preparedStatement, type Db } from '../db.js';
+import { preparedStatement, type Db } from '../infra/db.js';
 import { badRequest } from '../errors.js';
 import { computeEntitlements, type AccessPolicy, type CatalogFile } from '../domain/index.js';
 import { loadEntitlementInputs } from './customer-state.js';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { preparedStatement } from '../db.js';
+import { preparedStatement } from '../infra/db.js';
 import type { CatalogFile } from '../domain/index.js';
 import { computeEntitlements, type AccessPolicy } from '../domain/index.js';
 import { markSyncedEventsProcessedSql } from '../events/inbox.js';

@@ -1,4 +1,4 @@
-import { queuesFor, type ShardQueues } from '../queues.js';
+import { queuesFor, type ShardQueues } from '../infra/queues.js';
 
 export interface EventJobData { eventId: string; correlationId?: string }
 

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
-import { preparedStatement, type Db } from '../db.js';
-import { findJob, type ShardQueues } from '../queues.js';
+import { preparedStatement, type Db } from '../infra/db.js';
+import { findJob, type ShardQueues } from '../infra/queues.js';
 import { enqueueEvent } from './enqueue.js';
 
 /**

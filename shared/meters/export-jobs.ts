@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { currentCorrelation } from '../correlation.js';
+import { currentCorrelation } from '../infra/correlation.js';
 
 /** Job names of the meters queue. */
 export const meterJobs = { exportCustomer: 'export-customer', scan: 'scan-usage' } as const;

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { stripeCallBackoff } from '../retry-policy.js';
-import { closeStripe, createStripe, type Stripe } from '../stripe.js';
-import { createStripeRateLimiter } from '../stripe-rate-limit.js';
+import { closeStripe, createStripe, type Stripe } from '../infra/stripe.js';
+import { createStripeRateLimiter } from '../infra/stripe-rate-limit.js';
 
 const clients = new WeakMap<Context, Stripe>();
 

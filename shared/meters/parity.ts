@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import type { Stripe } from '../stripe.js';
+import type { Stripe } from '../infra/stripe.js';
 import { exportedMeters, meterNames, type MeterMap } from './exported-meters.js';
 import { exportHorizon, oldestSendable, recordDueParts } from './record-parts.js';
 import { sendParts } from './send-parts.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from '../context.js';
 import { isTransient } from '../retry-policy.js';
-import type { Stripe } from '../stripe.js';
+import type { Stripe } from '../infra/stripe.js';
 import { oldestSendable } from './record-parts.js';
 
 export interface SendOutcome { sent: number; failed: number; expired: number }

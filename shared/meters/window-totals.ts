@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../infra/db.js';
 import type { ReportedWindow, WindowTotal } from '../domain/meter-windows.js';
 import type { MeterMap } from './exported-meters.js';
 

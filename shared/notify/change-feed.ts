@@ -1,8 +1,8 @@
-import type { Config } from '../config.js';
+import type { Config } from '../infra/config.js';
 import { unavailable } from '../errors.js';
-import { withTimeout } from '../lifecycle.js';
-import type { Logger } from '../logger.js';
-import { closeRedis, createRedis, type Redis } from '../redis.js';
+import { withTimeout } from '../infra/lifecycle.js';
+import type { Logger } from '../infra/logger.js';
+import { closeRedis, createRedis, type Redis } from '../infra/redis.js';
 import { changeLogKey, compareLogIds, parseEntries, type LogEntry, type RawEntry } from './change-log.js';
 
 /** What a stream client hears from the feed. */

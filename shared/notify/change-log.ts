@@ -1,4 +1,4 @@
-import type { Redis } from '../redis.js';
+import type { Redis } from '../infra/redis.js';
 import type { NotifyEvent } from './entitlement-event.js';
 
 /**

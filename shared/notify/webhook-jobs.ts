@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { queuesFor, type ShardQueues } from '../queues.js';
+import { queuesFor, type ShardQueues } from '../infra/queues.js';
 
 export interface DeliverJobData { deliveryId: string; correlationId?: string }
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { Config } from '../config.js';
+import type { Config } from '../infra/config.js';
 
 /** Loopback, private, link-local, shared, documentation, multicast and reserved ranges: never a webhook target by default. */
 const blocked = new net.BlockList();

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import type { RecomputeCause } from '../entitlements/recompute.js';
 import type { StoredEntitlement } from '../entitlements/stored-entitlement.js';
-import type { Stripe } from '../stripe.js';
+import type { Stripe } from '../infra/stripe.js';
 import { syncNow } from '../sync/sync-now.js';
 import { changeTiming } from './change-timing.js';
 import { currentSubscription, type AuthorizeUser } from './current-subscription.js';

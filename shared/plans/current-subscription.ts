@@ -1,8 +1,8 @@
 import type { Context } from '../context.js';
 import { requireRefKind } from '../entitlements/read.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import type { Stripe } from '../stripe.js';
-import { isStripeNotFound } from '../stripe-errors.js';
+import type { Stripe } from '../infra/stripe.js';
+import { isStripeNotFound } from '../infra/stripe-errors.js';
 
 const live = ['active', 'trialing', 'past_due'];
 

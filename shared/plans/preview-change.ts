@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import type { Stripe } from '../stripe.js';
+import type { Stripe } from '../infra/stripe.js';
 import { changeTiming } from './change-timing.js';
 import { currentSubscription, type AuthorizeUser } from './current-subscription.js';
 import type { PreviewRequest } from './requests.js';

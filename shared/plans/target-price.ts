@@ -2,7 +2,7 @@ import { resolvePrice } from '../checkout/resolve-price.js';
 import type { Context } from '../context.js';
 import { planMatchesItem, quantityLimits, type ItemState } from '../domain/index.js';
 import { badRequest } from '../errors.js';
-import type { Stripe } from '../stripe.js';
+import type { Stripe } from '../infra/stripe.js';
 
 export interface ChangeTarget {
   price: Stripe.Price;

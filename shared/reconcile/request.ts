@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { currentCorrelation } from '../correlation.js';
+import { currentCorrelation } from '../infra/correlation.js';
 import { badRequest, notFound } from '../errors.js';
 import { reconcileParams, type ReconcileParams, type ReconcileTrigger } from './params.js';
 

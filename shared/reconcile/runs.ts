@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../infra/db.js';
 
 /**
  * Drift kinds. The first six are counted per subscription (`refund_differs`, `dispute_differs`: of

@@ -1,5 +1,5 @@
-import { isStripeNotFound } from '../stripe-errors.js';
-import type { Stripe } from '../stripe.js';
+import { isStripeNotFound } from '../infra/stripe-errors.js';
+import type { Stripe } from '../infra/stripe.js';
 import { billsInOtherCurrency, latestInvoicePayers, type PriceAmounts } from './stripe-rows.js';
 
 export interface CustomerSnapshot {

@@ -1,4 +1,4 @@
-import type { Stripe } from '../stripe.js';
+import type { Stripe } from '../infra/stripe.js';
 
 /** Pure mapping from Stripe objects (pinned API version) to mirror rows. */
 

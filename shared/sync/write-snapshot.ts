@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { preparedStatement } from '../db.js';
+import { preparedStatement } from '../infra/db.js';
 import type { CustomerRef } from '../entitlements/stored-entitlement.js';
 import type { CustomerSnapshot } from './fetch-customer.js';
 import { itemRows, latestInvoiceDisputeStatus, latestInvoiceRefunded, subscriptionRow } from './stripe-rows.js';

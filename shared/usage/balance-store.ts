@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
-import type { Redis } from '../redis.js';
+import type { Redis } from '../infra/redis.js';
 import { balanceScript } from './balance-script.js';
 import { balanceKeys, idempotencyKey } from './usage-keys.js';
 

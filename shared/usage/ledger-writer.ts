@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../infra/db.js';
 
 /** One usage_ledger row as the service writes it. */
 export interface LedgerRow {

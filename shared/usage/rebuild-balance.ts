@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import type { Db } from '../infra/db.js';
 import { computeBalance, rolloverInto, type LedgerEntry } from '../domain/index.js';
 import type { LoadRequest } from './balance-store.js';
 import type { UsageDeps, UsageTarget } from './usage-target.js';

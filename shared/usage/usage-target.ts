@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { preparedStatement, type Db } from '../db.js';
+import { preparedStatement, type Db } from '../infra/db.js';
 import { meteredPolicy, periodAt, type BillingPeriod, type MeteredFeature, type UsagePeriod } from '../domain/index.js';
 import type { EntitlementCache } from '../entitlements/cache.js';
 import type { PreparedView } from '../entitlements/read.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
-import { withTimeout } from '../../shared/lifecycle.js';
+import { withTimeout } from '../../shared/infra/lifecycle.js';
 import { scrapeSum } from '../support/chaos/api-metrics.js';
 import { DeliveryLedger } from '../support/chaos/delivery-ledger.js';
 import { inboxFigures, quiesce, runCatchUp, servedEntitlements, storedEntitlements } from '../support/chaos/convergence.js';

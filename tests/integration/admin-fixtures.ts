@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { UnrecoverableError, Worker, type Queue } from 'bullmq';
 import { createKey, type KeyScope } from '../../shared/api-keys.js';
-import type { Config } from '../../shared/config.js';
-import type { Db } from '../../shared/db.js';
-import { closeRedis, createRedis } from '../../shared/redis.js';
+import type { Config } from '../../shared/infra/config.js';
+import type { Db } from '../../shared/infra/db.js';
+import { closeRedis, createRedis } from '../../shared/infra/redis.js';
 
 /** Helpers for the admin tests: keys, customers and inbox rows seeded straight into the test's database. */
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import express from 'express';
 import { bullBoard } from '../../api/admin/bull-board.js';
 import { closeServer, listen, portOf } from '../../api/server.js';
-import { boardQueues } from '../../shared/queues.js';
+import { boardQueues } from '../../shared/infra/queues.js';
 import { startServices } from '../support/services.js';
 import { adminKey, basic, call, failedJobs, seedCustomer } from './admin-fixtures.js';
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
-import { closeRedis, createRedis } from '../../shared/redis.js';
+import { closeRedis, createRedis } from '../../shared/infra/redis.js';
 import { eventually } from '../support/processes.js';
 import { mirrorOf, settled, startPipeline } from '../support/pipeline.js';
 import { StripeState, uid, useStripeState, type Json, type StripeAnswer } from '../support/stripe-state.js';

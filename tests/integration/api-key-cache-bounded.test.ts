@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
 import { createKeyVerifier } from '../../api/middleware/authenticate.js';
 import { createKey } from '../../shared/api-keys.js';
-import { createDb, type Db } from '../../shared/db.js';
+import { createDb, type Db } from '../../shared/infra/db.js';
 import { createTestDatabase } from '../support/database.js';
 
 /** A database of the test's own, and a counter of the queries sent to it. */

@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { createKey, findActiveKey, hashKey, listKeys, revokeKey } from '../../shared/api-keys.js';
-import { createDb } from '../../shared/db.js';
+import { createDb } from '../../shared/infra/db.js';
 import { testConfig } from '../support/config.js';
 import { createTestDatabase } from '../support/database.js';
 import { childEnv, runScript } from '../support/processes.js';

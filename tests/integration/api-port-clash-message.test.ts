@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import express from 'express';
 import { listen } from '../../api/server.js';
-import { ConfigError } from '../../shared/config.js';
+import { ConfigError } from '../../shared/infra/config.js';
 
 test('a port already in use is a configuration error naming PORT, not a raw EADDRINUSE', async (t) => {
   const holder = http.createServer();

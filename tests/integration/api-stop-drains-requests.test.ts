@@ -7,7 +7,7 @@ import { GracefulClose } from '../../api/graceful-close.js';
 import { webhookSecret } from '../support/config.js';
 import { eventually } from '../support/processes.js';
 import { startServices } from '../support/services.js';
-import { stripeApiVersion } from '../../shared/stripe.js';
+import { stripeApiVersion } from '../../shared/infra/stripe.js';
 
 interface Answer { status: number; headers: Record<string, string>; body: string }
 

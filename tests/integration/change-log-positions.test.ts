@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import { appendToLog, changeLogKey, compareLogIds, isLogId, logPosition, parseEntries, readLogAfter } from '../../shared/notify/change-log.js';
 import type { EntitlementsUpdated } from '../../shared/notify/entitlement-event.js';
-import { closeRedis, createRedis } from '../../shared/redis.js';
+import { closeRedis, createRedis } from '../../shared/infra/redis.js';
 import { testEnvironment } from '../support/environment.js';
 
 const event = (version: number): EntitlementsUpdated => ({

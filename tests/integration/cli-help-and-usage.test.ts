@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createDb } from '../../shared/db.js';
+import { createDb } from '../../shared/infra/db.js';
 import { createTestDatabase } from '../support/database.js';
 import { childEnv, runScript } from '../support/processes.js';
 

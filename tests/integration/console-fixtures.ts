@@ -1,4 +1,4 @@
-import type { Db } from '../../shared/db.js';
+import type { Db } from '../../shared/infra/db.js';
 import { seedCustomer } from './admin-fixtures.js';
 
 /** Helpers for the console tests: forms sent the way a browser sends them, and hostile customers. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
-import { createDb } from '../../shared/db.js';
+import { createDb } from '../../shared/infra/db.js';
 import { createTestDatabase } from '../support/database.js';
 
 test('a session left idle inside a transaction is ended by Postgres, and its row lock freed for the next writer', async (t) => {

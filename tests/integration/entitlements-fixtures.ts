@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ApiProcess } from '../../api/main.js';
 import { createKey, type KeyScope } from '../../shared/api-keys.js';
-import type { Db } from '../../shared/db.js';
+import type { Db } from '../../shared/infra/db.js';
 import type { StoredEntitlement } from '../../shared/entitlements/stored-entitlement.js';
 
 /** Helpers for the entitlement read tests: customers and keys seeded straight into the test's database. */

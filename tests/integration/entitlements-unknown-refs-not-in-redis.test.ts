@@ -1,7 +1,7 @@
 import test from 'ava';
 import { EntitlementCache } from '../../shared/entitlements/cache.js';
 import { cacheKeys, keyspace } from '../../shared/entitlements/cache-keys.js';
-import type { Redis } from '../../shared/redis.js';
+import type { Redis } from '../../shared/infra/redis.js';
 import { startServices } from '../support/services.js';
 import { countQueries, keyFor, pro, read, seedCustomer } from './entitlements-fixtures.js';
 

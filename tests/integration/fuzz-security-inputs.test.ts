@@ -4,7 +4,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import { createKey } from '../../shared/api-keys.js';
-import type { Metrics } from '../../shared/metrics.js';
+import type { Metrics } from '../../shared/infra/metrics.js';
 import { webhookSecret } from '../support/config.js';
 import { error, printable, randomBytes, sendCases, status, type FuzzCase } from '../support/fuzz.js';
 import { rawClient } from '../support/raw-http.js';

@@ -2,7 +2,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import { eventFamilies } from '../../shared/events/event-types.js';
-import { stripeApiVersion } from '../../shared/stripe.js';
+import { stripeApiVersion } from '../../shared/infra/stripe.js';
 import { webhookSecret } from '../support/config.js';
 import { error, errorCode, printable, randomBytes, sendCases, status, type FuzzCase as Case } from '../support/fuzz.js';
 import { rawClient, type RawRequest } from '../support/raw-http.js';

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { createDb, type Db } from '../../shared/db.js';
+import { createDb, type Db } from '../../shared/infra/db.js';
 import { loadEvent, markEventDead, recordEvent, type InboxEvent } from '../../shared/events/inbox.js';
 import { createTestDatabase } from '../support/database.js';
 import { uid } from '../support/stripe-state.js';

@@ -3,7 +3,7 @@ import test from 'ava';
 import nock from 'nock';
 import Stripe from 'stripe';
 import { createKey } from '../../shared/api-keys.js';
-import type { Metrics } from '../../shared/metrics.js';
+import type { Metrics } from '../../shared/infra/metrics.js';
 import { webhookSecret } from '../support/config.js';
 import { startServices } from '../support/services.js';
 

@@ -1,8 +1,8 @@
 import test from 'ava';
 import type { Queue } from 'bullmq';
-import { createMetrics } from '../../shared/metrics.js';
-import type { Queues } from '../../shared/queues.js';
-import { registerStateMetrics } from '../../shared/state-metrics.js';
+import { createMetrics } from '../../shared/infra/metrics.js';
+import type { Queues } from '../../shared/infra/queues.js';
+import { registerStateMetrics } from '../../shared/infra/state-metrics.js';
 import { startServices } from '../support/services.js';
 
 const token = 'metrics-token-0123456789abcdef';

@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import type { Knex } from 'knex';
-import { createDb, migrationConfig } from '../../shared/db.js';
+import { createDb, migrationConfig } from '../../shared/infra/db.js';
 import { migrate } from '../../tools/cli/commands/migrate.js';
 import { testConfig } from '../support/config.js';
 import { createTestDatabase } from '../support/database.js';

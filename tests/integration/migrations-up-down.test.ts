@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createDb, migrateDownAll, migrateLatest } from '../../shared/db.js';
+import { createDb, migrateDownAll, migrateLatest } from '../../shared/infra/db.js';
 import { createTestDatabase } from '../support/database.js';
 
 const tables = ['stripe_events', 'customers', 'subscriptions', 'subscription_items', 'catalog_products', 'catalog_prices', 'grants', 'entitlements', 'api_keys', 'audit_log', 'reconciliation_runs', 'sync_cursors'];

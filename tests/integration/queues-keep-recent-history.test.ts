@@ -1,7 +1,7 @@
 import test from 'ava';
 import { QueueEvents, Worker } from 'bullmq';
-import { closeQueues, completedJobHistory, openQueues } from '../../shared/queues.js';
-import { createRedis } from '../../shared/redis.js';
+import { closeQueues, completedJobHistory, openQueues } from '../../shared/infra/queues.js';
+import { createRedis } from '../../shared/infra/redis.js';
 import { testConfig } from '../support/config.js';
 import { testEnvironment } from '../support/environment.js';
 

@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { start as startApi } from '../../api/main.js';
 import { invalidateEntitlements } from '../../shared/entitlements/invalidate-entitlements.js';
-import { createDb } from '../../shared/db.js';
+import { createDb } from '../../shared/infra/db.js';
 import { testConfig } from '../support/config.js';
 import { startPrimaryWithReplica } from '../support/pg-replica.js';
 import { eventually } from '../support/processes.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { cacheKeys } from '../../shared/entitlements/cache-keys.js';
-import { queueNames, shardPrefix } from '../../shared/queues.js';
+import { queueNames, shardPrefix } from '../../shared/infra/queues.js';
 import { expectAllPro, failoverStack, runLoad } from '../support/failover-load.js';
 import { startRedisCluster, startRedisSentinel } from '../support/redis-cluster.js';
 

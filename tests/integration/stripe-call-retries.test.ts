@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import nock from 'nock';
-import { createMetrics } from '../../shared/metrics.js';
-import { createStripe } from '../../shared/stripe.js';
+import { createMetrics } from '../../shared/infra/metrics.js';
+import { createStripe } from '../../shared/infra/stripe.js';
 
 nock.disableNetConnect();
 const stripeApi = 'https://api.stripe.com';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import test from 'ava';
-import { closeRedis, createRedis } from '../../shared/redis.js';
-import { createStripeRateLimiter } from '../../shared/stripe-rate-limit.js';
+import { closeRedis, createRedis } from '../../shared/infra/redis.js';
+import { createStripeRateLimiter } from '../../shared/infra/stripe-rate-limit.js';
 import { testEnvironment } from '../support/environment.js';
 
 /**

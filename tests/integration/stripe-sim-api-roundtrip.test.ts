@@ -1,7 +1,7 @@
 import test from 'ava';
 import Stripe from 'stripe';
 import { fileURLToPath } from 'node:url';
-import { closeStripe, createStripe } from '../../shared/stripe.js';
+import { closeStripe, createStripe } from '../../shared/infra/stripe.js';
 import { createSimulator, type Simulator } from '../../tools/stripe-sim/server.js';
 
 /** The id of an expandable field, expanded or not. */

@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
-import { createDb, type Db } from '../../shared/db.js';
-import type { Stripe } from '../../shared/stripe.js';
+import { createDb, type Db } from '../../shared/infra/db.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
 import type { CustomerSnapshot } from '../../shared/sync/fetch-customer.js';
 import { writeSnapshot } from '../../shared/sync/write-snapshot.js';
 import { createTestDatabase } from '../support/database.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { start as startApi } from '../../api/main.js';
-import type { Db } from '../../shared/db.js';
+import type { Db } from '../../shared/infra/db.js';
 import { balanceKeys } from '../../shared/usage/usage-keys.js';
 import { startServices } from '../support/services.js';
 import { call } from './admin-fixtures.js';

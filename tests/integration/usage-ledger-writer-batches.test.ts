@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createDb } from '../../shared/db.js';
+import { createDb } from '../../shared/infra/db.js';
 import { LedgerWriter, type LedgerRow } from '../../shared/usage/ledger-writer.js';
 import { createTestDatabase } from '../support/database.js';
 import { seedCustomer } from './admin-fixtures.js';

@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { webhookSecret } from '../support/config.js';
 import { startServices } from '../support/services.js';
 import { partialRequest } from '../support/slow-request.js';
-import { stripeApiVersion } from '../../shared/stripe.js';
+import { stripeApiVersion } from '../../shared/infra/stripe.js';
 
 // No nock in this file: nock holds an outgoing request until its body ends, and these requests never end.
 const stripe = new Stripe('sk_test_123');

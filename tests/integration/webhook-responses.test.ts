@@ -1,6 +1,6 @@
 import test from 'ava';
 import { start as startApi } from '../../api/main.js';
-import { createDb } from '../../shared/db.js';
+import { createDb } from '../../shared/infra/db.js';
 import { testConfig } from '../support/config.js';
 import { createTestDatabase } from '../support/database.js';
 import { startServices } from '../support/services.js';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import test from 'ava';
 import type { Knex } from 'knex';
 import type { HttpMethod } from '../../api/openapi/types.js';
-import { queueNames } from '../../shared/queues.js';
+import { queueNames } from '../../shared/infra/queues.js';
 import { documentedSchema, schemaProblems } from '../support/openapi-schema.js';
 import { startServices } from '../support/services.js';
 import { webhookReceiver, type Received } from '../support/webhook-receiver.js';

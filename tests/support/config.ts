@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { parseConfig, type Config } from '../../shared/config.js';
+import { parseConfig, type Config } from '../../shared/infra/config.js';
 import { testEnvironment } from './environment.js';
 
 export const webhookSecret = 'whsec_test_secret_for_signatures';

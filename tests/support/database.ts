@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import knex from 'knex';
-import { createDb, migrateLatest, type Db } from '../../shared/db.js';
+import { createDb, migrateLatest, type Db } from '../../shared/infra/db.js';
 import { testEnvironment } from './environment.js';
 import { projectRoot } from './processes.js';
 

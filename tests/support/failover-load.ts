@@ -1,7 +1,7 @@
 import type { ExecutionContext } from 'ava';
 import { start as startApi, type ApiProcess } from '../../api/main.js';
 import { start as startWorker, type WorkerProcess } from '../../workers/main.js';
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../shared/infra/config.js';
 import { keyFor, read } from '../integration/entitlements-fixtures.js';
 import { catalogFile } from './catalog.js';
 import { testConfig } from './config.js';

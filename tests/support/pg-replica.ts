@@ -3,7 +3,7 @@ import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createDb, migrateLatest } from '../../shared/db.js';
+import { createDb, migrateLatest } from '../../shared/infra/db.js';
 import { eventually, freePort } from './processes.js';
 
 const run = promisify(execFile);

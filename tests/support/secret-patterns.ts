@@ -1,5 +1,5 @@
 // What must never appear in a log line: used by the check the test command runs over the suite's logs.
-import { apiKeyText, stripeKeyText, webhookSecretText } from '../../shared/secret-text.js';
+import { apiKeyText, stripeKeyText, webhookSecretText } from '../../shared/infra/secret-text.js';
 
 /** Fewer lines than this means the services did not log to files, and the search proves nothing. */
 export const minimumLines = 1000;

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from 'ava';
 import { start as startApi, type ApiProcess } from '../../api/main.js';
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../shared/infra/config.js';
 import { start as startWorker, type WorkerProcess } from '../../workers/main.js';
 import { testConfig } from './config.js';
 import { createTestDatabase } from './database.js';

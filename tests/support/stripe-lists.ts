@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from '../../shared/context.js';
-import type { Db } from '../../shared/db.js';
+import type { Db } from '../../shared/infra/db.js';
 import type { ReconciliationRun } from '../../shared/reconcile/runs.js';
-import { stripeApiVersion } from '../../shared/stripe.js';
+import { stripeApiVersion } from '../../shared/infra/stripe.js';
 import { recomputeInTransaction } from '../../shared/entitlements/recompute.js';
 import type { CustomerSnapshot } from '../../shared/sync/fetch-customer.js';
 import { writeSnapshot } from '../../shared/sync/write-snapshot.js';

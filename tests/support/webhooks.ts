@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { stripeApiVersion } from '../../shared/stripe.js';
+import { stripeApiVersion } from '../../shared/infra/stripe.js';
 import { webhookSecret } from './config.js';
 import { uid, type Json } from './stripe-state.js';
 

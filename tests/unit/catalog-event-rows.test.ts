@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { Stripe } from '../../shared/stripe.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
 import { decidePrice, decideProduct } from '../../workers/processors/events/catalog.js';
 
 const fetchedAt = new Date('2026-03-01T10:00:00Z');

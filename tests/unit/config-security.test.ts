@@ -1,5 +1,5 @@
 import test from 'ava';
-import { ConfigError, parseConfig } from '../../shared/config.js';
+import { ConfigError, parseConfig } from '../../shared/infra/config.js';
 
 const valid = {
   DATABASE_URL: 'postgres://u@localhost:5432/billing',

@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { Stripe } from '../../shared/stripe.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
 import { latestInvoiceCharge, latestInvoiceDisputeStatus, latestInvoicePayers, latestInvoiceRefunded } from '../../shared/sync/stripe-rows.js';
 
 interface PaymentSpec { status: 'paid' | 'failed' | 'open' | 'canceled'; charge?: string; intent?: string }

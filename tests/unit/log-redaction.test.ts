@@ -1,5 +1,5 @@
 import test from 'ava';
-import { redact } from '../../shared/logger.js';
+import { redact } from '../../shared/infra/logger.js';
 import { findSecrets } from '../support/secret-patterns.js';
 
 /** A real-shaped key whose base64url body holds `-` early, where a `\w` pattern would stop. */

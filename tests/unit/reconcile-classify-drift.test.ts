@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { Stripe } from '../../shared/stripe.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
 import { classifyDrift, type LocalItem, type LocalSubscription } from '../../workers/reconcile/classify-drift.js';
 
 const periodEnd = 1_767_225_600;

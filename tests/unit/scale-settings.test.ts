@@ -1,9 +1,9 @@
 import test from 'ava';
-import { ConfigError, parseConfig } from '../../shared/config.js';
+import { ConfigError, parseConfig } from '../../shared/infra/config.js';
 import { eventShardKey } from '../../shared/events/enqueue.js';
 import { cacheKeys, customerTag, keyspace } from '../../shared/entitlements/cache-keys.js';
-import { consumedShards, shardOf, shardPrefix } from '../../shared/queues.js';
-import { redisTarget } from '../../shared/redis.js';
+import { consumedShards, shardOf, shardPrefix } from '../../shared/infra/queues.js';
+import { redisTarget } from '../../shared/infra/redis.js';
 
 const base = {
   DATABASE_URL: 'postgres://u@localhost:5432/billing',

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { endpointLabel } from '../../shared/stripe-endpoint-label.js';
+import { endpointLabel } from '../../shared/infra/stripe-endpoint-label.js';
 
 test('paths become resource templates: ids of any shape, query strings and literal sub-resources', (t) => {
   const cases: [string, string, string][] = [

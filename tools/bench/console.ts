@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import knex from 'knex';
 import { createKey } from '../../shared/api-keys.js';
-import { isMainModule } from '../../shared/lifecycle.js';
+import { isMainModule } from '../../shared/infra/lifecycle.js';
 import { createBenchDatabase } from './support/database.js';
 import { benchEnvironment } from './support/environment.js';
 import { freePort, startChild, stopChild, waitForHttp } from './support/processes.js';

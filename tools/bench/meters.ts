@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { parseConfig } from '../../shared/config.js';
+import { parseConfig } from '../../shared/infra/config.js';
 import { exportedMeters } from '../../shared/meters/exported-meters.js';
 import { meterParity } from '../../shared/meters/parity.js';
 import { scanUsage } from '../../shared/meters/scan-usage.js';

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import knex from 'knex';
 import { createKey } from '../../shared/api-keys.js';
 import { cacheKeys } from '../../shared/entitlements/cache-keys.js';
-import { isMainModule } from '../../shared/lifecycle.js';
+import { isMainModule } from '../../shared/infra/lifecycle.js';
 import { createBenchDatabase } from './support/database.js';
 import { benchEnvironment } from './support/environment.js';
 import { pacedLoad } from './support/paced-load.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import knex from 'knex';
-import { parseConfig } from '../../shared/config.js';
+import { parseConfig } from '../../shared/infra/config.js';
 import { closeContext, createContext } from '../../shared/context.js';
-import { isMainModule } from '../../shared/lifecycle.js';
+import { isMainModule } from '../../shared/infra/lifecycle.js';
 import { requestReconciliation } from '../../shared/reconcile/request.js';
 import { driftKinds, isFinished, loadRun, type DriftCounts, type ReconciliationRun } from '../../shared/reconcile/runs.js';
 import { createEventLog } from '../stripe-sim/events.js';

@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import knex from 'knex';
 import { createKey } from '../../shared/api-keys.js';
-import { isMainModule } from '../../shared/lifecycle.js';
+import { isMainModule } from '../../shared/infra/lifecycle.js';
 import { startRedisCluster, type RedisCluster } from '../../tests/support/redis-cluster.js';
 import { createBenchDatabase } from './support/database.js';
 import { benchEnvironment } from './support/environment.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import autocannon, { type Request, type Result } from 'autocannon';
 import knex from 'knex';
 import { createKey } from '../../shared/api-keys.js';
-import { isMainModule } from '../../shared/lifecycle.js';
+import { isMainModule } from '../../shared/infra/lifecycle.js';
 import { createBenchDatabase } from './support/database.js';
 import { benchEnvironment } from './support/environment.js';
 import { pacedLoad } from './support/paced-load.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { environmentWithFile, parseConfig, parseDatabaseConfig, parseOrExit, type Config, type DatabaseConfig } from '../../shared/config.js';
+import { environmentWithFile, parseConfig, parseDatabaseConfig, parseOrExit, type Config, type DatabaseConfig } from '../../shared/infra/config.js';
 
 /** The checkout this command line belongs to: the nearest folder above it with a package.json. */
 function checkoutRoot(): string {

@@ -1,5 +1,5 @@
 import knex, { type Knex } from 'knex';
-import type { Db } from '../../shared/db.js';
+import type { Db } from '../../shared/infra/db.js';
 import { estimatedLockMs, statementLock, type StatementLock } from './migrate-locks.js';
 
 export interface PlannedStatement {

@@ -1,4 +1,4 @@
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../shared/infra/config.js';
 import type { Context } from '../../shared/context.js';
 
 /** Scheduled reconciliation and catch-up run unless switched off; tests switch them on where they want them. */

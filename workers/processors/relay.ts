@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Context } from '../../shared/context.js';
 import { markEventDead, pendingJobStates, requeueEvent } from '../../shared/events/inbox.js';
-import { findJob, queuesFor } from '../../shared/queues.js';
+import { findJob, queuesFor } from '../../shared/infra/queues.js';
 import { enqueueSync, syncDeduplicationId } from '../jobs.js';
 
 interface UnfinishedRow { id: string; type: string; status: string; customer_id: string | null; correlation_id: string | null; payload: unknown }

@@ -1,10 +1,10 @@
 import type { Context } from '../../shared/context.js';
-import { currentCorrelation } from '../../shared/correlation.js';
+import { currentCorrelation } from '../../shared/infra/correlation.js';
 import { enqueueEvent } from '../../shared/events/enqueue.js';
 import { eventFamily } from '../../shared/events/event-types.js';
 import { recordEvent } from '../../shared/events/inbox.js';
-import type { Stripe } from '../../shared/stripe.js';
-import { isStripeNotFound } from '../../shared/stripe-errors.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
+import { isStripeNotFound } from '../../shared/infra/stripe-errors.js';
 import { reconcileKeys } from './keys.js';
 import { acquireLock } from './redis-lock.js';
 

@@ -1,5 +1,5 @@
 import type { DriftKind } from '../../shared/reconcile/runs.js';
-import type { Stripe } from '../../shared/stripe.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
 
 export interface LocalSubscription {
   id: string;

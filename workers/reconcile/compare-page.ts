@@ -1,6 +1,6 @@
-import type { Db } from '../../shared/db.js';
+import type { Db } from '../../shared/infra/db.js';
 import type { DriftKind } from '../../shared/reconcile/runs.js';
-import type { Stripe } from '../../shared/stripe.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
 import { classifyDrift, type LocalItem, type LocalSubscription } from './classify-drift.js';
 
 export interface Drift { subscriptionId: string; stripeCustomerId: string; kind: DriftKind }

@@ -1,6 +1,6 @@
 import type { Context } from '../../shared/context.js';
 import type { ReconcileParams } from '../../shared/reconcile/params.js';
-import type { Stripe } from '../../shared/stripe.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
 import type { Drift } from './compare-page.js';
 
 interface PayingRow { id: string; stripe_customer_id: string; latest_invoice_charge_id: string; latest_invoice_refunded: boolean; latest_invoice_dispute_status: string | null }

@@ -1,4 +1,4 @@
-import type { Redis } from '../../shared/redis.js';
+import type { Redis } from '../../shared/infra/redis.js';
 
 const refreshScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const releaseScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;

@@ -3,7 +3,7 @@ import type { Context } from '../../shared/context.js';
 import { PermanentError } from '../../shared/errors.js';
 import { reconcileParams, type ReconcileParams } from '../../shared/reconcile/params.js';
 import { loadRun, type ReconciliationRun } from '../../shared/reconcile/runs.js';
-import type { Stripe } from '../../shared/stripe.js';
+import type { Stripe } from '../../shared/infra/stripe.js';
 import { comparePage, type Drift } from './compare-page.js';
 import { reconcileKeys, seenTtlSeconds } from './keys.js';
 import { findBalanceDrift } from './balance-drift.js';

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../../shared/context.js';
-import { listReader } from '../../../shared/replicas.js';
+import { listReader } from '../../../shared/infra/replicas.js';
 import { decodeCursor, page, pageLimit, rejectForgedCursor } from '../cursor.js';
 import { parseInput } from '../parse-input.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';

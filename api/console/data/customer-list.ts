@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from '../../../shared/db.js';
+import type { Db } from '../../../shared/infra/db.js';
 import { decodeCursor, page, rejectForgedCursor } from '../../admin/cursor.js';
 import type { StandingSubscription } from '../customer-status.js';
 
@@ -43,7 +43,7 @@ export async function customerList(db: Db, query: { q?: string | undefined; curs
     .select<(Omit<CustomerListRow, 'subscriptions' | 'last_event_at'> & { cursor_at: string })[]>(
       'id', 'stripe_customer_id', 'user_id', 'email', 'name', 'deleted', 'created_at', db.raw('created_at::text as cursor_at'))
     .catch(rejectForgedCursor(query.cursor));
-  // A search is planned for its own words (queries run with generic plans, shared/db.ts): a
+  // A search is planned for its own words (queries run with generic plans, shared/infra/db.ts): a
   // selective one then reads customers_search_trgm_idx, a common one walks the list's order.
   const rows = query.q
     ? await db.transaction(async (trx) => {

@@ -1,4 +1,4 @@
-import type { Db } from '../../../shared/db.js';
+import type { Db } from '../../../shared/infra/db.js';
 import type { StoredEntitlement } from '../../../shared/entitlements/stored-entitlement.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
 import { grantColumns, type GrantRow } from '../../../shared/grants/grant-rows.js';
@@ -49,7 +49,7 @@ export async function customerStory(db: Db, ref: string): Promise<CustomerStory>
   const customer = await db('customers').where({ id })
     .first<StoryCustomer>('id', 'stripe_customer_id', 'user_id', 'email', 'name', 'metadata', 'deleted', 'created_at', 'synced_at');
   // Its deliveries by event id prefix as a range, not LIKE: queries run with generic plans
-  // (plan_cache_mode, shared/db.ts), in which LIKE $1 cannot use an index and a range can
+  // (plan_cache_mode, shared/infra/db.ts), in which LIKE $1 cannot use an index and a range can
   // (webhook_deliveries_event_id_pattern_idx; ~>=~ and ~<~ compare bytes, as text_pattern_ops does).
   const deliveryPrefix = `evt_ent_${id.replaceAll('-', '')}_`;
   const deliveryPrefixEnd = `${deliveryPrefix.slice(0, -1)}\``;

@@ -1,4 +1,4 @@
-import type { Db } from '../../../shared/db.js';
+import type { Db } from '../../../shared/infra/db.js';
 import type { RecurringInterval, RevenueSubscription } from '../../../shared/domain/revenue.js';
 
 interface SubscriptionRow { id: string; customer_id: string; status: string; currency: string | null; stripe_created: Date | null; trial_end: Date | null; ended_at: Date | null; canceled_at: Date | null }

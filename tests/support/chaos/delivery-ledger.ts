@@ -1,4 +1,4 @@
-import type { Db } from '../../../shared/db.js';
+import type { Db } from '../../../shared/infra/db.js';
 import type { WebhookDelivery } from '../../../tools/stripe-sim/webhooks/delivery.js';
 
 /**

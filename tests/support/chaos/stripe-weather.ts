@@ -1,4 +1,4 @@
-import type { Config } from '../../../shared/config.js';
+import type { Config } from '../../../shared/infra/config.js';
 import { jobRetryPolicy, stripeCallBackoff, type Backoff } from '../../../shared/retry-policy.js';
 import type { WeatherFigures } from '../../../tools/stripe-sim/weather.js';
 import type { ChaosProfile } from './profile.js';

@@ -2,7 +2,7 @@ import { chmod, chown, mkdir, mkdtemp, rm, appendFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { createDb, migrateLatest } from '../../../shared/db.js';
+import { createDb, migrateLatest } from '../../../shared/infra/db.js';
 import { asPostgres, idOf, pgBin } from '../pg-replica.js';
 import { answersPing } from '../redis-cluster.js';
 import type { Host, HostNetwork } from './network.js';

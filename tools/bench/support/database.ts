@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import knex from 'knex';
-import { migrateLatest } from '../../../shared/db.js';
+import { migrateLatest } from '../../../shared/infra/db.js';
 import { benchEnvironment } from './environment.js';
 
 function urlFor(database: string): string {

@@ -1,4 +1,4 @@
-import type { Redis } from '../../../shared/redis.js';
+import type { Redis } from '../../../shared/infra/redis.js';
 
 /** Deletes every key under a benchmark's Redis prefix (its queues and cache entries). */
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import { stripeApiVersion } from '../../../shared/stripe.js';
+import { stripeApiVersion } from '../../../shared/infra/stripe.js';
 
 /** The webhook secret of this benchmark run: every server it starts verifies with it. */
 export const webhookSecret = `whsec_bench_${randomBytes(8).toString('hex')}`;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { Redis } from 'ioredis';
-import { createDb } from '../../../shared/db.js';
+import { createDb } from '../../../shared/infra/db.js';
 import { LedgerWriter } from '../../../shared/usage/ledger-writer.js';
 
 /**

@@ -1,5 +1,5 @@
 import { loadCatalogFile } from '../../../shared/catalog-source.js';
-import { parseOrExit } from '../../../shared/config.js';
+import { parseOrExit } from '../../../shared/infra/config.js';
 import { defineCommand } from '../command.js';
 
 /** `config check`: what a process would refuse at start, found before anything is replaced. */

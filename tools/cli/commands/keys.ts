@@ -1,6 +1,6 @@
 import { createKey, keyScopes, listKeys, revokeKey, type KeyScope } from '../../../shared/api-keys.js';
-import type { DatabaseConfig } from '../../../shared/config.js';
-import { createDb, type Db } from '../../../shared/db.js';
+import type { DatabaseConfig } from '../../../shared/infra/config.js';
+import { createDb, type Db } from '../../../shared/infra/db.js';
 import { defineCommand } from '../command.js';
 import { formatTable, printJson } from '../output.js';
 import { UsageError } from '../usage-error.js';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { DatabaseConfig } from '../../../shared/config.js';
-import { createDb, migrationConfig } from '../../../shared/db.js';
+import type { DatabaseConfig } from '../../../shared/infra/config.js';
+import { createDb, migrationConfig } from '../../../shared/infra/db.js';
 import { formatPlan, longLocks, planMigrations } from '../migrate-plan.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../usage-error.js';

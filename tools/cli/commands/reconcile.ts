@@ -1,10 +1,10 @@
-import type { Config } from '../../../shared/config.js';
+import type { Config } from '../../../shared/infra/config.js';
 import { closeContext, createContext, type Context } from '../../../shared/context.js';
 import { AppError } from '../../../shared/errors.js';
 import type { ReconcileParams } from '../../../shared/reconcile/params.js';
 import { requestReconciliation } from '../../../shared/reconcile/request.js';
 import { isFinished, loadRun, type ReconciliationRun } from '../../../shared/reconcile/runs.js';
-import { waitForRedis } from '../../../shared/redis.js';
+import { waitForRedis } from '../../../shared/infra/redis.js';
 import { defineCommand } from '../command.js';
 import { printJson } from '../output.js';
 import { createProgressPrinter } from '../reconcile-progress.js';

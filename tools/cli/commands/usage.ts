@@ -2,7 +2,7 @@ import { closeContext, createContext, type Context } from '../../../shared/conte
 import { AppError } from '../../../shared/errors.js';
 import { EntitlementCache } from '../../../shared/entitlements/cache.js';
 import { requireCustomer } from '../../../shared/grants/customer-ref.js';
-import { waitForRedis } from '../../../shared/redis.js';
+import { waitForRedis } from '../../../shared/infra/redis.js';
 import { adjustBalance } from '../../../shared/usage/adjust-balance.js';
 import { balanceDrift } from '../../../shared/usage/balance-drift.js';
 import { BalanceStore } from '../../../shared/usage/balance-store.js';

@@ -1,7 +1,7 @@
 import type { Context } from '../../../shared/context.js';
-import type { Db } from '../../../shared/db.js';
-import type { Stripe } from '../../../shared/stripe.js';
-import { isStripeNotFound } from '../../../shared/stripe-errors.js';
+import type { Db } from '../../../shared/infra/db.js';
+import type { Stripe } from '../../../shared/infra/stripe.js';
+import { isStripeNotFound } from '../../../shared/infra/stripe-errors.js';
 import { enqueueRecompute } from '../../jobs.js';
 import type { EventDecision, FamilyProcessor } from './decision.js';
 import { idOf } from './decision.js';

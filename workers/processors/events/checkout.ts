@@ -1,7 +1,7 @@
 import { userId as userIdSchema } from '../../../shared/checkout/requests.js';
 import type { Context } from '../../../shared/context.js';
 import { PermanentError } from '../../../shared/errors.js';
-import { isStripeNotFound } from '../../../shared/stripe-errors.js';
+import { isStripeNotFound } from '../../../shared/infra/stripe-errors.js';
 import type { EventDecision, EventObject, FamilyProcessor } from './decision.js';
 import { idOf } from './decision.js';
 

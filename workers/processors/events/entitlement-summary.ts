@@ -1,6 +1,6 @@
 import type { Context } from '../../../shared/context.js';
-import type { Stripe } from '../../../shared/stripe.js';
-import { isStripeNotFound } from '../../../shared/stripe-errors.js';
+import type { Stripe } from '../../../shared/infra/stripe.js';
+import { isStripeNotFound } from '../../../shared/infra/stripe-errors.js';
 import type { FamilyProcessor } from './decision.js';
 import { syncCustomerOf } from './decision.js';
 

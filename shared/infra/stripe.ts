@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { currentCorrelation } from './correlation.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { backoffDelayMs, stripeRetryWaitMs, stripeStatusIsTransient, type Backoff } from './retry-policy.js';
+import { backoffDelayMs, stripeRetryWaitMs, stripeStatusIsTransient, type Backoff } from '../retry-policy.js';
 import { endpointLabel } from './stripe-endpoint-label.js';
 
 export { Stripe };

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { Context } from './context.js';
+import type { Context } from '../context.js';
 import { checkDependencies } from './readiness.js';
 
 /** Workers (and, under PM2 cluster mode, each api instance) answer `/metrics`, `/healthz` and `/readyz` on METRICS_PORT (0 = a free port, for tests). */

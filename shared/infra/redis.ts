@@ -1,5 +1,5 @@
 import { Cluster, Redis as SingleRedis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { unavailable } from './errors.js';
+import { unavailable } from '../errors.js';
 
 /** A connection to Redis: one server (directly or found through Sentinel) or a Redis Cluster. */
 export type Redis = SingleRedis | Cluster;
@@ -27,7 +27,7 @@ export type RedisTarget =
   | { kind: 'sentinel'; sentinels: RedisNode[]; name: string; url?: string }
   | { kind: 'cluster'; nodes: RedisNode[]; url?: string };
 
-/** The settings that say where Redis is (see shared/config.ts). */
+/** The settings that say where Redis is (see shared/infra/config.ts). */
 export interface RedisSettings {
   REDIS_URL?: string | undefined;
   /** `host:port` entries. */

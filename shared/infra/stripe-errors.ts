@@ -1,4 +1,4 @@
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 import { Stripe } from './stripe.js';
 
 /** A Stripe failure as the api answers it: our error, an optional `Retry-After`, and how loudly to log it. */

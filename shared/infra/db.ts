@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import { internalError } from './errors.js';
+import { internalError } from '../errors.js';
 
 export type Db = Knex;
 

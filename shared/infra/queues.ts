@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Config } from './config.js';
 import type { Redis } from './redis.js';
-import { jobBackoffOptions } from './retry-policy.js';
+import { jobBackoffOptions } from '../retry-policy.js';
 
 /** Every queue of the service. Names are stable: Bull Board and metrics show them. */
 export const queueNames = {

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { entryScript } from './config.js';
-import { unavailable } from './errors.js';
+import { unavailable } from '../errors.js';
 import type { Logger } from './logger.js';
 
 /**
