@@ -43,7 +43,7 @@ export function createDb(options: { url: string; poolMax: number; applicationNam
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const migrationsDir = path.resolve(here, '..', 'migrations');
+const migrationsDir = path.resolve(here, '..', '..', 'migrations');
 /** Compiled output runs .js migrations; development (tsx) runs the .ts sources. */
 const migrationExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
