@@ -127,14 +127,18 @@ test('the demo scenario leaves a customer whose console timeline tells its story
     /event: checkout\.session\.completed · processed/, /entitlement: entitlements: \+api_calls 10000 \+basic \+pro/,
     /event: invoice\.paid · processed/, /event: invoice\.payment_failed · processed/, /entitlement: entitlements: api_calls basic pro until \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
     /event: invoice\.paid · processed/, /entitlement: entitlements: api_calls basic pro no longer expire/,
-    /event: charge\.refunded · processed/, /entitlement: entitlements: −api_calls −basic −pro/, /event: customer\.subscription\.deleted · processed/,
+    // The refund and the access it takes, in either order: the first sync to see the refunded
+    // invoice removes access, and that may be one started by another of the refund's events
+    // before charge.refunded itself is received.
+    [/event: charge\.refunded · processed/, /entitlement: entitlements: −api_calls −basic −pro/], /event: customer\.subscription\.deleted · processed/,
     /subscription: mirror synced: canceled, latest invoice refunded/,
   ];
   let from = 0;
   for (const milestone of milestones) {
-    const at = rows.findIndex((row, index) => index >= from && milestone.test(row));
-    t.true(at >= 0, `${String(milestone)} after row ${from} in:\n${story}`);
-    from = at + 1;
+    const together = Array.isArray(milestone) ? milestone : [milestone];
+    const found = together.map((pattern) => rows.findIndex((row, index) => index >= from && pattern.test(row)));
+    together.forEach((pattern, i) => t.true((found[i] ?? -1) >= 0, `${String(pattern)} after row ${from} in:\n${story}`));
+    from = Math.max(...found) + 1;
   }
   t.true(rows.filter((row) => /event: invoice\.paid/.test(row)).length >= 3, `the first invoice, the renewal and the recovery are paid:\n${story}`);
   t.truthy(result.customer);
