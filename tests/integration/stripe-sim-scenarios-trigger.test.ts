@@ -46,17 +46,23 @@ test('the lifecycle scenario over the control API ends canceled and refunds are 
   t.is(sim.state.subscriptions.get(body.subscription)?.items.data[0]?.quantity, 2);
 });
 
-test('trigger prints one line per step against a running simulator', async (t) => {
-  const sim = await createSimulator({ seed });
-  t.teardown(() => sim.close());
+/** What `billing trigger` prints, line by line (console.log is captured while it runs). */
+async function printedBy(args: string[]): Promise<string[]> {
   const lines: string[] = [];
   const original = console.log;
-  console.log = (...args: unknown[]) => { lines.push(args.map(String).join(' ')); };
+  console.log = (...parts: unknown[]) => { lines.push(parts.map(String).join(' ')); };
   try {
-    await trigger(['dispute', '--sim', sim.url, '--user', 'user_7']);
+    await trigger(args);
   } finally {
     console.log = original;
   }
+  return lines;
+}
+
+test('trigger prints one line per step against a running simulator', async (t) => {
+  const sim = await createSimulator({ seed });
+  t.teardown(() => sim.close());
+  const lines = await printedBy(['dispute', '--sim', sim.url, '--user', 'user_7']);
   t.regex(lines[0] ?? '', /^ 1\. checkout completed: customer cus_/);
   t.regex(lines[1] ?? '', /dispute dp_\w+ opened/);
   t.regex(lines[2] ?? '', /closed: lost/);
@@ -69,14 +75,7 @@ test('trigger prints one line per step against a running simulator', async (t) =
 test.serial('the plan-change scenario over the control API bills the upgrade at once and lands back on the first plan at the period end', async (t) => {
   const sim = await createSimulator({ seed });
   t.teardown(() => sim.close());
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => { lines.push(args.map(String).join(' ')); };
-  try {
-    await trigger(['plan-change', '--sim', sim.url, '--user', 'user_plans']);
-  } finally {
-    console.log = original;
-  }
+  const lines = await printedBy(['plan-change', '--sim', sim.url, '--user', 'user_plans']);
   t.regex(lines[1] ?? '', /^ 2\. 10 days in, upgraded to pro_monthly: invoice in_\w+ charged \d+ usd for the rest of the period$/);
   t.regex(lines[2] ?? '', /downgrade to basic_monthly scheduled by sub_sched_\w+ for /);
   t.regex(lines[3] ?? '', /the schedule switched to basic_monthly, renewed at 900 usd$/);
