@@ -35,7 +35,7 @@ export function createApp(context: Context, options: { entitlements?: Entitlemen
   const verify = createKeyVerifier(context.db, context.config.API_KEY_CACHE_TTL_SECONDS);
   const cache = options.entitlements ?? new EntitlementCache(context);
   // First: entitlement reads and usage are the hot paths, and every router before them is matched in vain.
-  const usage = { context, cache, store: new BalanceStore(context.redis, context.config.REDIS_PREFIX), writer: new LedgerWriter(context.db) };
+  const usage = { context, cache, store: new BalanceStore(context.balances, context.config.REDIS_PREFIX), writer: new LedgerWriter(context.db) };
   app.use(entitlementRoutes(verify, cache, usage));
   app.use(usageRoutes(usage, verify));
   app.use(healthRoutes(context, options.isDraining));

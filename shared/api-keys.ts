@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Db } from './infra/db.js';
 import { internalError } from './errors.js';
 
@@ -20,7 +20,7 @@ const keyPattern = /^bk_(read|write|admin|stream)_[A-Za-z0-9_-]{32,64}$/;
 
 /** Keys are stored as SHA-256: they are 192 random bits, so a slow hash adds nothing. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 export function looksLikeKey(key: string): boolean {

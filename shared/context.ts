@@ -21,6 +21,12 @@ export interface Context {
   replicas?: ReadReplicas | undefined;
   /** Commands (cache, pub) and queue producers. */
   redis: Redis;
+  /**
+   * Usage balance commands. In the api, a connection of its own whose commands of one event-loop
+   * turn leave as one write: every consume sends a command or two, and under load the writes, not
+   * Redis, are the cost. Elsewhere, `redis` itself.
+   */
+  balances: Redis;
   queues: Queues;
   /** The per-customer queues of every shard (QUEUE_SHARDS); shard 0's are those of `queues`. */
   shards: ShardQueues[];
@@ -57,6 +63,7 @@ export function createContext(config: Config, options: ContextOptions): Context 
   const instance = `${os.hostname()}:${process.pid}`;
   const catalogFile = loadCatalogFile(config.CATALOG_FILE);
   const redis = createRedis(redisTarget(config), options.redisRole, `billing-${options.role}`);
+  const balances = options.role === 'api' ? createRedis(redisTarget(config), options.redisRole, 'billing-api-balances', { autoPipelining: true }) : redis;
   const logger = createLogger({ level: config.LOG_LEVEL, service: options.role, silent: options.silentLogs ?? false, ...(config.LOG_FILE && { file: config.LOG_FILE }) });
   const queues = openQueues(config, redis);
   const shards = openQueueShards(config, redis, queues);
@@ -78,6 +85,7 @@ export function createContext(config: Config, options: ContextOptions): Context 
     db,
     replicas,
     redis,
+    balances,
     queues,
     shards,
     stripe: createStripe(config, {
@@ -97,5 +105,5 @@ export function createContext(config: Config, options: ContextOptions): Context 
 export async function closeContext(context: Context): Promise<void> {
   await closeQueues(context.queues, context.shards);
   closeStripe(context.stripe);
-  await Promise.allSettled([context.db.destroy(), closeRedis(context.redis), context.replicas?.stop()]);
+  await Promise.allSettled([context.db.destroy(), closeRedis(context.redis), context.balances !== context.redis && closeRedis(context.balances), context.replicas?.stop()]);
 }

@@ -64,10 +64,16 @@ function urlOptions(url: string | undefined): RedisOptions {
 
 const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
 
-/** A connection for one role, to a target, to the Redis a configuration names, or to a URL. */
-export function createRedis(target: RedisTarget | RedisSettings | string, role: RedisRole, name = `billing-${role}`): Redis {
+/**
+ * A connection for one role, to a target, to the Redis a configuration names, or to a URL.
+ * `autoPipelining`: the commands issued in one turn of the event loop leave as one write (per
+ * cluster node), which is what many concurrent requests each sending one command need; BullMQ
+ * connections must not have it (their MULTI and blocking commands expect a plain connection).
+ */
+export function createRedis(target: RedisTarget | RedisSettings | string, role: RedisRole, name = `billing-${role}`, options: { autoPipelining?: boolean } = {}): Redis {
   const where: RedisTarget = typeof target === 'string' ? { kind: 'single', url: target } : 'kind' in target ? target : redisTarget(target);
-  const base: RedisOptions = { connectionName: name, lazyConnect: false, retryStrategy, ...roleOptions[role] };
+  const enableAutoPipelining = options.autoPipelining ?? false;
+  const base: RedisOptions = { connectionName: name, lazyConnect: false, retryStrategy, enableAutoPipelining, ...roleOptions[role] };
   let redis: Redis;
   if (where.kind === 'cluster') {
     const { enableOfflineQueue, enableReadyCheck, ...nodeOptions } = base;
@@ -78,6 +84,7 @@ export function createRedis(target: RedisTarget | RedisSettings | string, role: 
       retryDelayOnClusterDown: 300,
       retryDelayOnTryAgain: 200,
       slotsRefreshTimeout: 2000,
+      enableAutoPipelining,
       ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
       ...(enableReadyCheck !== undefined && { enableReadyCheck }),
       redisOptions: { ...nodeOptions, ...urlOptions(where.url) },

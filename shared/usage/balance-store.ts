@@ -53,6 +53,9 @@ type Reply = [string, ...number[]];
  */
 export class BalanceStore {
   private readonly inFlightTtlMs: number;
+  /** Markers of requests still writing, with how many requests hold each. */
+  private readonly held = new Map<string, number>();
+  private renewal: NodeJS.Timeout | undefined;
 
   /** `inFlightTtlMs`: how soon a key whose request died may be retried. @defaultValue 15000 */
   constructor(private readonly redis: Redis, private readonly prefix: string, options: { inFlightTtlMs?: number } = {}) {
@@ -60,19 +63,34 @@ export class BalanceStore {
   }
 
   /**
-   * Keeps a just-admitted key's in-flight marker alive while its request writes (renewed every
-   * third of its TTL); `release` stops renewing and keeps the marker for {@link MARKER_TTL_MS},
-   * so a later retry finds the answer without re-admitting. The answer does not wait for that
-   * command: should it fail, the marker only expires sooner, and a retry then re-admits and is
-   * refused by the ledger's unique key (undone, replayed).
+   * Keeps a just-admitted key's in-flight marker alive while its request writes; `release` stops
+   * renewing and keeps the marker for {@link MARKER_TTL_MS}, so a later retry finds the answer
+   * without re-admitting. One timer renews every held marker (every third of the TTL, so each is
+   * renewed before it can lapse), rather than a timer per request. The answer does not wait for
+   * these commands: should one fail, the marker only expires sooner, and a retry then re-admits
+   * and is refused by the ledger's unique key (undone, replayed).
    */
   holdMarker(customerId: string, idem: string): { release(): void } {
     const marker = idempotencyKey(this.prefix, customerId, idem);
-    const timer = setInterval(() => { this.redis.pexpire(marker, this.inFlightTtlMs).catch(() => undefined); }, Math.max(1, Math.floor(this.inFlightTtlMs / 3)));
-    timer.unref();
+    this.held.set(marker, (this.held.get(marker) ?? 0) + 1);
+    if (!this.renewal) {
+      this.renewal = setInterval(() => {
+        for (const key of this.held.keys()) this.redis.pexpire(key, this.inFlightTtlMs).catch(() => undefined);
+      }, Math.max(1, Math.floor(this.inFlightTtlMs / 3)));
+      this.renewal.unref();
+    }
+    let released = false;
     return {
       release: () => {
-        clearInterval(timer);
+        if (released) return;
+        released = true;
+        const holders = (this.held.get(marker) ?? 1) - 1;
+        if (holders > 0) this.held.set(marker, holders);
+        else this.held.delete(marker);
+        if (this.held.size === 0) {
+          clearInterval(this.renewal);
+          this.renewal = undefined;
+        }
         this.redis.pexpire(marker, MARKER_TTL_MS).catch(() => undefined);
       },
     };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { isFeatureName } from '../entitlements/read.js';
 
@@ -63,5 +63,5 @@ export type AdjustRequest = z.infer<typeof adjustSchema>;
 /** Fingerprint of what a request asks for: the same key with another fingerprint is a 422. */
 export function requestHash(kind: string, fields: Record<string, unknown>): string {
   const canonical = JSON.stringify([kind, ...Object.keys(fields).sort().map((key) => [key, fields[key] ?? null])]);
-  return createHash('sha256').update(canonical).digest('base64url');
+  return hash('sha256', canonical, 'base64url');
 }

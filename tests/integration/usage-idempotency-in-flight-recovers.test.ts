@@ -16,7 +16,7 @@ const inFlightTtlMs = 600;
 /** Usage operations as the api runs them, with an in-flight marker TTL short enough to wait out in a test. */
 function usageDeps(services: TestServices, writer?: LedgerWriter): UsageDeps {
   const { context } = services.api;
-  return { context, cache: new EntitlementCache(context), store: new BalanceStore(context.redis, context.config.REDIS_PREFIX, { inFlightTtlMs }), writer: writer ?? new LedgerWriter(context.db) };
+  return { context, cache: new EntitlementCache(context), store: new BalanceStore(context.balances, context.config.REDIS_PREFIX, { inFlightTtlMs }), writer: writer ?? new LedgerWriter(context.db) };
 }
 
 async function ledgerRows(services: TestServices, customerId: string, idempotencyKey: string): Promise<number> {

@@ -22,6 +22,8 @@ export interface UsageBenchmarkResult {
   connections: number; durationSeconds: number;
   ceiling: UsageFigures; api: UsageFigures; ratio: number; cpuRatio: number;
   paced: UsageFigures & { rate: number };
+  /** The ceiling server at the same paced rate: the tail the machine itself sets. */
+  ceilingPaced: UsageFigures & { rate: number };
   hot: { requests: number; allowance: number; admitted: number; ledgerRows: number; perSecond: number; exact: boolean };
   targets: { ratio: number; p99Ms: number; hotPerSecond: number };
   met: { ratio: boolean; p99: boolean; hot: boolean };
@@ -93,6 +95,7 @@ export async function runUsageBenchmark(): Promise<UsageBenchmarkResult> {
     await measure(apiUrl, auth, api.child.pid, 2);
     const ceilingRun = await measure(ceilingUrl, {}, ceiling.child.pid);
     const apiRun = await measure(apiUrl, auth, api.child.pid);
+    const ceilingPaced = await pacedPosts(ceilingUrl, {});
     const paced = await pacedPosts(apiUrl, auth);
 
     // One hot (customer, feature): twice its allowance in requests of 1, as fast as they come.
@@ -108,7 +111,7 @@ export async function runUsageBenchmark(): Promise<UsageBenchmarkResult> {
     const ratio = Math.round((apiRun.requestsPerSecond / ceilingRun.requestsPerSecond) * 100) / 100;
     const cpuRatio = Math.round(((ceilingRun.cpuMicrosPerRequest ?? Number.NaN) / (apiRun.cpuMicrosPerRequest ?? Number.NaN)) * 100) / 100;
     return {
-      connections, durationSeconds, ceiling: ceilingRun, api: apiRun, ratio, cpuRatio, paced, hot, targets,
+      connections, durationSeconds, ceiling: ceilingRun, api: apiRun, ratio, cpuRatio, paced, ceilingPaced, hot, targets,
       met: { ratio: ratio >= targets.ratio, p99: paced.p99Ms <= targets.p99Ms, hot: hot.exact && hot.perSecond >= targets.hotPerSecond },
     };
   } finally {
@@ -126,6 +129,7 @@ export function formatUsageResult(result: UsageBenchmarkResult): string {
     `${''.padEnd(40)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'cpu µs/req'.padStart(12)}`,
     row('ceiling (express + Lua + batched insert)', result.ceiling),
     row('api consume', result.api),
+    row(`ceiling ${result.ceilingPaced.rate}/s (evenly paced)`, result.ceilingPaced),
     row(`api ${result.paced.rate}/s (evenly paced)`, result.paced),
     `ratio api/ceiling ${result.ratio} (target ≥ ${result.targets.ratio}: ${result.met.ratio ? 'met' : 'MISSED'}; by CPU per request ${result.cpuRatio}); ` +
       `p99 at ${result.paced.rate}/s ${result.paced.p99Ms} ms (target ≤ ${result.targets.p99Ms} ms: ${result.met.p99 ? 'met' : 'MISSED'})`,

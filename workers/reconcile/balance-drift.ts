@@ -33,7 +33,7 @@ export async function findBalanceDrift(context: Context, params: ReconcileParams
   const delta = emptyTotals();
   const customerId = await localCustomerOf(context, params);
   if (customerId === undefined) return delta;
-  const deps: UsageDeps = { context, cache: new EntitlementCache(context), store: new BalanceStore(context.redis, context.config.REDIS_PREFIX), writer: new LedgerWriter(context.db) };
+  const deps: UsageDeps = { context, cache: new EntitlementCache(context), store: new BalanceStore(context.balances, context.config.REDIS_PREFIX), writer: new LedgerWriter(context.db) };
   const options = customerId ? { customerId } : {};
   const first = await balanceDrift(deps, options);
   if (first.drifted.length === 0) return delta;

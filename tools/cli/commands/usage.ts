@@ -18,7 +18,7 @@ async function withUsage<T>(cli: Cli, work: (usage: UsageDeps, context: Context)
   const context = createContext(cli.config(), { role: 'cli', redisRole: 'producer', silentLogs: true });
   try {
     if (!(await waitForRedis(context.redis, 5000))) throw new AppError(503, 'unavailable', 'redis_unavailable', 'Redis is not reachable');
-    const usage = { context, cache: new EntitlementCache(context), store: new BalanceStore(context.redis, context.config.REDIS_PREFIX), writer: new LedgerWriter(context.db) };
+    const usage = { context, cache: new EntitlementCache(context), store: new BalanceStore(context.balances, context.config.REDIS_PREFIX), writer: new LedgerWriter(context.db) };
     return await work(usage, context);
   } catch (error) {
     if (error instanceof AppError && error.status < 500) throw new UsageError(error.message);
