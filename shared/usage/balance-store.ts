@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ReplyError } from 'ioredis';
 import { AppError } from '../errors.js';
 import type { Redis } from '../infra/redis.js';
 import { balanceScript } from './balance-script.js';
@@ -78,21 +79,36 @@ export class BalanceStore {
     };
   }
 
+  /**
+   * Error policy: a reply of Redis's (a script error) is a bug and stays one; any other failure is
+   * the client giving up on a Redis it cannot reach (connection closed, command timed out, a cluster
+   * still failing over after its redirections): 503 `dependency_unavailable`, as for Postgres, and
+   * the caller retries with the same idempotency key.
+   */
   private async run(slot: BalanceSlot, idem: string, args: (string | number)[]): Promise<Reply> {
     const { state, holds } = balanceKeys(this.prefix, slot.customerId, slot.feature);
     const marker = idempotencyKey(this.prefix, slot.customerId, idem || '-');
     try {
-      return (await this.redis.evalsha(scriptSha, 3, state, holds, marker, ...args)) as Reply;
+      return await this.evaluate([state, holds, marker], args);
+    } catch (error) {
+      if (error instanceof ReplyError) throw error;
+      throw new AppError(503, 'unavailable', 'dependency_unavailable', 'the balance store is unavailable; retry shortly with the same idempotency_key', undefined, { cause: error });
+    }
+  }
+
+  private async evaluate(keys: string[], args: (string | number)[]): Promise<Reply> {
+    try {
+      return (await this.redis.evalsha(scriptSha, keys.length, ...keys, ...args)) as Reply;
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await this.redis.eval(balanceScript, 3, state, holds, marker, ...args)) as Reply;
+      return (await this.redis.eval(balanceScript, keys.length, ...keys, ...args)) as Reply;
     }
   }
 
   async admit(slot: BalanceSlot, request: AdmitRequest): Promise<AdmitOutcome> {
     const reply = await this.run(slot, request.idempotencyKey ?? '', [
       request.mode, slot.periodKey, request.now.getTime(), request.allowance, request.amount, request.overage,
-      request.requestHash ?? '', this.inFlightTtlMs, request.reservation?.id ?? '', request.reservation?.expiresAt.getTime() ?? 0,
+      request.requestHash ?? '', this.inFlightTtlMs, request.reservation?.id ?? '', request.reservation?.expiresAt.getTime() ?? 0
     ]);
     const [status, allowed = 0, counted = 0, used = 0, credited = 0, reserved = 0, rollover = 0] = reply;
     if (status === 'rebuild' || status === 'duplicate' || status === 'conflict') return { status };
