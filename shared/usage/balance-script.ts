@@ -24,6 +24,14 @@ local function prune(now)
   end
 end
 
+-- An idempotency marker: request hash|attempt id|units counted (a bare hash: written before attempts
+-- were recorded; counted -1: the attempt was taken back, and the marker stands for no admission).
+local function marker(seen)
+  local hash, attempt, counted = string.match(seen, '^([^|]*)|([^|]*)|(-?%d+)$')
+  if hash == nil then return seen, '', 0 end
+  return hash, attempt, tonumber(counted)
+end
+
 local function figures(now)
   local f = redis.call('HMGET', state, 'used', 'credited', 'reserved', 'rollover', 'rollover_until')
   local rollover = tonumber(f[4])
@@ -48,18 +56,26 @@ if op == 'load' then
 end
 
 if op == 'admit' or op == 'check' or op == 'peek' then
-  -- ARGV: period, now, allowance (-1: unlimited), amount, overage, request hash, marker ttl ms, reservation id ('' for a consume), reservation expiry ms
+  -- ARGV: period, now, allowance (-1: unlimited), amount, overage, request hash, marker ttl ms, reservation id ('' for a consume), reservation expiry ms, attempt id
   local period, now = ARGV[2], tonumber(ARGV[3])
+  local resent = nil
   if op == 'admit' then
     local seen = redis.call('GET', idem)
-    if seen then
-      if seen == ARGV[7] then return {'duplicate'} end
-      return {'conflict'}
+    local hash, attempt, counted
+    if seen then hash, attempt, counted = marker(seen) end
+    -- A taken-back attempt arriving late (a command the client sent again after giving up) is not admitted.
+    if seen and counted < 0 and attempt == ARGV[11] then return {'duplicate'} end
+    if seen and counted >= 0 then
+      if hash ~= ARGV[7] then return {'conflict'} end
+      -- The same attempt sent again (its first answer was lost on the way): it was admitted, once.
+      if ARGV[11] == '' or attempt ~= ARGV[11] then return {'duplicate'} end
+      resent = counted
     end
   end
   if not current(period) then return {'rebuild'} end
   prune(now)
   local used, credited, reserved, rollover = figures(now)
+  if resent then return {'ok', 1, resent, used, credited, reserved, rollover} end
   local allowance, amount, overage = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
   local allowed, counted = 1, amount
   if allowance >= 0 and overage ~= 'allow' then
@@ -79,7 +95,7 @@ if op == 'admit' or op == 'check' or op == 'peek' then
       redis.call('HSET', state, 'r:' .. reservation, counted)
       redis.call('ZADD', holds, ARGV[10], reservation)
     end
-    redis.call('SET', idem, ARGV[7], 'PX', ARGV[8])
+    redis.call('SET', idem, ARGV[7] .. '|' .. ARGV[11] .. '|' .. counted, 'PX', ARGV[8])
   end
   return {'ok', allowed, counted, used, credited, reserved, rollover}
 end
@@ -95,6 +111,27 @@ if op == 'undo' then
     redis.call('HINCRBY', state, 'reserved', -tonumber(ARGV[3]))
   end
   return {'undone'}
+end
+
+if op == 'forsake' then
+  -- ARGV: period, attempt id, reservation id ('' for a consume), marker ttl ms. An admission whose
+  -- answer never reached its request (Redis failed over meanwhile), so no ledger row will hold it:
+  -- taken back while its marker is still this attempt's, so a retry of the key is admitted afresh
+  -- and once. The marker then says so: should the attempt still arrive, it is not admitted.
+  local seen = redis.call('GET', idem)
+  local _, attempt, counted = nil, '', 0
+  if seen then _, attempt, counted = marker(seen) end
+  if seen and attempt ~= ARGV[3] then return {'kept'} end
+  redis.call('SET', idem, '|' .. ARGV[3] .. '|-1', 'PX', ARGV[5])
+  if not seen or counted < 0 then return {'kept'} end
+  if not current(ARGV[2]) then return {'gone'} end
+  if ARGV[4] == '' then
+    redis.call('HINCRBY', state, 'used', -counted)
+  elseif redis.call('ZREM', holds, ARGV[4]) == 1 then
+    redis.call('HINCRBY', state, 'reserved', -tonumber(redis.call('HGET', state, 'r:' .. ARGV[4]) or '0'))
+    redis.call('HDEL', state, 'r:' .. ARGV[4])
+  end
+  return {'forsaken'}
 end
 
 if op == 'settle' then

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ReplyError } from 'ioredis';
 import { AppError } from '../errors.js';
 import type { Redis } from '../infra/redis.js';
 import { balanceScript } from './balance-script.js';
@@ -33,6 +35,11 @@ export interface AdmitRequest {
   requestHash?: string;
   /** A reservation to hold instead of consuming. */
   reservation?: { id: string; expiresAt: Date };
+  /**
+   * Names this request's admission in its idempotency marker: sent again (a reply lost in a
+   * failover), it is recognised as admitted once; never answered, it can be taken back ({@link BalanceStore.forsake}).
+   */
+  attempt?: string;
   now: Date;
 }
 
@@ -96,21 +103,36 @@ export class BalanceStore {
     };
   }
 
+  /**
+   * Error policy: a reply of Redis's (a script error) is a bug and stays one; any other failure is
+   * the client giving up on a Redis it cannot reach (connection closed, command timed out, a cluster
+   * still failing over after its redirections): 503 `dependency_unavailable`, as for Postgres, and
+   * the caller retries with the same idempotency key.
+   */
   private async run(slot: BalanceSlot, idem: string, args: (string | number)[]): Promise<Reply> {
     const { state, holds } = balanceKeys(this.prefix, slot.customerId, slot.feature);
     const marker = idempotencyKey(this.prefix, slot.customerId, idem || '-');
     try {
-      return (await this.redis.evalsha(scriptSha, 3, state, holds, marker, ...args)) as Reply;
+      return await this.evaluate([state, holds, marker], args);
+    } catch (error) {
+      if (error instanceof ReplyError) throw error;
+      throw new AppError(503, 'unavailable', 'dependency_unavailable', 'the balance store is unavailable; retry shortly with the same idempotency_key', undefined, { cause: error });
+    }
+  }
+
+  private async evaluate(keys: string[], args: (string | number)[]): Promise<Reply> {
+    try {
+      return (await this.redis.evalsha(scriptSha, keys.length, ...keys, ...args)) as Reply;
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await this.redis.eval(balanceScript, 3, state, holds, marker, ...args)) as Reply;
+      return (await this.redis.eval(balanceScript, keys.length, ...keys, ...args)) as Reply;
     }
   }
 
   async admit(slot: BalanceSlot, request: AdmitRequest): Promise<AdmitOutcome> {
     const reply = await this.run(slot, request.idempotencyKey ?? '', [
       request.mode, slot.periodKey, request.now.getTime(), request.allowance, request.amount, request.overage,
-      request.requestHash ?? '', this.inFlightTtlMs, request.reservation?.id ?? '', request.reservation?.expiresAt.getTime() ?? 0,
+      request.requestHash ?? '', this.inFlightTtlMs, request.reservation?.id ?? '', request.reservation?.expiresAt.getTime() ?? 0, request.attempt ?? '',
     ]);
     const [status, allowed = 0, counted = 0, used = 0, credited = 0, reserved = 0, rollover = 0] = reply;
     if (status === 'rebuild' || status === 'duplicate' || status === 'conflict') return { status };
@@ -122,6 +144,26 @@ export class BalanceStore {
   async load(slot: BalanceSlot, request: LoadRequest): Promise<void> {
     const holds = request.holds.flatMap((hold) => [hold.id, hold.amount, hold.expiresAt.getTime()]);
     await this.run(slot, '', ['load', slot.periodKey, request.used, request.credited, request.rollover, request.rolloverUntil?.getTime() ?? -1, ...holds]);
+  }
+
+  /**
+   * Takes back an admission whose answer was lost (the call failed, yet Redis may have run it or
+   * may still run it) unless the key's marker is another attempt's; asks again every
+   * `everyMs` while Redis cannot answer (a failover), for at most `forMs`. Resolves whether
+   * anything was taken back.
+   */
+  async forsake(slot: BalanceSlot, idem: string, attempt: string, reservationId = '', options = { everyMs: 250, forMs: 60_000 }): Promise<boolean> {
+    const deadline = Date.now() + options.forMs;
+    for (;;) {
+      try {
+        const [status] = await this.run(slot, idem, ['forsake', slot.periodKey, attempt, reservationId, MARKER_TTL_MS]);
+        return status === 'forsaken';
+      } catch (error) {
+        const retriable = error instanceof AppError && error.code === 'dependency_unavailable' && this.redis.status !== 'end';
+        if (!retriable || Date.now() > deadline) throw error;
+        await sleep(options.everyMs, undefined, { ref: false });
+      }
+    }
   }
 
   /** Takes back an admission whose ledger write failed, and forgets its idempotency key. */

@@ -1,23 +1,15 @@
 import test from 'ava';
 import { cacheKeys } from '../../shared/entitlements/cache-keys.js';
 import { queueNames, shardPrefix } from '../../shared/infra/queues.js';
-import { expectAllPro, failoverStack, runLoad } from '../support/failover-load.js';
-import { startRedisCluster, startRedisSentinel } from '../support/redis-cluster.js';
-
-/** The master serving a key's slot, from CLUSTER SLOTS as the client sees it. */
-async function masterOf(redis: { cluster: (...args: ['KEYSLOT', string] | ['SLOTS']) => Promise<unknown> }, key: string): Promise<number> {
-  const slot = Number(await redis.cluster('KEYSLOT', key));
-  const slots = (await redis.cluster('SLOTS')) as [number, number, [string, number]][];
-  return slots.find(([from, to]) => slot >= from && slot <= to)?.[2][1] ?? -1;
-}
+import { clusterConnection, expectAllPro, failoverStack, runLoad } from '../support/failover-load.js';
+import { masterOf, startRedisCluster, startRedisSentinel } from '../support/redis-cluster.js';
 
 test.serial('Redis Cluster (3 masters, 3 replicas), 3 queue shards: a master killed mid-load loses nothing acknowledged and the service recovers by itself', async (t) => {
   const cluster = await startRedisCluster();
   t.teardown(cluster.stop);
   // REDIS_URL stays set by the test configuration: the cluster nodes win over it.
   const stack = await failoverStack(t, { REDIS_CLUSTER_NODES: cluster.nodes.join(','), QUEUE_SHARDS: '3' });
-  const { redis } = stack.api.context;
-  t.true('isCluster' in redis && redis.isCluster, 'a Redis Cluster connection');
+  const redis = clusterConnection(stack);
 
   let killedAt = 0;
   let victim = 0;
@@ -38,9 +30,9 @@ test.serial('Redis Cluster (3 masters, 3 replicas), 3 queue shards: a master kil
   const recoveredMs = Date.now() - killedAt;
 
   // The keys spread: the customers' cache entries and the three queue shards over several masters.
-  const entryMasters = new Set(await Promise.all(outcome.acknowledged.map((id) => masterOf(redis as never, cacheKeys.entry(stack.config.REDIS_PREFIX, id)))));
+  const entryMasters = new Set(await Promise.all(outcome.acknowledged.map((id) => masterOf(redis, cacheKeys.entry(stack.config.REDIS_PREFIX, id)))));
   t.true(entryMasters.size >= 2, `cache entries on ${entryMasters.size} masters`);
-  const shardSlots = new Set(await Promise.all([0, 1, 2].map(async (shard) => Number(await (redis as never as { cluster: (a: string, k: string) => Promise<unknown> }).cluster('KEYSLOT', `${shardPrefix(stack.config.REDIS_PREFIX, shard)}:${queueNames.events}:wait`)))));
+  const shardSlots = new Set(await Promise.all([0, 1, 2].map((shard) => redis.cluster('KEYSLOT', `${shardPrefix(stack.config.REDIS_PREFIX, shard)}:${queueNames.events}:wait`))));
   t.is(shardSlots.size, 3, 'each queue shard has a slot of its own');
   t.log(`cluster: ${outcome.acknowledged.length} events acknowledged, ${outcome.reads} reads during load; master :${victim} killed; cluster healthy again after ${failoverMs} ms; every event processed and read back after ${recoveredMs} ms`);
 });

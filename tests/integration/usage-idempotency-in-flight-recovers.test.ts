@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { EntitlementCache } from '../../shared/entitlements/cache.js';
+import { AppError } from '../../shared/errors.js';
+import type { Redis } from '../../shared/infra/redis.js';
 import { balanceDrift } from '../../shared/usage/balance-drift.js';
 import { BalanceStore } from '../../shared/usage/balance-store.js';
-import { consume } from '../../shared/usage/consume.js';
+import { consume, readBalance } from '../../shared/usage/consume.js';
 import { LedgerWriter, type LedgerRow } from '../../shared/usage/ledger-writer.js';
 import { rebuildBalance } from '../../shared/usage/rebuild-balance.js';
 import { requestHash } from '../../shared/usage/usage-requests.js';
@@ -14,9 +16,29 @@ import { key, meteredCustomer, usageEnv } from './usage-fixtures.js';
 const inFlightTtlMs = 600;
 
 /** Usage operations as the api runs them, with an in-flight marker TTL short enough to wait out in a test. */
-function usageDeps(services: TestServices, writer?: LedgerWriter): UsageDeps {
+function usageDeps(services: TestServices, writer?: LedgerWriter, redis = services.api.context.balances): UsageDeps {
   const { context } = services.api;
-  return { context, cache: new EntitlementCache(context), store: new BalanceStore(context.balances, context.config.REDIS_PREFIX, { inFlightTtlMs }), writer: writer ?? new LedgerWriter(context.db) };
+  return { context, cache: new EntitlementCache(context), store: new BalanceStore(redis, context.config.REDIS_PREFIX, { inFlightTtlMs }), writer: writer ?? new LedgerWriter(context.db) };
+}
+
+/**
+ * A connection whose first balance call loses its answer, as in a failover: Redis runs it (`ran`)
+ * or not yet, and the caller gets the error ioredis gives. `sent` keeps the call to send it late.
+ */
+function losingFirstAnswer(redis: Redis, ran: boolean): { redis: Redis; sent: unknown[] } {
+  const lost = { sent: [] as unknown[], redis };
+  lost.redis = new Proxy(redis, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property !== 'evalsha' || lost.sent.length > 0) return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return async (...args: Parameters<Redis['evalsha']>) => {
+        lost.sent = args;
+        if (ran) await target.evalsha(...args);
+        throw new Error('Connection is closed.');
+      };
+    },
+  });
+  return lost;
 }
 
 async function ledgerRows(services: TestServices, customerId: string, idempotencyKey: string): Promise<number> {
@@ -74,4 +96,45 @@ test('a request still writing keeps its marker past the TTL, so its retry waits 
   t.deepEqual(replayed.body, answered.body);
   t.is(await ledgerRows(services, customer.id, request.idempotency_key), 1);
   t.deepEqual((await balanceDrift(deps, { customerId: customer.id })).drifted, []);
+});
+
+for (const ran of [true, false]) {
+  test(`an admission whose answer was lost ${ran ? 'after Redis ran it' : 'before Redis ran it'} is taken back: the call arriving late counts nothing, and the retry is counted once at once`, async (t) => {
+    const services = await startServices(t, { env: usageEnv() });
+    const { customer } = await meteredCustomer(services, { api_calls: 100 });
+    const deps = usageDeps(services);
+    const request = { feature: 'api_calls', amount: 3, idempotency_key: key() };
+    const used = async () => (await readBalance(deps, customer.stripeId, 'api_calls')).used;
+    t.is(await used(), 0, 'the balance is built (and the script loaded) before the failing call');
+
+    const lost = losingFirstAnswer(services.api.context.balances, ran);
+    const failed = await t.throwsAsync(consume(usageDeps(services, undefined, lost.redis), customer.stripeId, request), { instanceOf: AppError });
+    t.like(failed, { status: 503, code: 'dependency_unavailable' });
+    // The lost call arrives (again) before the client's retry; the take-back went first on the same connection.
+    t.deepEqual(await services.api.context.balances.evalsha(...(lost.sent as Parameters<Redis['evalsha']>)), ['duplicate']);
+    t.is(await used(), 0, 'nothing counted that no ledger row holds');
+
+    const started = Date.now();
+    const retry = await consume(deps, customer.stripeId, request);
+    t.like(retry, { status: 200, replayed: false });
+    t.true(Date.now() - started < 5000, 'admitted at once, not after the in-flight wait and a 409');
+    t.is(await used(), 3, 'counted once');
+    t.is(await ledgerRows(services, customer.id, request.idempotency_key), 1);
+    t.deepEqual((await balanceDrift(deps, { customerId: customer.id })).drifted, []);
+  });
+}
+
+test('the same admission attempt sent twice (the client resending after a lost answer) is admitted once and answered ok both times', async (t) => {
+  const services = await startServices(t, { env: usageEnv() });
+  const { customer } = await meteredCustomer(services, { api_calls: 100 });
+  const deps = usageDeps(services);
+  const now = new Date();
+  const target = await resolveTarget(deps, customer.stripeId, 'api_calls', now);
+  await rebuildBalance(deps, target, now);
+  const admission = { mode: 'admit', allowance: 100, amount: 3, overage: 'reject', idempotencyKey: key(), requestHash: 'h', attempt: 'attempt-1', now } as const;
+  const first = await deps.store.admit(target.slot, admission);
+  const again = await deps.store.admit(target.slot, admission);
+  t.like(first, { status: 'ok', allowed: true, counted: 3, figures: { used: 3 } });
+  t.like(again, { status: 'ok', allowed: true, counted: 3, figures: { used: 3 } });
+  t.like(await deps.store.admit(target.slot, { ...admission, attempt: 'attempt-2' }), { status: 'duplicate' }, 'another attempt of the key waits for the first');
 });

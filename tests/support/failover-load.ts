@@ -1,4 +1,5 @@
 import type { ExecutionContext } from 'ava';
+import { Cluster } from 'ioredis';
 import { start as startApi, type ApiProcess } from '../../api/main.js';
 import { start as startWorker, type WorkerProcess } from '../../workers/main.js';
 import type { Config } from '../../shared/infra/config.js';
@@ -17,18 +18,25 @@ export const fastRecovery = { JOB_LOCK_MS: '1500', RELAY_INTERVAL_MS: '300', REL
 
 export interface FailoverStack { config: Config; api: ApiProcess; worker: WorkerProcess; url: string; readKey: string; stripe: StripeState }
 
-/** An api and a worker on the given Redis settings, with a Stripe of nock answers and a read key. */
-export async function failoverStack(t: ExecutionContext, redis: Record<string, string>): Promise<FailoverStack> {
+/** An api and a worker on the given Redis settings (and any other `env`), with a Stripe of nock answers and a read key. */
+export async function failoverStack(t: ExecutionContext, env: Record<string, string>): Promise<FailoverStack> {
   const stripe = new StripeState();
   t.teardown(useStripeState(stripe));
   const database = await createTestDatabase();
   t.teardown(database.drop);
-  const config = testConfig(database.url, { ...fastRecovery, CATALOG_FILE: catalogFile(), ...redis });
+  const config = testConfig(database.url, { ...fastRecovery, CATALOG_FILE: catalogFile(), ...env });
   const api = await startApi(config, { silentLogs: true });
   const worker = await startWorker(config, { silentLogs: true, metricsPort: 0 });
   t.teardown(async () => { await worker.stop(); await api.stop(); });
   const readKey = await keyFor(api.context.db);
   return { config, api, worker, url: `http://127.0.0.1:${api.port}`, readKey, stripe };
+}
+
+/** The api's Redis connection, which must be a Redis Cluster one. */
+export function clusterConnection(stack: FailoverStack): Cluster {
+  const { redis } = stack.api.context;
+  if (!(redis instanceof Cluster)) throw new Error('the api is not connected to a Redis Cluster');
+  return redis;
 }
 
 /** A new customer with an active pro subscription, and the event announcing it. */

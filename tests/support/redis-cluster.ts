@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { eventually } from './processes.js';
 
 const run = promisify(execFile);
@@ -75,6 +75,13 @@ async function askRaw(port: number, ...args: string[]): Promise<unknown> {
 }
 
 const ask = async (port: number, ...args: string[]) => String(await askRaw(port, ...args));
+
+/** The port of the master serving a key's slot, from CLUSTER SLOTS as the client sees it. */
+export async function masterOf(redis: Cluster, key: string): Promise<number> {
+  const slot = await redis.cluster('KEYSLOT', key);
+  const slots = await redis.cluster('SLOTS');
+  return Number(slots.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1] ?? -1);
+}
 
 export interface RedisCluster {
   /** `host:port` of every node, the value of REDIS_CLUSTER_NODES. */
