@@ -8,6 +8,9 @@ import { balanceKeys, idempotencyKey } from './usage-keys.js';
 
 const scriptSha = createHash('sha1').update(balanceScript).digest('hex');
 
+/** Replies of a Redis (Cluster) in a failover or resharding: the command did not run, and asking again later succeeds. */
+const movingReply = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|READONLY|MASTERDOWN) /;
+
 /** How long Redis remembers an answered idempotency key; past it, the ledger's unique key still refuses the duplicate. */
 const MARKER_TTL_MS = 10 * 60_000;
 /**
@@ -104,10 +107,12 @@ export class BalanceStore {
   }
 
   /**
-   * Error policy: a reply of Redis's (a script error) is a bug and stays one; any other failure is
-   * the client giving up on a Redis it cannot reach (connection closed, command timed out, a cluster
-   * still failing over after its redirections): 503 `dependency_unavailable`, as for Postgres, and
-   * the caller retries with the same idempotency key.
+   * Error policy: a reply of Redis's (a script error) is a bug and stays one, except the replies of
+   * a cluster whose slots are moving (redirections a pipelined command was not retried on, a cluster
+   * down, a replica still read-only); any other failure is the client giving up on a Redis it
+   * cannot reach (connection closed, command timed out, a cluster still failing over after its
+   * redirections). Those are 503 `dependency_unavailable`, as for Postgres, and the caller retries
+   * with the same idempotency key.
    */
   private async run(slot: BalanceSlot, idem: string, args: (string | number)[]): Promise<Reply> {
     const { state, holds } = balanceKeys(this.prefix, slot.customerId, slot.feature);
@@ -115,7 +120,7 @@ export class BalanceStore {
     try {
       return await this.evaluate([state, holds, marker], args);
     } catch (error) {
-      if (error instanceof ReplyError) throw error;
+      if (error instanceof ReplyError && !movingReply.test(String((error as Error).message))) throw error;
       throw new AppError(503, 'unavailable', 'dependency_unavailable', 'the balance store is unavailable; retry shortly with the same idempotency_key', undefined, { cause: error });
     }
   }

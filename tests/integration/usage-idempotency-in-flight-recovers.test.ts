@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
+import { ReplyError } from 'ioredis';
 import { EntitlementCache } from '../../shared/entitlements/cache.js';
 import { AppError } from '../../shared/errors.js';
 import type { Redis } from '../../shared/infra/redis.js';
@@ -25,7 +26,7 @@ function usageDeps(services: TestServices, writer?: LedgerWriter, redis = servic
  * A connection whose first balance call loses its answer, as in a failover: Redis runs it (`ran`)
  * or not yet, and the caller gets the error ioredis gives. `sent` keeps the call to send it late.
  */
-function losingFirstAnswer(redis: Redis, ran: boolean): { redis: Redis; sent: unknown[] } {
+function losingFirstAnswer(redis: Redis, ran: boolean, failure: Error = new Error('Connection is closed.')): { redis: Redis; sent: unknown[] } {
   const lost = { sent: [] as unknown[], redis };
   lost.redis = new Proxy(redis, {
     get(target, property) {
@@ -34,7 +35,7 @@ function losingFirstAnswer(redis: Redis, ran: boolean): { redis: Redis; sent: un
       return async (...args: Parameters<Redis['evalsha']>) => {
         lost.sent = args;
         if (ran) await target.evalsha(...args);
-        throw new Error('Connection is closed.');
+        throw failure;
       };
     },
   });
@@ -98,8 +99,20 @@ test('a request still writing keeps its marker past the TTL, so its retry waits 
   t.deepEqual((await balanceDrift(deps, { customerId: customer.id })).drifted, []);
 });
 
-for (const ran of [true, false]) {
-  test(`an admission whose answer was lost ${ran ? 'after Redis ran it' : 'before Redis ran it'} is taken back: the call arriving late counts nothing, and the retry is counted once at once`, async (t) => {
+/** The error ioredis gives for a MOVED reply (ioredis types its ReplyError class as `any`). */
+function movedReply(): Error {
+  const ReplyErrorClass = ReplyError as new (message: string) => Error;
+  return new ReplyErrorClass('MOVED 3999 127.0.0.1:7001');
+}
+
+const lostAnswers = [
+  { ran: true, how: 'after Redis ran it', failure: undefined },
+  { ran: false, how: 'before Redis ran it', failure: undefined },
+  // A pipelined command a moving cluster redirected, which the client did not follow: it did not run.
+  { ran: false, how: 'to a cluster redirection', failure: movedReply() },
+];
+for (const { ran, how, failure } of lostAnswers) {
+  test(`an admission whose answer was lost ${how} is a 503 and is taken back: the call arriving late counts nothing, and the retry is counted once at once`, async (t) => {
     const services = await startServices(t, { env: usageEnv() });
     const { customer } = await meteredCustomer(services, { api_calls: 100 });
     const deps = usageDeps(services);
@@ -107,7 +120,7 @@ for (const ran of [true, false]) {
     const used = async () => (await readBalance(deps, customer.stripeId, 'api_calls')).used;
     t.is(await used(), 0, 'the balance is built (and the script loaded) before the failing call');
 
-    const lost = losingFirstAnswer(services.api.context.balances, ran);
+    const lost = losingFirstAnswer(services.api.context.balances, ran, failure);
     const failed = await t.throwsAsync(consume(usageDeps(services, undefined, lost.redis), customer.stripeId, request), { instanceOf: AppError });
     t.like(failed, { status: 503, code: 'dependency_unavailable' });
     // The lost call arrives (again) before the client's retry; the take-back went first on the same connection.
