@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import type { Context } from '../context.js';
@@ -14,6 +15,8 @@ export interface EntitlementCacheOptions {
   memoryTtlSeconds?: number;
   /** Most unknown references the in-process tier remembers, apart from known customers; the least recently read goes first. @defaultValue 10_000 */
   maxUnknownEntries?: number;
+  /** How often this process checks that its invalidations still arrive, in ms (see `start`). @defaultValue 1000 */
+  heartbeatMs?: number;
 }
 
 type CacheInputs = Pick<Context, 'config' | 'db' | 'redis' | 'metrics' | 'logger' | 'catalogFile' | 'policy'> & Partial<Pick<Context, 'replicas'>>;
@@ -44,6 +47,9 @@ return 0`;
  * - no tier keeps an answer past its `nextChangeAt` (an expiry), so expiry needs no job;
  * - the in-process tier is used only while this process's subscriber is subscribed to the
  *   invalidation channel; any disconnect clears it, since messages may have been missed;
+ * - and only while a heartbeat it publishes to itself comes back: a Redis Cluster moves its
+ *   subscription to another node by itself when a node fails, with no disconnect to see, and the
+ *   messages of the gap are lost; five beats unheard clear it and turn it off until one arrives;
  * - concurrent misses for one reference share one fill (single flight);
  * - an unknown reference never becomes a Redis key (anyone with a read key could otherwise create
  *   one per made-up reference, under `noeviction`); it is remembered in-process only, in a
@@ -66,6 +72,10 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
   private live = false;
   /** Bumped on every full clear; a fill that began under an older generation is not kept in memory. */
   private generation = 0;
+  private readonly heartbeatMs: number;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** When this process last heard its own heartbeat (epoch ms). */
+  private heardAt = 0;
 
   constructor(private readonly inputs: CacheInputs, options: EntitlementCacheOptions = {}) {
     super();
@@ -74,6 +84,7 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     this.unknown = new LRUCache({ max: options.maxUnknownEntries ?? 10_000 });
     this.redisTtlMs = inputs.config.ENTITLEMENT_CACHE_TTL_SECONDS * 1000;
     this.memoryTtlMs = Math.min(inputs.config.ENTITLEMENT_CACHE_TTL_SECONDS, options.memoryTtlSeconds ?? 30) * 1000;
+    this.heartbeatMs = options.heartbeatMs ?? 1000;
     const requests = inputs.metrics.cacheRequests;
     this.counters = {
       memoryHit: requests.labels({ tier: 'memory', result: 'hit' }),
@@ -91,11 +102,17 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     // Named after the prefix so an operator (or a test) can find this process group's subscribers in CLIENT LIST.
     const subscriber = createRedis(config, 'subscriber', `billing-api-entitlements:${config.REDIS_PREFIX}`);
     this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+    // This process's own heartbeat channel: only it listens, so beats cost each process one message per beat.
+    const heartbeat = `${channel}:heartbeat:${randomUUID()}`;
+    subscriber.on('message', (from: string, message: string) => {
+      if (from === heartbeat) this.onHeartbeat();
+      else this.onMessage(message);
+    });
     // ioredis resubscribes by itself after a reconnect; subscribing again (idempotent) tells us when that took effect.
     subscriber.on('ready', () => {
-      subscriber.subscribe(channel).then(() => {
+      subscriber.subscribe(channel, heartbeat).then(() => {
         this.clearMemory();
+        this.heardAt = Date.now();
         this.live = true;
         this.emit('subscribed');
       }, () => undefined);
@@ -105,6 +122,15 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
       this.live = false;
       this.clearMemory();
     });
+    this.heartbeat = setInterval(() => {
+      if (this.live && Date.now() - this.heardAt > 5 * this.heartbeatMs) {
+        logger.warn('entitlement cache heartbeat unheard; in-process tier off until invalidations arrive again');
+        this.live = false;
+        this.clearMemory();
+      }
+      this.inputs.redis.publish(heartbeat, '1').catch(() => undefined);
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.once('subscribed', () => { clearTimeout(timer); resolve(); });
@@ -112,6 +138,8 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     this.live = false;
     this.clearMemory();
     if (this.subscriber) await closeRedis(this.subscriber);
@@ -220,6 +248,15 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
   }
 
   /** A message names the invalidated references (a JSON array); anything else clears the whole tier. */
+  /** A beat came back: invalidations arrive again. Whatever was missed meanwhile is not in memory. */
+  private onHeartbeat(): void {
+    this.heardAt = Date.now();
+    if (this.live || this.subscriber?.status !== 'ready') return;
+    this.clearMemory();
+    this.live = true;
+    this.emit('subscribed');
+  }
+
   private onMessage(message: string): void {
     let refs: unknown;
     try {

@@ -1,7 +1,10 @@
 import { once } from 'node:events';
 import test from 'ava';
 import { start } from '../../api/main.js';
+import { EntitlementCache } from '../../shared/entitlements/cache.js';
 import { cacheKeys } from '../../shared/entitlements/cache-keys.js';
+import { closeRedis, createRedis } from '../../shared/infra/redis.js';
+import { eventually } from '../support/processes.js';
 import { invalidateEntitlements } from '../../shared/entitlements/invalidate-entitlements.js';
 import { startServices } from '../support/services.js';
 import { invalidationSeen, keyFor, pro, read, seats, seedCustomer, setStoredFeatures } from './entitlements-fixtures.js';
@@ -65,4 +68,33 @@ test('when the subscriber reconnects the in-process tier is cleared, since messa
   await resubscribed;
   t.true(api.entitlements.subscribed);
   t.deepEqual(await entitlementsOf(await read(url, path, key)), [seats(7)]);
+});
+
+test('when its heartbeat goes unheard (a subscription moved with no disconnect) the in-process tier is cleared and off until beats arrive again', async (t) => {
+  const { api, config } = await startServices(t);
+  // The beats leave through a connection of the test's own, so the test can stop them arriving.
+  const publisher = createRedis(config, 'producer', 'heartbeat-publisher');
+  t.teardown(() => closeRedis(publisher));
+  const cache = new EntitlementCache({ ...api.context, redis: publisher }, { heartbeatMs: 50 });
+  t.teardown(() => cache.stop());
+  await cache.start();
+  t.true(cache.subscribed);
+  const customer = await seedCustomer(api.context.db, [pro]);
+  const features = async () => [...(await cache.get(customer.stripeId)).byFeature.keys()];
+  t.deepEqual(await features(), ['pro']);
+
+  // A change whose message this process never got: the Redis side of an invalidation, without the publish.
+  await setStoredFeatures(api.context.db, customer.id, [seats(7)]);
+  await api.context.redis.multi().incr(cacheKeys.epoch(config.REDIS_PREFIX, customer.stripeId)).del(cacheKeys.entry(config.REDIS_PREFIX, customer.stripeId)).exec();
+  t.deepEqual(await features(), ['pro'], 'memory still holds the old answer');
+
+  publisher.disconnect();
+  await eventually(() => Promise.resolve(!cache.subscribed), 10_000, 20);
+  t.deepEqual(await features(), ['seats'], 'with beats unheard, memory was cleared and reads go to Redis and Postgres');
+
+  const back = once(cache, 'subscribed');
+  await publisher.connect();
+  await back;
+  t.true(cache.subscribed);
+  t.deepEqual(await features(), ['seats']);
 });
