@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import type { Context } from '../context.js';
-import { closeRedis, createRedis, type Redis } from '../infra/redis.js';
 import { cacheKeys } from './cache-keys.js';
+import { InvalidationSubscription } from './invalidation-subscription.js';
 import { prepareView, readEntitlements, type EntitlementView, type PreparedView } from './read.js';
 
 export interface EntitlementCacheOptions {
@@ -45,11 +44,9 @@ return 0`;
  *
  * Policy:
  * - no tier keeps an answer past its `nextChangeAt` (an expiry), so expiry needs no job;
- * - the in-process tier is used only while this process's subscriber is subscribed to the
- *   invalidation channel; any disconnect clears it, since messages may have been missed;
- * - and only while a heartbeat it publishes to itself comes back: a Redis Cluster moves its
- *   subscription to another node by itself when a node fails, with no disconnect to see, and the
- *   messages of the gap are lost; five beats unheard clear it and turn it off until one arrives;
+ * - the in-process tier is used only while invalidations reach this process (see
+ *   {@link InvalidationSubscription}: subscribed, and its heartbeat heard); it is cleared whenever
+ *   that starts or stops, since messages may have been missed;
  * - concurrent misses for one reference share one fill (single flight);
  * - an unknown reference never becomes a Redis key (anyone with a read key could otherwise create
  *   one per made-up reference, under `noeviction`); it is remembered in-process only, in a
@@ -67,15 +64,10 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
   private readonly memoryTtlMs: number;
   private readonly redisTtlMs: number;
   private readonly counters;
-  private subscriber: Redis | undefined;
-  /** True while subscribed: only then may the in-process tier answer. */
-  private live = false;
+  /** Only while it is up may the in-process tier answer. */
+  private readonly subscription: InvalidationSubscription;
   /** Bumped on every full clear; a fill that began under an older generation is not kept in memory. */
   private generation = 0;
-  private readonly heartbeatMs: number;
-  private heartbeat: NodeJS.Timeout | undefined;
-  /** When this process last heard its own heartbeat (epoch ms). */
-  private heardAt = 0;
 
   constructor(private readonly inputs: CacheInputs, options: EntitlementCacheOptions = {}) {
     super();
@@ -84,7 +76,14 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     this.unknown = new LRUCache({ max: options.maxUnknownEntries ?? 10_000 });
     this.redisTtlMs = inputs.config.ENTITLEMENT_CACHE_TTL_SECONDS * 1000;
     this.memoryTtlMs = Math.min(inputs.config.ENTITLEMENT_CACHE_TTL_SECONDS, options.memoryTtlSeconds ?? 30) * 1000;
-    this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.subscription = new InvalidationSubscription(inputs, options.heartbeatMs);
+    this.subscription.on('message', (message) => this.onMessage(message));
+    // Whatever arrived while invalidations could be missed is not kept: cleared on the way down and up.
+    this.subscription.on('down', () => this.clearMemory());
+    this.subscription.on('up', () => {
+      this.clearMemory();
+      this.emit('subscribed');
+    });
     const requests = inputs.metrics.cacheRequests;
     this.counters = {
       memoryHit: requests.labels({ tier: 'memory', result: 'hit' }),
@@ -94,66 +93,30 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
     };
   }
 
-  /** Opens the dedicated subscriber connection; waits at most `timeoutMs` for the first subscription. */
+  /** Opens the invalidation subscription; waits at most `timeoutMs` for it to be up. */
   async start(timeoutMs = 3000): Promise<void> {
-    if (this.subscriber) return;
-    const { config, logger } = this.inputs;
-    const channel = cacheKeys.channel(config.REDIS_PREFIX);
-    // Named after the prefix so an operator (or a test) can find this process group's subscribers in CLIENT LIST.
-    const subscriber = createRedis(config, 'subscriber', `billing-api-entitlements:${config.REDIS_PREFIX}`);
-    this.subscriber = subscriber;
-    // This process's own heartbeat channel: only it listens, so beats cost each process one message per beat.
-    const heartbeat = `${channel}:heartbeat:${randomUUID()}`;
-    subscriber.on('message', (from: string, message: string) => {
-      if (from === heartbeat) this.onHeartbeat();
-      else this.onMessage(message);
-    });
-    // ioredis resubscribes by itself after a reconnect; subscribing again (idempotent) tells us when that took effect.
-    subscriber.on('ready', () => {
-      subscriber.subscribe(channel, heartbeat).then(() => {
-        this.clearMemory();
-        this.heardAt = Date.now();
-        this.live = true;
-        this.emit('subscribed');
-      }, () => undefined);
-    });
-    subscriber.on('close', () => {
-      if (this.live) logger.warn('entitlement cache subscriber disconnected; in-process tier off until it resubscribes');
-      this.live = false;
-      this.clearMemory();
-    });
-    this.heartbeat = setInterval(() => {
-      if (this.live && Date.now() - this.heardAt > 5 * this.heartbeatMs) {
-        logger.warn('entitlement cache heartbeat unheard; in-process tier off until invalidations arrive again');
-        this.live = false;
-        this.clearMemory();
-      }
-      this.inputs.redis.publish(heartbeat, '1').catch(() => undefined);
-    }, this.heartbeatMs);
-    this.heartbeat.unref();
-    await new Promise<void>((resolve) => {
+    if (this.subscription.up) return;
+    const subscribed = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.once('subscribed', () => { clearTimeout(timer); resolve(); });
     });
+    this.subscription.start();
+    await subscribed;
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
-    this.live = false;
+    await this.subscription.stop();
     this.clearMemory();
-    if (this.subscriber) await closeRedis(this.subscriber);
-    this.subscriber = undefined;
   }
 
   /** True while invalidations reach this process (the in-process tier is in use). */
   get subscribed(): boolean {
-    return this.live;
+    return this.subscription.up;
   }
 
   /** The answer for a reference (already validated by the caller). */
   get(ref: string): Promise<PreparedView> {
-    if (this.live) {
+    if (this.subscription.up) {
       const entry = this.memory.get(ref) ?? this.unknown.get(ref);
       if (entry && entry.until > this.now().getTime()) {
         this.counters.memoryHit.inc();
@@ -232,7 +195,7 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
   }
 
   private remember(ref: string, prepared: PreparedView, state: FillState, generation: number): void {
-    if (!this.live || state.stale || generation !== this.generation) return;
+    if (!this.subscription.up || state.stale || generation !== this.generation) return;
     const now = this.now().getTime();
     const until = Math.min(now + this.memoryTtlMs, prepared.view.nextChangeAt ?? Infinity);
     if (until <= now) return;
@@ -248,15 +211,6 @@ export class EntitlementCache extends EventEmitter<{ invalidated: [refs: string[
   }
 
   /** A message names the invalidated references (a JSON array); anything else clears the whole tier. */
-  /** A beat came back: invalidations arrive again. Whatever was missed meanwhile is not in memory. */
-  private onHeartbeat(): void {
-    this.heardAt = Date.now();
-    if (this.live || this.subscriber?.status !== 'ready') return;
-    this.clearMemory();
-    this.live = true;
-    this.emit('subscribed');
-  }
-
   private onMessage(message: string): void {
     let refs: unknown;
     try {

@@ -3,7 +3,7 @@ import test from 'ava';
 import { start } from '../../api/main.js';
 import { EntitlementCache } from '../../shared/entitlements/cache.js';
 import { cacheKeys } from '../../shared/entitlements/cache-keys.js';
-import { closeRedis, createRedis } from '../../shared/infra/redis.js';
+import { closeRedis, createRedis, waitForRedis } from '../../shared/infra/redis.js';
 import { eventually } from '../support/processes.js';
 import { invalidateEntitlements } from '../../shared/entitlements/invalidate-entitlements.js';
 import { startServices } from '../support/services.js';
@@ -75,7 +75,8 @@ test('when its heartbeat goes unheard (a subscription moved with no disconnect) 
   // The beats leave through a connection of the test's own, so the test can stop them arriving.
   const publisher = createRedis(config, 'producer', 'heartbeat-publisher');
   t.teardown(() => closeRedis(publisher));
-  const cache = new EntitlementCache({ ...api.context, redis: publisher }, { heartbeatMs: 50 });
+  t.true(await waitForRedis(publisher, 5000), 'beats can leave from the start');
+  const cache = new EntitlementCache({ ...api.context, redis: publisher }, { heartbeatMs: 200 });
   t.teardown(() => cache.stop());
   await cache.start();
   t.true(cache.subscribed);
