@@ -14,7 +14,7 @@ export interface EntitlementCacheOptions {
   memoryTtlSeconds?: number;
   /** Most unknown references the in-process tier remembers, apart from known customers; the least recently read goes first. @defaultValue 10_000 */
   maxUnknownEntries?: number;
-  /** How often this process checks that its invalidations still arrive, in ms (see `start`). @defaultValue 1000 */
+  /** How often this process checks that its invalidations still arrive, in ms (see {@link InvalidationSubscription}). @defaultValue 1000 */
   heartbeatMs?: number;
 }
 
