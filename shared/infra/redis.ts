@@ -69,6 +69,8 @@ const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
  * `autoPipelining`: the commands issued in one turn of the event loop leave as one write (per
  * cluster node), which is what many concurrent requests each sending one command need; BullMQ
  * connections must not have it (their MULTI and blocking commands expect a plain connection).
+ * Each batch is an ioredis pipeline, which patches/ioredis+5.11.1.patch keeps from outliving its
+ * replies (and the requests awaiting them) in the GC's young generation.
  */
 export function createRedis(target: RedisTarget | RedisSettings | string, role: RedisRole, name = `billing-${role}`, options: { autoPipelining?: boolean } = {}): Redis {
   const where: RedisTarget = typeof target === 'string' ? { kind: 'single', url: target } : 'kind' in target ? target : redisTarget(target);
