@@ -19,29 +19,38 @@ export async function pacedLoad(url: string, headers: Record<string, string>, ra
   let sent = 0;
   const total = rate * durationSeconds;
   const started = performance.now();
-  const pending: Promise<void>[] = [];
+  // Outstanding requests are counted, not kept: holding every request's promise for the whole run
+  // would grow the generator's heap, and its own GC pauses would count as the server's latency.
+  let outstanding = 0;
+  let allAnswered: () => void = () => undefined;
+  const answered = () => {
+    outstanding -= 1;
+    if (outstanding === 0 && sent >= total) allAnswered();
+  };
   const options = body ? { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json' } } : { method: 'GET', agent, headers };
-  const send = (due: number) => new Promise<void>((resolve) => {
+  const send = (due: number) => {
+    outstanding += 1;
     const request = http.request(url, options, (response) => {
       response.resume();
       response.on('end', () => {
         if (response.statusCode === 200) latencies.push(performance.now() - due);
         else non2xx += 1;
-        resolve();
+        answered();
       });
     });
-    request.on('error', () => { errors += 1; resolve(); });
+    request.on('error', () => { errors += 1; answered(); });
     request.end(body?.());
-  });
+  };
   while (sent < total) {
     const now = performance.now();
     while (sent < total && started + (sent * 1000) / rate <= now) {
-      pending.push(send(started + (sent * 1000) / rate));
+      const due = started + (sent * 1000) / rate;
       sent += 1;
+      send(due);
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
-  await Promise.all(pending);
+  if (outstanding > 0) await new Promise<void>((resolve) => { allAnswered = resolve; });
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
