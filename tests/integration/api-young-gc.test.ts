@@ -2,6 +2,7 @@ import http from 'node:http';
 import path from 'node:path';
 import test from 'ava';
 import { createKey } from '../../shared/api-keys.js';
+import { createDb } from '../../shared/infra/db.js';
 import { catalogFile } from '../support/catalog.js';
 import { testConfig } from '../support/config.js';
 import { createTestDatabase } from '../support/database.js';
@@ -28,7 +29,7 @@ test('consumes leave nothing behind for the young-generation GC to promote', asy
   const database = await createTestDatabase();
   t.teardown(database.drop);
   const config = testConfig(database.url);
-  const db = (await import('knex')).default({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
+  const db = createDb({ url: database.url, poolMax: 2 });
   t.teardown(() => db.destroy());
   const [customer] = await db('customers').insert({ stripe_customer_id: 'cus_younggc', user_id: 'user_younggc' }).returning<{ id: string }[]>('id');
   if (!customer) throw new Error('customer insert returned no row');
