@@ -23,7 +23,7 @@ function scavengesBetweenMarks(output: string): { count: number; promoted: numbe
  * and promoted, and each request in flight waits for those copies. Measured on the consume path
  * (auth, entitlement lookup, admission through the auto-pipelined balance connection, group-
  * committed ledger row): what the scavenges of 3,000 consumes promote, per consume. It was
- * 4–9 kB before the fixes (responses tracked in one Set, the pipeline accessor), ~0.02 kB after.
+ * 4.4–4.9 kB before the fixes (responses tracked in one Set, the pipeline accessor), 9–13 B after.
  */
 test('consumes leave nothing behind for the young-generation GC to promote', async (t) => {
   const database = await createTestDatabase();
